@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# One command for the whole test suite: install, then pytest on SQLite and, when a server answers
+# on 127.0.0.1:5432, again on PostgreSQL (database "test", trust auth). Extra arguments go to pytest.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh || exit 1
+scripts/browser-deps.sh || true
+
+run_pytest() {
+  .venv/bin/python -m pytest "$@"
+  local rc=$?
+  if [ "$rc" -eq 5 ]; then
+    echo "pytest collected no tests: that is a failure here" >&2
+    return 1
+  fi
+  return "$rc"
+}
+
+echo "== test suite on SQLite"
+run_pytest -q "$@"
+sqlite_rc=$?
+
+pg_url=${SURVEYAPP_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}
+if .venv/bin/python - "$pg_url" <<'PY'
+import sys, psycopg
+try:
+    psycopg.connect(sys.argv[1], connect_timeout=3).close()
+except Exception as exc:
+    print(f"PostgreSQL not reachable at {sys.argv[1]} ({type(exc).__name__}): skipping the PostgreSQL run", file=sys.stderr)
+    sys.exit(1)
+PY
+then
+  echo "== test suite on PostgreSQL ($pg_url; browser tests ran on SQLite only)"
+  SURVEYAPP_TEST_DATABASE_URL="$pg_url" run_pytest -q -m "not browser" "$@"
+  pg_rc=$?
+else
+  echo "== PostgreSQL run SKIPPED: no server answered at $pg_url"
+  pg_rc=0
+fi
+[ "$sqlite_rc" -eq 0 ] && [ "$pg_rc" -eq 0 ]

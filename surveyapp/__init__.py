@@ -1,0 +1,135 @@
+"""surveyapp: partner survey and pathway-confidence platform for early-help services."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+from surveyapp import config as config_module
+from surveyapp.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Application factory: defaults, then ``instance/config.py``, then ``SURVEYAPP_*``
+    environment variables, then ``test_config``."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config_module.defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_mapping(config_module.from_environment())
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql://") or uri.startswith("postgres://"):
+        # psycopg 3 is the driver we ship.
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
+
+    from surveyapp import models  # noqa: F401  (register the models)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    if app.config.get("REDIS_URL"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    limiter.init_app(app)
+
+    _register_sqlite_pragmas(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_template_helpers(app)
+
+    from surveyapp import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _register_sqlite_pragmas(app: Flask) -> None:
+    """Foreign keys on, and WAL with a busy timeout so concurrent writers wait, not fail."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    import sqlalchemy as sa
+
+    with app.app_context():
+        engine = db.engine
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - trivial
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        if ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from surveyapp.web import register_blueprints
+
+    register_blueprints(app)
+
+
+def _register_errors(app: Flask) -> None:
+    def page(code: int, title: str, message: str):
+        return render_template("error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(400)
+    def bad_request(e):
+        return page(400, "Something was wrong with that request",
+                    getattr(e, "description", None) or "Please go back and try again.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return page(400, "This form has expired",
+                    "For your security the form could not be accepted. Go back, reload the page "
+                    "and try again. Nothing was saved.")
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        return page(403, "You do not have access to this page",
+                    "Your account does not have the role this page needs.")
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return page(404, "Page not found",
+                    "If you typed the address, check it is correct. If you followed a link, it "
+                    "may be out of date.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(e):
+        return page(405, "That action is not available here", "Go back and try again.")
+
+    @app.errorhandler(413)
+    def too_large(e):
+        return page(413, "That was too large to accept",
+                    "The form or file you sent is larger than we accept. Nothing was saved.")
+
+    @app.errorhandler(429)
+    def too_many(e):
+        return page(429, "Too many attempts",
+                    "Please wait a minute and try again. Your answers so far are kept.")
+
+    @app.errorhandler(500)
+    def server_error(e):
+        return page(500, "Sorry, something went wrong",
+                    "Please try again later. If it keeps happening, tell the early-help team.")
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from surveyapp import timeutil
+
+    app.jinja_env.filters["localdate"] = timeutil.format_date
+    app.jinja_env.filters["localdatetime"] = timeutil.format_datetime
+
+    @app.context_processor
+    def inject_settings() -> dict[str, Any]:
+        return {
+            "council_name": app.config["COUNCIL_NAME"],
+            "privacy_notice_url": app.config["PRIVACY_NOTICE_URL"],
+        }

@@ -1,0 +1,188 @@
+"""The ``flask --app surveyapp ...`` commands (product.md section 5).
+
+Every command exits non-zero with a one-line reason on bad input (click's ``Error: ...``).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from surveyapp.extensions import db
+from surveyapp.models import Round
+from surveyapp.services import ServiceError
+
+
+def init_app(app: Flask) -> None:
+    for group in (users_cli, rounds_cli, responses_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(demo_command)
+
+
+def main() -> None:
+    """The ``surveyapp`` console script: an alias for ``flask --app surveyapp``."""
+    from surveyapp import create_app
+
+    FlaskGroup(create_app=create_app)(prog_name="surveyapp")
+
+
+def _fail(message: str) -> click.ClickException:
+    db.session.rollback()
+    return click.ClickException(message)
+
+
+def _get_round(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise _fail(f"there is no round {round_id}")
+    return round_
+
+
+def _parse_date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-30", param_hint=name)
+
+
+def open_link_url(slug: str) -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + f"/o/{slug}"
+
+
+# --- users -------------------------------------------------------------------------------------
+@click.group("users", help="Staff accounts.")
+def users_cli() -> None:
+    pass
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["admin", "lead", "manager"]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_create(email: str, role: str, password_stdin: bool) -> None:
+    """Create a staff account (the first admin is made this way)."""
+    from surveyapp.services.users import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, role, password)
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}")
+
+
+# --- rounds ------------------------------------------------------------------------------------
+@click.group("rounds", help="Survey rounds.")
+def rounds_cli() -> None:
+    pass
+
+
+@rounds_cli.command("create")
+@click.option("--instrument", "instrument_ref", required=True, help="KEY or KEY@VERSION")
+@click.option("--title", required=True)
+@click.option("--partner-types", default="", help="Comma-separated slugs (default: all).")
+@click.option("--localities", default="", help="Comma-separated locality names.")
+@click.option("--min-group-size", type=int, default=10, show_default=True)
+@click.option("--opens-on", default=None, help="YYYY-MM-DD")
+@click.option("--closes-on", default=None, help="YYYY-MM-DD")
+@click.option("--compare-with", type=int, default=None, help="Round id to compare with.")
+@click.option("--open", "open_now", is_flag=True, help="Open the round straight away.")
+@with_appcontext
+def rounds_create(instrument_ref: str, title: str, partner_types: str, localities: str,
+                  min_group_size: int, opens_on: str | None, closes_on: str | None,
+                  compare_with: int | None, open_now: bool) -> None:
+    """Create a round; prints its id alone on the last line."""
+    from surveyapp.services import rounds as svc
+
+    try:
+        round_ = svc.create_round(
+            instrument_ref=instrument_ref, title=title,
+            partner_type_slugs=[s for s in partner_types.split(",") if s.strip()],
+            locality_names=[s for s in localities.split(",") if s.strip()],
+            min_group_size=min_group_size,
+            opens_on=_parse_date(opens_on, "--opens-on"),
+            closes_on=_parse_date(closes_on, "--closes-on"),
+            compared_round_id=compare_with,
+        )
+        if open_now:
+            svc.open_round(round_)
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    db.session.commit()
+    click.echo(f"Created {round_.status} round {round_.id!r}: {round_.title} "
+               f"({round_.instrument.key}@{round_.instrument.version})", err=True)
+    click.echo(str(round_.id))
+
+
+@rounds_cli.command("open-link")
+@click.argument("round_id", type=int)
+@click.option("--partner-type", default=None, help="Fix the link to one partner type (slug).")
+@click.option("--locality", default=None, help="Fix the link to one locality.")
+@with_appcontext
+def rounds_open_link(round_id: int, partner_type: str | None, locality: str | None) -> None:
+    """Create an open link for a round and print its URL."""
+    from surveyapp.services.rounds import create_open_link
+
+    round_ = _get_round(round_id)
+    try:
+        link = create_open_link(round_, partner_type_slug=partner_type, locality_name=locality)
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    db.session.commit()
+    click.echo(open_link_url(link.slug))
+
+
+# --- responses ---------------------------------------------------------------------------------
+@click.group("responses", help="Responses.")
+def responses_cli() -> None:
+    pass
+
+
+@responses_cli.command("import")
+@click.argument("round_id", type=int)
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def responses_import(round_id: int, csv_file: Path) -> None:
+    """Import a wide CSV of responses: all rows or none."""
+    from surveyapp.services.imports import ImportFailed, import_responses
+
+    round_ = _get_round(round_id)
+    try:
+        content = csv_file.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {csv_file}: {exc.strerror}") from exc
+    try:
+        batch = import_responses(round_, content, csv_file.name)
+    except ImportFailed as exc:
+        for problem in exc.problems:
+            click.echo(f"{csv_file.name}: {problem}", err=True)
+        raise _fail(exc.message) from exc
+    db.session.commit()
+    click.echo(f"Imported {batch.row_count} responses into round {round_.id}")
+
+
+# --- demo --------------------------------------------------------------------------------------
+@click.command("demo")
+@click.option("--admin-email", default=None,
+              help="Also create a demo admin with a random password (local demo only).")
+@with_appcontext
+def demo_command(admin_email: str | None) -> None:
+    """Load demo data (idempotent): the standard instrument, a closed and an open round."""
+    from surveyapp.services.demo import load_demo
+
+    summary = load_demo(admin_email=admin_email)
+    db.session.commit()
+    for line in summary:
+        click.echo(line)

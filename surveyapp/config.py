@@ -1,0 +1,97 @@
+"""Configuration defaults and the one place that reads ``SURVEYAPP_*`` environment variables.
+
+Order of precedence (lowest first): the defaults below, ``instance/config.py``, environment
+variables, then the ``test_config`` mapping given to :func:`surveyapp.create_app`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "SURVEYAPP_"
+
+#: Environment variable suffix -> (config key, parser).
+_ENV_KEYS: dict[str, tuple[str, Any]] = {
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "BASE_URL": ("BASE_URL", str),
+    "TIMEZONE": ("TIMEZONE", str),
+    "COUNCIL_NAME": ("COUNCIL_NAME", str),
+    "PRIVACY_NOTICE_URL": ("PRIVACY_NOTICE_URL", str),
+    "MAIL_SERVER": ("MAIL_SERVER", str),
+    "MAIL_PORT": ("MAIL_PORT", int),
+    "MAIL_USERNAME": ("MAIL_USERNAME", str),
+    "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
+    "MAIL_USE_TLS": ("MAIL_USE_TLS", lambda v: v.strip().lower() in {"1", "true", "yes", "on"}),
+    "MAIL_SENDER": ("MAIL_SENDER", str),
+    "REDIS_URL": ("REDIS_URL", str),
+    "RETENTION_DAYS": ("RETENTION_DAYS", int),
+    "SESSION_COOKIE_SECURE": (
+        "SESSION_COOKIE_SECURE",
+        lambda v: v.strip().lower() in {"1", "true", "yes", "on"},
+    ),
+}
+
+
+class ConfigError(RuntimeError):
+    """A setting has a value the app cannot use."""
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """Settings that need nothing set: SQLite in the instance folder, mail to a folder."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(Path(instance_path) / "surveyapp.sqlite"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BASE_URL": "http://127.0.0.1:5000",
+        "TIMEZONE": "Europe/London",
+        "COUNCIL_NAME": "Your council",
+        "PRIVACY_NOTICE_URL": "",
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 25,
+        "MAIL_USERNAME": "",
+        "MAIL_PASSWORD": "",
+        "MAIL_USE_TLS": False,
+        "MAIL_SENDER": "early-help@localhost",
+        "MAIL_FOLDER": str(Path(instance_path) / "mail"),
+        "REDIS_URL": "",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RETENTION_DAYS": 180,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, Any]:
+    """Read every known ``SURVEYAPP_*`` variable; a bad value raises :class:`ConfigError`."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for suffix, (key, parse) in _ENV_KEYS.items():
+        raw = environ.get(ENV_PREFIX + suffix)
+        if raw is None or raw == "":
+            continue
+        try:
+            found[key] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{ENV_PREFIX}{suffix}: cannot read {raw!r} ({exc})") from exc
+    return found
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The secret key kept in ``instance/secret_key``, generated on first use (mode 0600)."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key

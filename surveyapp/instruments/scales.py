@@ -1,0 +1,36 @@
+"""Answer scales: the one source of truth for scale values and labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DONT_KNOW = "dk"
+DONT_KNOW_LABEL = "Don't know"
+
+
+@dataclass(frozen=True)
+class Scale:
+    key: str
+    #: (value, label) from most negative to most positive.
+    points: tuple[tuple[int, str], ...]
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        return tuple(v for v, _ in self.points)
+
+    def label(self, value: int) -> str:
+        return dict(self.points)[value]
+
+
+AGREE5 = Scale(
+    key="agree5",
+    points=(
+        (1, "Strongly disagree"),
+        (2, "Disagree"),
+        (3, "Neither agree nor disagree"),
+        (4, "Agree"),
+        (5, "Strongly agree"),
+    ),
+)
+
+SCALES: dict[str, Scale] = {AGREE5.key: AGREE5}

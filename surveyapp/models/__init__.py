@@ -1,0 +1,29 @@
+"""SQLAlchemy models, one module per aggregate; importing this package registers them all."""
+
+from surveyapp.models.audit import AuditEvent
+from surveyapp.models.instruments import InstrumentSnapshot
+from surveyapp.models.invitations import Invitation
+from surveyapp.models.mail import OutboxMessage
+from surveyapp.models.reference import Locality, PartnerType
+from surveyapp.models.responses import Answer, Draft, ImportBatch, Response, SubmissionReceipt
+from surveyapp.models.rounds import OpenLink, Round, RoundStatus
+from surveyapp.models.users import Role, User
+
+__all__ = [
+    "Answer",
+    "AuditEvent",
+    "Draft",
+    "ImportBatch",
+    "InstrumentSnapshot",
+    "Invitation",
+    "Locality",
+    "OpenLink",
+    "OutboxMessage",
+    "PartnerType",
+    "Response",
+    "Role",
+    "Round",
+    "RoundStatus",
+    "SubmissionReceipt",
+    "User",
+]

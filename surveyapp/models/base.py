@@ -1,0 +1,16 @@
+"""Shared column helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+
+def utcnow() -> datetime:
+    """Naive UTC now, stored in every ``created_at`` style column."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+#: A JSON column that is JSONB on PostgreSQL.
+JSONType = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")

@@ -1,0 +1,37 @@
+"""Snapshots of instrument definitions, so later edits never change past rounds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from surveyapp.extensions import db
+from surveyapp.models.base import JSONType, utcnow
+
+
+class InstrumentSnapshot(db.Model):
+    __tablename__ = "instrument_snapshots"
+    __table_args__ = (sa.UniqueConstraint("key", "version", "content_sha256"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    #: Stable instrument key, e.g. ``early-help-pathways``.
+    key: so.Mapped[str] = so.mapped_column(sa.String(80))
+    version: so.Mapped[int] = so.mapped_column(sa.Integer)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    #: SHA-256 of the canonical JSON definition: the same content is stored once.
+    content_sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
+    #: The whole validated definition (see :meth:`surveyapp.instruments.Instrument.to_dict`).
+    definition: so.Mapped[dict[str, Any]] = so.mapped_column(JSONType)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+    def instrument(self):  # -> surveyapp.instruments.Instrument
+        from surveyapp.instruments import Instrument
+
+        return Instrument.from_dict(self.definition)

@@ -1,0 +1,125 @@
+"""Responses, their answers, drafts in progress, submission receipts and import batches.
+
+A response carries no link to an invitation: its id is random (so id order says nothing about
+submission order), its date is a day, and one-response-per-person is enforced by
+:class:`SubmissionReceipt`, a separate table keyed by the invitation or open-link session.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from surveyapp.extensions import db
+from surveyapp.models.base import JSONType, utcnow
+from surveyapp.models.reference import Locality, PartnerType
+
+CHANNELS = ("invite", "open", "import")
+ROLE_LEVELS = ("frontline", "manager")
+TRAINING_ANSWERS = ("yes", "no", "not_sure")
+
+
+def random_id() -> int:
+    """A random positive 62-bit id that fits a signed BIGINT."""
+    return secrets.randbits(62) or 1
+
+
+class Response(db.Model):
+    __tablename__ = "responses"
+    __table_args__ = (
+        sa.CheckConstraint("channel IN ('invite', 'open', 'import')", name="channel"),
+        sa.CheckConstraint("role_level IS NULL OR role_level IN ('frontline', 'manager')",
+                           name="role_level"),
+        sa.CheckConstraint("training IS NULL OR training IN ('yes', 'no', 'not_sure')",
+                           name="training"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(sa.BigInteger, primary_key=True,
+                                          autoincrement=False, default=random_id)
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rounds.id", ondelete="CASCADE"),
+                                                index=True)
+    partner_type_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("partner_types.id"))
+    locality_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("localities.id"))
+    role_level: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    training: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    channel: so.Mapped[str] = so.mapped_column(sa.String(10))
+    #: A day, not a time.
+    submitted_on: so.Mapped[date]
+    #: "What one thing would most help...": visible to leads only, never in reports.
+    comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    import_batch_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("import_batches.id", ondelete="CASCADE")
+    )
+
+    partner_type: so.Mapped[PartnerType] = so.relationship()
+    locality: so.Mapped[Locality | None] = so.relationship()
+    answers: so.Mapped[list[Answer]] = so.relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Answer(db.Model):
+    __tablename__ = "answers"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(dont_know AND value IS NULL) OR (NOT dont_know AND value BETWEEN 1 AND 5)",
+            name="value_or_dont_know",
+        ),
+    )
+
+    response_id: so.Mapped[int] = so.mapped_column(
+        sa.BigInteger, sa.ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Stable item id from the instrument, e.g. ``comm_partners``.
+    item_id: so.Mapped[str] = so.mapped_column(sa.String(80), primary_key=True)
+    #: 1 Strongly disagree ... 5 Strongly agree; NULL when "Don't know".
+    value: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
+    dont_know: so.Mapped[bool] = so.mapped_column(default=False)
+
+    response: so.Mapped[Response] = so.relationship(back_populates="answers")
+
+
+class SubmissionReceipt(db.Model):
+    """One row per submitted invitation or open-link session: the database's guarantee of
+    one response per person. It names no response."""
+
+    __tablename__ = "submission_receipts"
+
+    #: SHA-256 of the invitation token or of the open-link session key.
+    key_hash: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rounds.id", ondelete="CASCADE"),
+                                                index=True)
+    submitted_on: so.Mapped[date]
+
+
+class Draft(db.Model):
+    """Answers saved page by page, so a dropped signal never loses them; deleted on submit."""
+
+    __tablename__ = "drafts"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rounds.id", ondelete="CASCADE"),
+                                                index=True)
+    #: SHA-256 of the invitation token or the open-link session key.
+    key_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    #: {"about": {...}, "answers": {item_id: "1".."5"|"dk"}, "page": n}
+    data: so.Mapped[dict[str, Any]] = so.mapped_column(JSONType, default=dict)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ImportBatch(db.Model):
+    """A CSV file imported with ``responses import``; the same file is refused a second time."""
+
+    __tablename__ = "import_batches"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rounds.id", ondelete="CASCADE"),
+                                                index=True)
+    content_sha256: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    filename: so.Mapped[str] = so.mapped_column(sa.String(255))
+    row_count: so.Mapped[int]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

@@ -1,0 +1,157 @@
+"""``demo``: believable demo data for a local look around. Idempotent.
+
+Two rounds of the standard instrument (a closed one, and an open one compared with it), with a
+few hundred synthetic responses whose gaps follow the seed survey: partners less sure about
+services for parents than for children, police and housing less sure of thresholds than schools,
+about two-thirds not agreeing that partners communicate well. Two small partner types fall below
+the reporting minimum so suppression shows.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+from flask import current_app
+
+from surveyapp import timeutil
+from surveyapp.extensions import db
+from surveyapp.instruments import get_instrument
+from surveyapp.models import Answer, OpenLink, PartnerType, Response, Round, User
+from surveyapp.models.responses import random_id
+from surveyapp.models.rounds import RoundStatus
+from surveyapp.services import rounds as round_svc
+from surveyapp.services.users import create_user
+
+DEMO_INSTRUMENT = "early-help-pathways@1"
+CLOSED_TITLE = "Demo: partner survey, spring"
+OPEN_TITLE = "Demo: partner survey, autumn"
+LOCALITIES = ("North", "South", "East", "West")
+#: Partner type -> responses in the (closed, open) round.
+SIZES = {
+    "school": (95, 70), "police": (60, 45), "health_visiting": (48, 35), "housing": (34, 26),
+    "gp": (22, 15), "early_years": (30, 24), "voluntary_sector": (40, 30),
+    "youth_service": (14, 11), "domestic_abuse_service": (7, 6), "other": (4, 3),
+}
+#: Item -> share agreeing for an average partner in the closed round.
+BASE_POSITIVE = {
+    "comm_partners": 0.34, "comm_feedback": 0.30, "comm_roles": 0.55,
+    "path_children": 0.66, "path_parents": 0.50, "path_request": 0.60, "path_advice": 0.62,
+    "thr_next_steps": 0.48, "thr_guidance": 0.52, "thr_step": 0.45,
+    "info_share": 0.63, "par_domestic_abuse": 0.55, "par_substance": 0.44,
+    "par_mental_health": 0.47, "lead_role": 0.42,
+}
+#: (partner type, item prefix) -> shift in the share agreeing.
+SHIFTS = {
+    ("school", "thr_"): 0.15, ("police", "thr_"): -0.17, ("housing", "thr_"): -0.15,
+    ("police", "path_"): -0.10, ("housing", "par_"): -0.08, ("health_visiting", "path_"): 0.10,
+    ("health_visiting", "par_"): 0.12, ("gp", "comm_"): -0.12, ("voluntary_sector", "lead_"): 0.15,
+    ("school", "lead_"): 0.10, ("police", "lead_"): -0.12,
+}
+
+
+def _values(rng: np.random.Generator, p_pos: float, n: int, dk_rate: float) -> list[int | None]:
+    p_pos = float(np.clip(p_pos, 0.05, 0.95))
+    p_neutral = (1 - p_pos) * 0.35
+    p_neg = 1 - p_pos - p_neutral
+    probs = [p_neg * 0.3, p_neg * 0.7, p_neutral, p_pos * 0.7, p_pos * 0.3]
+    values = rng.choice([1, 2, 3, 4, 5], size=n, p=probs)
+    dk = rng.random(n) < dk_rate
+    return [None if d else int(v) for v, d in zip(values, dk)]
+
+
+def _fill(round_: Round, which: int, rng: np.random.Generator, improvement: float) -> int:
+    instrument = round_.instrument.instrument()
+    types = {p.slug: p.id for p in db.session.scalars(sa.select(PartnerType))}
+    localities = [loc.id for loc in round_.localities]
+    today = timeutil.today()
+    responses, answers = [], []
+    for slug, sizes in SIZES.items():
+        n = sizes[which]
+        ids = [random_id() for _ in range(n)]
+        days = rng.integers(0, 21, size=n)
+        for rid, day in zip(ids, days):
+            responses.append({
+                "id": rid, "round_id": round_.id, "partner_type_id": types[slug],
+                "locality_id": int(rng.choice(localities)),
+                "role_level": "frontline" if rng.random() < 0.7 else "manager",
+                "training": str(rng.choice(["yes", "no", "not_sure"], p=[0.4, 0.5, 0.1])),
+                "channel": "open" if rng.random() < 0.6 else "invite",
+                "submitted_on": (round_.opens_on or today) + timedelta(days=int(day)),
+            })
+        for item in instrument.items:
+            shift = sum(v for (pt, prefix), v in SHIFTS.items()
+                        if pt == slug and item.id.startswith(prefix))
+            dk_rate = 0.10 if item.domain == "thresholds" else 0.04
+            for rid, value in zip(ids, _values(rng, BASE_POSITIVE[item.id] + shift + improvement,
+                                                 n, dk_rate)):
+                answers.append({"response_id": rid, "item_id": item.id, "value": value,
+                                "dont_know": value is None})
+    db.session.execute(sa.insert(Response), responses)
+    db.session.execute(sa.insert(Answer), answers)
+    round_.data_version += 1
+    return len(responses)
+
+
+def _demo_admin(email: str) -> list[str]:
+    path = Path(current_app.instance_path) / "demo-login.txt"
+    existing = db.session.scalar(sa.select(User).where(User.email == email.lower()))
+    if existing is None:
+        password = secrets.token_urlsafe(12)
+        create_user(email, "admin", password)
+        path.write_text(f"{email.lower()}\n{password}\n")
+        path.chmod(0o600)
+    elif not path.exists():
+        return [f"Demo admin {email} exists already (its password was not kept)."]
+    saved_email, password = path.read_text().split("\n")[:2]
+    return [f"Log in as {saved_email} with password {password} (local demo only)."]
+
+
+def load_demo(admin_email: str | None = None) -> list[str]:
+    """Create the demo rounds if they are not there; return lines to print."""
+    lines: list[str] = []
+    get_instrument(DEMO_INSTRUMENT)
+    existing = {r.title: r for r in db.session.scalars(
+        sa.select(Round).where(Round.title.in_([CLOSED_TITLE, OPEN_TITLE])))}
+    if len(existing) == 2:
+        lines.append("Demo data is already loaded.")
+    else:
+        if existing:
+            raise RuntimeError("demo data is half loaded; remove the demo rounds and run again")
+        rng = np.random.default_rng(20261123)
+        today = timeutil.today()
+        for name in LOCALITIES:
+            round_svc.get_or_create_locality(name)
+        closed = round_svc.create_round(
+            instrument_ref=DEMO_INSTRUMENT, title=CLOSED_TITLE, locality_names=LOCALITIES,
+            opens_on=today - timedelta(days=200), closes_on=today - timedelta(days=170),
+            results_message="Results were shared at the partnership board.")
+        round_svc.open_round(closed)
+        n_closed = _fill(closed, 0, rng, improvement=0.0)
+        round_svc.close_round(closed)
+        opened = round_svc.create_round(
+            instrument_ref=DEMO_INSTRUMENT, title=OPEN_TITLE, locality_names=LOCALITIES,
+            opens_on=today - timedelta(days=10), closes_on=today + timedelta(days=20),
+            compared_round_id=closed.id,
+            results_message="We will share what you told us, and what we will do, by the end "
+                            "of next month.")
+        round_svc.open_round(opened)
+        n_open = _fill(opened, 1, rng, improvement=0.05)
+        round_svc.create_open_link(opened)
+        db.session.flush()
+        lines.append(f"Loaded demo rounds {closed.id} ({n_closed} responses, closed) and "
+                     f"{opened.id} ({n_open} responses, open).")
+        existing = {CLOSED_TITLE: closed, OPEN_TITLE: opened}
+    link = db.session.scalar(sa.select(OpenLink).where(
+        OpenLink.round_id == existing[OPEN_TITLE].id, OpenLink.active,
+        OpenLink.partner_type_id.is_(None)))
+    if link is not None:
+        from surveyapp.cli import open_link_url
+
+        lines.append(f"Open link for partner staff: {open_link_url(link.slug)}")
+    if admin_email:
+        lines.extend(_demo_admin(admin_email))
+    return lines
