@@ -12,10 +12,11 @@ from surveyapp import config as config_module
 from surveyapp.extensions import csrf, db, limiter, login_manager, migrate
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None,
+               instance_path: str | None = None) -> Flask:
     """Application factory: defaults, then ``instance/config.py``, then ``SURVEYAPP_*``
     environment variables, then ``test_config``."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config_module.defaults(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)

@@ -74,6 +74,13 @@ def app(app_config):
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """Override pytest-flask's: a request context kept open for the whole test would share
+    ``g`` (and so the logged-in user) between requests, unlike a real server."""
+    yield
+
+
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()

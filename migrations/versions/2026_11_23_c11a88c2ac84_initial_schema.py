@@ -273,7 +273,7 @@ def upgrade():
     sa.Column('item_id', sa.String(length=80), nullable=False),
     sa.Column('value', sa.SmallInteger(), nullable=True),
     sa.Column('dont_know', sa.Boolean(), nullable=False),
-    sa.CheckConstraint('(dont_know AND value IS NULL) OR (NOT dont_know AND value BETWEEN 1 AND 5)', name=op.f('ck_answers_value_or_dont_know')),
+    sa.CheckConstraint('(dont_know AND value IS NULL) OR (NOT dont_know AND value IS NOT NULL AND value BETWEEN 1 AND 5)', name=op.f('ck_answers_value_or_dont_know')),
     sa.ForeignKeyConstraint(['response_id'], ['responses.id'], name=op.f('fk_answers_response_id_responses'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('response_id', 'item_id', name=op.f('pk_answers'))
     )

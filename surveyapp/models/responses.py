@@ -66,7 +66,8 @@ class Answer(db.Model):
     __tablename__ = "answers"
     __table_args__ = (
         sa.CheckConstraint(
-            "(dont_know AND value IS NULL) OR (NOT dont_know AND value BETWEEN 1 AND 5)",
+            "(dont_know AND value IS NULL) OR "
+            "(NOT dont_know AND value IS NOT NULL AND value BETWEEN 1 AND 5)",
             name="value_or_dont_know",
         ),
     )

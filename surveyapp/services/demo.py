@@ -10,7 +10,7 @@ the reporting minimum so suppression shows.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -63,16 +63,17 @@ def _values(rng: np.random.Generator, p_pos: float, n: int, dk_rate: float) -> l
     return [None if d else int(v) for v, d in zip(values, dk)]
 
 
-def _fill(round_: Round, which: int, rng: np.random.Generator, improvement: float) -> int:
+def _fill(round_: Round, which: int, rng: np.random.Generator, improvement: float,
+          start: date) -> int:
     instrument = round_.instrument.instrument()
     types = {p.slug: p.id for p in db.session.scalars(sa.select(PartnerType))}
     localities = [loc.id for loc in round_.localities]
-    today = timeutil.today()
+    span = max(1, min(21, (timeutil.today() - start).days + 1))
     responses, answers = [], []
     for slug, sizes in SIZES.items():
         n = sizes[which]
         ids = [random_id() for _ in range(n)]
-        days = rng.integers(0, 21, size=n)
+        days = rng.integers(0, span, size=n)
         for rid, day in zip(ids, days):
             responses.append({
                 "id": rid, "round_id": round_.id, "partner_type_id": types[slug],
@@ -80,7 +81,7 @@ def _fill(round_: Round, which: int, rng: np.random.Generator, improvement: floa
                 "role_level": "frontline" if rng.random() < 0.7 else "manager",
                 "training": str(rng.choice(["yes", "no", "not_sure"], p=[0.4, 0.5, 0.1])),
                 "channel": "open" if rng.random() < 0.6 else "invite",
-                "submitted_on": (round_.opens_on or today) + timedelta(days=int(day)),
+                "submitted_on": start + timedelta(days=int(day)),
             })
         for item in instrument.items:
             shift = sum(v for (pt, prefix), v in SHIFTS.items()
@@ -127,11 +128,14 @@ def load_demo(admin_email: str | None = None) -> list[str]:
             round_svc.get_or_create_locality(name)
         closed = round_svc.create_round(
             instrument_ref=DEMO_INSTRUMENT, title=CLOSED_TITLE, locality_names=LOCALITIES,
-            opens_on=today - timedelta(days=200), closes_on=today - timedelta(days=170),
             results_message="Results were shared at the partnership board.")
         round_svc.open_round(closed)
-        n_closed = _fill(closed, 0, rng, improvement=0.0)
+        n_closed = _fill(closed, 0, rng, improvement=0.0, start=today - timedelta(days=200))
         round_svc.close_round(closed)
+        # Backdate the closed round so it reads as last spring's.
+        closed.opens_on, closed.closes_on = today - timedelta(days=200), today - timedelta(days=170)
+        closed.opened_at = datetime.combine(closed.opens_on, time(9))
+        closed.closed_at = datetime.combine(closed.closes_on, time(17))
         opened = round_svc.create_round(
             instrument_ref=DEMO_INSTRUMENT, title=OPEN_TITLE, locality_names=LOCALITIES,
             opens_on=today - timedelta(days=10), closes_on=today + timedelta(days=20),
@@ -139,7 +143,7 @@ def load_demo(admin_email: str | None = None) -> list[str]:
             results_message="We will share what you told us, and what we will do, by the end "
                             "of next month.")
         round_svc.open_round(opened)
-        n_open = _fill(opened, 1, rng, improvement=0.05)
+        n_open = _fill(opened, 1, rng, improvement=0.05, start=opened.opens_on)
         round_svc.create_open_link(opened)
         db.session.flush()
         lines.append(f"Loaded demo rounds {closed.id} ({n_closed} responses, closed) and "
