@@ -19,7 +19,7 @@ from surveyapp.services import ServiceError
 
 
 def init_app(app: Flask) -> None:
-    for group in (users_cli, rounds_cli, responses_cli):
+    for group in (users_cli, rounds_cli, responses_cli, invitations_cli, mail_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
 
@@ -144,6 +144,18 @@ def rounds_open_link(round_id: int, partner_type: str | None, locality: str | No
     click.echo(open_link_url(link.slug))
 
 
+@rounds_cli.command("status")
+@click.argument("round_id", type=int)
+@with_appcontext
+def rounds_status(round_id: int) -> None:
+    """Invited, started, completed and rate per partner type and locality (counts only)."""
+    from surveyapp.services.status import format_table, round_status
+
+    round_ = _get_round(round_id)
+    click.echo(f"Round {round_.id}: {round_.title} ({round_.status})")
+    click.echo(format_table(round_status(round_)))
+
+
 # --- responses ---------------------------------------------------------------------------------
 @click.group("responses", help="Responses.")
 def responses_cli() -> None:
@@ -171,6 +183,78 @@ def responses_import(round_id: int, csv_file: Path) -> None:
         raise _fail(exc.message) from exc
     db.session.commit()
     click.echo(f"Imported {batch.row_count} responses into round {round_.id}")
+
+
+# --- invitations and mail ----------------------------------------------------------------------
+@click.group("invitations", help="Personal invitations and reminders.")
+def invitations_cli() -> None:
+    pass
+
+
+@invitations_cli.command("add")
+@click.argument("round_id", type=int)
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def invitations_add(round_id: int, csv_file: Path) -> None:
+    """Add recipients (email, partner_type, optional locality): all rows or none."""
+    from surveyapp.services.invitations import RecipientsRejected, add_invitations
+
+    round_ = _get_round(round_id)
+    try:
+        content = csv_file.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {csv_file}: {exc.strerror}") from exc
+    try:
+        result = add_invitations(round_, content, csv_file.name)
+    except RecipientsRejected as exc:
+        for problem in exc.problems:
+            click.echo(f"{csv_file.name}: {problem}", err=True)
+        raise _fail(exc.message) from exc
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    db.session.commit()
+    click.echo(f"Added {result.added} invitation(s) to round {round_.id}; "
+               f"{result.already_invited} already invited")
+
+
+@invitations_cli.command("send")
+@click.argument("round_id", type=int)
+@click.option("--reminders", is_flag=True,
+              help="Queue reminders to people who have not completed, instead of invitations.")
+@with_appcontext
+def invitations_send(round_id: int, reminders: bool) -> None:
+    """Queue invitation (or reminder) emails in the outbox; `mail send` delivers them."""
+    from surveyapp.services.invitations import send_invitations, send_reminders
+
+    round_ = _get_round(round_id)
+    try:
+        queued = send_reminders(round_) if reminders else send_invitations(round_)
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    db.session.commit()
+    click.echo(f"Queued {queued} {'reminder' if reminders else 'invitation'}(s) for round "
+               f"{round_.id}")
+
+
+@click.group("mail", help="The outbox.")
+def mail_cli() -> None:
+    pass
+
+
+@mail_cli.command("send")
+@click.option("--round", "round_id", type=int, default=None, help="Only this round's mail.")
+@with_appcontext
+def mail_send(round_id: int | None) -> None:
+    """Deliver the outbox (SMTP, or the instance mail folder when no server is set)."""
+    from surveyapp.services.mail import deliver_pending, delivery_description
+
+    # Committed after each message, so a failure part way never sends anything twice.
+    result = deliver_pending(db.session.commit, round_id=round_id)
+    db.session.commit()
+    click.echo(f"Mail to {delivery_description()}: {result}")
+    if result.failed:
+        raise click.ClickException(f"{result.failed} message(s) failed for good; see the "
+                                   f"round's invitations page")
 
 
 # --- demo --------------------------------------------------------------------------------------

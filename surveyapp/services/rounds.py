@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, Iterable
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
 from surveyapp.instruments import Instrument, InstrumentError, get_instrument
-from surveyapp.models import InstrumentSnapshot, Locality, OpenLink, PartnerType, Round, User
+from surveyapp.models import (Draft, InstrumentSnapshot, Invitation, Locality, OpenLink,
+                              PartnerType, Response, Round, User)
 from surveyapp.models.rounds import MIN_GROUP_SIZE_FLOOR, RoundStatus
 from surveyapp.models.base import utcnow
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
 from surveyapp.services.tokens import new_slug
+from surveyapp import timeutil
 
 
 def snapshot_for(instrument: Instrument) -> InstrumentSnapshot:
@@ -95,32 +100,24 @@ def create_round(
     signposts: dict[str, Any] | None = None,
     thank_you_message: str = "",
     results_message: str = "",
+    reminder_gap_days: int = 7,
+    max_reminders: int = 2,
+    wording: EmailWording | None = None,
     by: User | None = None,
 ) -> Round:
     """A new draft round. No partner types given means every active partner type."""
-    title = title.strip()
-    if not title:
-        raise ServiceError("enter a title for the round", "title")
-    if len(title) > 200:
-        raise ServiceError("the title must be 200 characters or fewer", "title")
-    try:
-        instrument = get_instrument(instrument_ref)
-    except InstrumentError as exc:
-        raise ServiceError(str(exc), "instrument") from exc
-    if min_group_size < MIN_GROUP_SIZE_FLOOR:
-        raise ServiceError(f"the minimum reporting group size cannot be below "
-                           f"{MIN_GROUP_SIZE_FLOOR}", "min_group_size")
+    title = _checked_title(title)
+    instrument = _instrument(instrument_ref)
+    _check_numbers(min_group_size, reminder_gap_days, max_reminders)
     if opens_on and closes_on and closes_on < opens_on:
         raise ServiceError("the closing date must be on or after the opening date", "closes_on")
+    signposts = check_signposts(instrument, signposts or {})
+    wording = check_wording(wording) if wording else EmailWording()
     slugs = list(partner_type_slugs)
     partner_types = (partner_types_by_slug(slugs) if slugs else list(db.session.scalars(
         sa.select(PartnerType).where(PartnerType.active).order_by(PartnerType.position))))
-    compared = None
     if compared_round_id is not None:
-        compared = db.session.get(Round, compared_round_id)
-        if compared is None:
-            raise ServiceError(f"there is no round {compared_round_id} to compare with",
-                               "compared_round_id")
+        compared = _compared_round(compared_round_id, instrument.key, None)
     else:
         compared = latest_closed_round(instrument.key)
     round_ = Round(
@@ -132,8 +129,14 @@ def create_round(
         closes_on=closes_on,
         compared_round=compared,
         signposts=signposts or {},
-        thank_you_message=thank_you_message,
-        results_message=results_message,
+        thank_you_message=thank_you_message.strip(),
+        results_message=results_message.strip(),
+        reminder_gap_days=reminder_gap_days,
+        max_reminders=max_reminders,
+        invitation_subject=wording.invitation_subject,
+        invitation_body=wording.invitation_body,
+        reminder_subject=wording.reminder_subject,
+        reminder_body=wording.reminder_body,
         partner_types=partner_types,
         localities=localities_by_name(locality_names),
         created_by_id=by.id if by else None,
@@ -149,6 +152,12 @@ def open_round(round_: Round, *, by: User | None = None) -> None:
         raise ServiceError("a closed round cannot be opened again")
     if round_.status == RoundStatus.OPEN.value:
         return
+    if round_.closes_on is not None and round_.closes_on < timeutil.today():
+        raise ServiceError("the closing date has passed: change it before opening the round",
+                           "closes_on")
+    if not round_.partner_types:
+        raise ServiceError("choose at least one partner type before opening the round",
+                           "partner_types")
     round_.status = RoundStatus.OPEN.value
     round_.opened_at = utcnow()
     record("round.open", user=by, round_id=round_.id)
@@ -191,3 +200,348 @@ def response_counts() -> dict[int, int]:
     rows = db.session.execute(
         sa.select(Response.round_id, sa.func.count()).group_by(Response.round_id))
     return {rid: n for rid, n in rows}
+
+
+# --- settings shared by creating and editing a round ---------------------------------------------
+#: Placeholders the lead may use in email wording; ``{link}`` is filled in only at send time.
+PLACEHOLDERS = ("link", "title", "closes_on", "council")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+MAX_REMINDERS_LIMIT = 5
+
+DEFAULT_INVITATION_SUBJECT = "Please tell us about early help: {title}"
+DEFAULT_INVITATION_BODY = """Hello,
+
+We would like to know how confident you feel about early help for families in our area: where \
+to find help, what to do when a case is not right for children's social care, and whether \
+partners keep each other informed.
+
+The survey takes about 3 minutes. Your answers are anonymous: we can see that you have answered, \
+but never what you said.
+
+Answer the survey: {link}
+
+This link is personal to you, so please do not forward it. The survey closes on {closes_on}.
+
+Thank you,
+{council} early help team"""
+DEFAULT_REMINDER_SUBJECT = "Reminder: {title}"
+DEFAULT_REMINDER_BODY = """Hello,
+
+We recently asked you to answer a short survey about early help for families. If you have not \
+had a chance yet, it takes about 3 minutes and your answers are anonymous.
+
+Answer the survey: {link}
+
+The survey closes on {closes_on}. If you have answered since this email was sent, thank you, \
+and please ignore it.
+
+{council} early help team"""
+
+
+@dataclass(frozen=True)
+class EmailWording:
+    """The lead's wording of invitation and reminder emails, with ``{placeholders}``."""
+
+    invitation_subject: str = DEFAULT_INVITATION_SUBJECT
+    invitation_body: str = DEFAULT_INVITATION_BODY
+    reminder_subject: str = DEFAULT_REMINDER_SUBJECT
+    reminder_body: str = DEFAULT_REMINDER_BODY
+
+
+def wording_of(round_: Round) -> EmailWording:
+    """The round's wording, with the defaults standing in for anything left empty."""
+    default = EmailWording()
+    return EmailWording(**{f.name: getattr(round_, f.name) or getattr(default, f.name)
+                           for f in fields(EmailWording)})
+
+
+def check_wording(wording: EmailWording) -> EmailWording:
+    """Trimmed wording, or a :class:`ServiceError` naming the first field that is not usable."""
+    clean: dict[str, str] = {}
+    for f in fields(EmailWording):
+        text = getattr(wording, f.name).strip().replace("\r\n", "\n")
+        is_subject = f.name.endswith("subject")
+        what = f.name.replace("_", " ")
+        if not text:
+            raise ServiceError(f"enter the {what}", f.name)
+        if is_subject and (len(text) > 200 or "\n" in text):
+            raise ServiceError(f"the {what} must be one line of 200 characters or fewer", f.name)
+        if len(text) > 5000:
+            raise ServiceError(f"the {what} must be 5,000 characters or fewer", f.name)
+        unknown = sorted({p for p in _PLACEHOLDER.findall(text) if p not in PLACEHOLDERS})
+        if unknown:
+            allowed = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+            raise ServiceError(f"the {what} uses {', '.join('{' + u + '}' for u in unknown)}, "
+                               f"which is not a placeholder we know (use {allowed})", f.name)
+        if is_subject and "{link}" in text:
+            raise ServiceError(f"the {what} cannot contain {{link}}: put the link in the body",
+                               f.name)
+        if not is_subject and "{link}" not in text:
+            raise ServiceError(f"the {what} must contain {{link}}, where each person's own "
+                               f"survey link goes", f.name)
+        clean[f.name] = text
+    return EmailWording(**clean)
+
+
+def check_signposts(instrument: Instrument, raw: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Signpost links by domain: each a label and an http(s) address, or left out entirely."""
+    domains = {d.key: d for d in instrument.domains}
+    clean: dict[str, dict[str, str]] = {}
+    for key, value in raw.items():
+        if key not in domains:
+            raise ServiceError(f"{key!r} is not a domain of {instrument.ref}", "signposts")
+        label = str((value or {}).get("label", "")).strip()
+        url = str((value or {}).get("url", "")).strip()
+        if not label and not url:
+            continue
+        name = domains[key].label
+        if not url:
+            raise ServiceError(f"enter the web address for the {name} link", f"signpost_{key}_url")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
+            raise ServiceError(f"the {name} link must be a web address starting https://",
+                               f"signpost_{key}_url")
+        if not label:
+            raise ServiceError(f"enter the words to show for the {name} link",
+                               f"signpost_{key}_label")
+        if len(label) > 120:
+            raise ServiceError(f"the {name} link text must be 120 characters or fewer",
+                               f"signpost_{key}_label")
+        clean[key] = {"label": label, "url": url}
+    return clean
+
+
+def _checked_title(title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise ServiceError("enter a title for the round", "title")
+    if len(title) > 200:
+        raise ServiceError("the title must be 200 characters or fewer", "title")
+    return title
+
+
+def _instrument(ref: str) -> Instrument:
+    try:
+        return get_instrument(ref)
+    except InstrumentError as exc:
+        raise ServiceError(str(exc), "instrument") from exc
+
+
+def _check_numbers(min_group_size: int, reminder_gap_days: int, max_reminders: int) -> None:
+    if min_group_size < MIN_GROUP_SIZE_FLOOR:
+        raise ServiceError(f"the minimum reporting group size cannot be below "
+                           f"{MIN_GROUP_SIZE_FLOOR}", "min_group_size")
+    if min_group_size > 1000:
+        raise ServiceError("the minimum reporting group size must be 1,000 or fewer",
+                           "min_group_size")
+    if not 1 <= reminder_gap_days <= 60:
+        raise ServiceError("the gap between reminders must be between 1 and 60 days",
+                           "reminder_gap_days")
+    if not 0 <= max_reminders <= MAX_REMINDERS_LIMIT:
+        raise ServiceError(f"the number of reminders must be between 0 and "
+                           f"{MAX_REMINDERS_LIMIT}", "max_reminders")
+
+
+def _compared_round(round_id: int, instrument_key: str, current: Round | None) -> Round:
+    compared = db.session.get(Round, round_id)
+    if compared is None:
+        raise ServiceError(f"there is no round {round_id} to compare with", "compared_round_id")
+    if current is not None and compared.id == current.id:
+        raise ServiceError("a round cannot be compared with itself", "compared_round_id")
+    if compared.instrument.key != instrument_key:
+        raise ServiceError("the round compared with must use the same instrument",
+                           "compared_round_id")
+    return compared
+
+
+def answered_count(round_: Round) -> int:
+    """Responses plus answers in progress: once this is above 0 the questions are fixed."""
+    responses = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Response).where(Response.round_id == round_.id))
+    drafts = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Draft).where(Draft.round_id == round_.id))
+    return (responses or 0) + (drafts or 0)
+
+
+@dataclass(frozen=True)
+class RoundSettings:
+    """Everything a lead sets on a round, as the round form gives it."""
+
+    title: str
+    instrument_ref: str
+    opens_on: date | None
+    closes_on: date | None
+    partner_type_slugs: tuple[str, ...]
+    locality_names: tuple[str, ...]
+    min_group_size: int
+    compared_round_id: int | None
+    signposts: dict[str, Any]
+    thank_you_message: str
+    results_message: str
+    reminder_gap_days: int
+    max_reminders: int
+    wording: EmailWording
+
+    @classmethod
+    def of(cls, round_: Round) -> RoundSettings:
+        """The round's current settings (to fill the edit form)."""
+        return cls(
+            title=round_.title, instrument_ref=f"{round_.instrument.key}@{round_.instrument.version}",
+            opens_on=round_.opens_on, closes_on=round_.closes_on,
+            partner_type_slugs=tuple(p.slug for p in round_.partner_types),
+            locality_names=tuple(loc.name for loc in round_.localities),
+            min_group_size=round_.min_group_size, compared_round_id=round_.compared_round_id,
+            signposts=dict(round_.signposts or {}), thank_you_message=round_.thank_you_message,
+            results_message=round_.results_message, reminder_gap_days=round_.reminder_gap_days,
+            max_reminders=round_.max_reminders, wording=wording_of(round_))
+
+
+def create_round_from(settings: RoundSettings, *, by: User | None = None) -> Round:
+    """A new draft round from the round form."""
+    if not settings.partner_type_slugs:
+        raise ServiceError("choose at least one partner type", "partner_types")
+    return create_round(
+        instrument_ref=settings.instrument_ref, title=settings.title,
+        partner_type_slugs=settings.partner_type_slugs, locality_names=settings.locality_names,
+        min_group_size=settings.min_group_size, opens_on=settings.opens_on,
+        closes_on=settings.closes_on, compared_round_id=settings.compared_round_id,
+        signposts=settings.signposts, thank_you_message=settings.thank_you_message,
+        results_message=settings.results_message, reminder_gap_days=settings.reminder_gap_days,
+        max_reminders=settings.max_reminders, wording=settings.wording, by=by)
+
+
+def _used_partner_types_and_localities(round_: Round) -> tuple[set[int], set[int]]:
+    """Partner type and locality ids that invitations or responses of the round already use."""
+    types: set[int] = set()
+    localities: set[int] = set()
+    for model in (Invitation, Response):
+        rows = db.session.execute(sa.select(model.partner_type_id, model.locality_id)
+                                  .where(model.round_id == round_.id).distinct())
+        for type_id, locality_id in rows:
+            types.add(type_id)
+            if locality_id is not None:
+                localities.add(locality_id)
+    return types, localities
+
+
+def update_round(round_: Round, settings: RoundSettings, *, by: User | None = None) -> list[str]:
+    """Change a draft or open round; returns the names of the settings that changed.
+
+    A draft may change freely. An open round may not change its opening date, may not drop a
+    partner type or locality that invitations or responses already use, and may not change its
+    instrument once anyone has answered. A closed round does not change at all.
+    """
+    if round_.status == RoundStatus.CLOSED.value:
+        raise ServiceError("this round is closed, so its settings can no longer change")
+    is_open = round_.status == RoundStatus.OPEN.value
+    before = RoundSettings.of(round_)
+    title = _checked_title(settings.title)
+    instrument = _instrument(settings.instrument_ref)
+    _check_numbers(settings.min_group_size, settings.reminder_gap_days, settings.max_reminders)
+    signposts = check_signposts(instrument, settings.signposts)
+    wording = check_wording(settings.wording)
+    if not settings.partner_type_slugs:
+        raise ServiceError("choose at least one partner type", "partner_types")
+    partner_types = partner_types_by_slug(settings.partner_type_slugs)
+    localities = localities_by_name(settings.locality_names)
+    if settings.opens_on and settings.closes_on and settings.closes_on < settings.opens_on:
+        raise ServiceError("the closing date must be on or after the opening date", "closes_on")
+
+    if instrument.ref != before.instrument_ref:
+        answered = answered_count(round_)
+        if answered:
+            raise ServiceError(
+                f"the instrument cannot change because {answered} "
+                f"{'person has' if answered == 1 else 'people have'} already answered this "
+                f"round; create a new round to use a different instrument", "instrument")
+    if is_open:
+        if settings.opens_on != before.opens_on:
+            raise ServiceError("the round is already open, so its opening date cannot change",
+                               "opens_on")
+        if settings.closes_on is not None and settings.closes_on < timeutil.today():
+            raise ServiceError("the closing date cannot be in the past; to stop answers now, "
+                               "close the round", "closes_on")
+        used_types, used_localities = _used_partner_types_and_localities(round_)
+        dropped = [p.label for p in round_.partner_types
+                   if p.id in used_types and p not in partner_types]
+        if dropped:
+            raise ServiceError(f"{', '.join(dropped)} cannot be removed while the round is open: "
+                               f"people of that type have been invited or have answered",
+                               "partner_types")
+        dropped = [loc.name for loc in round_.localities
+                   if loc.id in used_localities and loc not in localities]
+        if dropped:
+            raise ServiceError(f"{', '.join(dropped)} cannot be removed while the round is open: "
+                               f"people there have been invited or have answered", "localities")
+    compared = (_compared_round(settings.compared_round_id, instrument.key, round_)
+                if settings.compared_round_id is not None
+                else latest_closed_round(instrument.key, before=round_))
+
+    if instrument.ref != before.instrument_ref:
+        round_.instrument = snapshot_for(instrument)
+    round_.title = title
+    round_.opens_on = settings.opens_on
+    round_.closes_on = settings.closes_on
+    round_.partner_types = partner_types
+    round_.localities = localities
+    round_.min_group_size = settings.min_group_size
+    round_.compared_round = compared
+    round_.signposts = signposts
+    round_.thank_you_message = settings.thank_you_message.strip()
+    round_.results_message = settings.results_message.strip()
+    round_.reminder_gap_days = settings.reminder_gap_days
+    round_.max_reminders = settings.max_reminders
+    for f in fields(EmailWording):
+        setattr(round_, f.name, getattr(wording, f.name))
+    db.session.flush()
+    after = RoundSettings.of(round_)
+    changed = [f.name for f in fields(RoundSettings)
+               if getattr(before, f.name) != getattr(after, f.name)]
+    if changed:
+        record("round.update", user=by, round_id=round_.id, changed=changed)
+    return changed
+
+
+def delete_round(round_: Round, *, by: User | None = None) -> None:
+    """Delete a draft round that nobody has answered (with its invitations and open links)."""
+    if round_.status != RoundStatus.DRAFT.value:
+        raise ServiceError(f"only a draft round can be deleted; this round is {round_.status}")
+    answered = answered_count(round_)
+    if answered:
+        raise ServiceError(f"this round has {answered} response(s), so it cannot be deleted")
+    record("round.delete", user=by, round_id=None, deleted_round_id=round_.id,
+           title=round_.title)
+    db.session.delete(round_)
+    db.session.flush()
+
+
+def publish_round(round_: Round, actions_text: str, *, by: User | None = None) -> None:
+    """Publish (or update) the partner-facing "you said, we did" summary of a closed round."""
+    if round_.status != RoundStatus.CLOSED.value:
+        raise ServiceError("close the round before publishing its summary")
+    actions_text = actions_text.strip().replace("\r\n", "\n")
+    if not actions_text:
+        raise ServiceError("enter what you will do in response to what partners said",
+                           "actions_text")
+    if len(actions_text) > 10_000:
+        raise ServiceError("the actions must be 10,000 characters or fewer", "actions_text")
+    first = round_.published_at is None
+    round_.actions_text = actions_text
+    round_.published_at = utcnow()
+    record("round.publish" if first else "round.publish_update", user=by, round_id=round_.id)
+
+
+def unpublish_round(round_: Round, *, by: User | None = None) -> None:
+    """Take the published summary down again (the actions text is kept)."""
+    if round_.published_at is None:
+        raise ServiceError("this round's summary is not published")
+    round_.published_at = None
+    record("round.unpublish", user=by, round_id=round_.id)
+
+
+def deactivate_open_link(link: OpenLink, *, by: User | None = None) -> None:
+    """Stop an open link taking answers; its QR codes then lead to a "not available" page."""
+    if not link.active:
+        raise ServiceError("this link is already switched off")
+    link.active = False
+    record("open_link.deactivate", user=by, round_id=link.round_id, slug=link.slug)
