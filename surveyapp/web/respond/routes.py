@@ -1,21 +1,239 @@
-"""Partner staff: the survey they answer (grown by the answering issue)."""
+"""Partner staff answer a round: ``/s/<token>`` (personal invitation) and ``/o/<slug>`` (open
+link). Plain HTML forms, one domain per page, every page saved as a draft; works without
+JavaScript. Views are thin: they resolve the respondent, call the submissions service, commit once
+and redirect."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, render_template
+import gzip
+import secrets
+from collections.abc import Callable
+from typing import Any
 
-from surveyapp.extensions import db
-from surveyapp.models import OpenLink
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, session, url_for)
+from werkzeug.datastructures import MultiDict
+
+from surveyapp.extensions import db, limiter
+from surveyapp.services import submissions as svc
 
 bp = Blueprint("respond", __name__, template_folder="templates")
 
+#: Largest form body a respondent page accepts (the comment is at most 2,000 characters).
+MAX_BODY = 32 * 1024
+#: Cookie holding an open-link browser's random session key (scoped to the link's path).
+OPEN_COOKIE = "respondent"
+#: Form keys every page may send besides its questions.
+FORM_EXTRA = frozenset({"csrf_token", "action"})
+
+#: Link problem -> HTTP status of the friendly page that explains it.
+PROBLEM_STATUS: dict[str, int] = {"unknown": 404, "withdrawn": 404, "not_open": 403,
+                                  "closed": 410, "completed": 409}
+
+
+def _open_rate_limit() -> str:
+    return current_app.config.get("OPEN_LINK_RATE_LIMIT", "120 per minute; 1500 per hour")
+
+
+def _open_submit_rate_limit() -> str:
+    return current_app.config.get("OPEN_LINK_SUBMIT_RATE_LIMIT", "30 per minute; 300 per hour")
+
+
+@bp.before_request
+def _limit_body() -> None:
+    if request.method == "POST" and (request.content_length or 0) > MAX_BODY:
+        abort(413)
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    """No caching or referrer for pages whose address holds a token, and gzip for HTML."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    if response.mimetype == "text/html" and response.status_code not in (204, 301, 302, 303):
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Accept-Encoding")
+        if ("gzip" in request.headers.get("Accept-Encoding", "")
+                and not response.direct_passthrough and "Content-Encoding" not in response.headers):
+            response.set_data(gzip.compress(response.get_data(), compresslevel=6))
+            response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def _problem(problem: svc.LinkProblem, **context: Any) -> tuple[str, int]:
+    round_ = problem.round
+    results_slug = None
+    if round_ is not None and round_.published_at is not None and round_.open_links:
+        results_slug = round_.open_links[0].slug
+    return (render_template("respond/problem.html", kind=problem.kind, round=round_,
+                            results_slug=results_slug, **context), PROBLEM_STATUS[problem.kind])
+
+
+# --- invitation links --------------------------------------------------------------------------
+@bp.get("/s/<token>")
+def invite_intro(token: str):
+    return _intro(lambda: svc.for_invitation(token), "respond.invite_step", token=token)
+
+
+@bp.route("/s/<token>/<int:number>", methods=["GET", "POST"])
+def invite_step(token: str, number: int):
+    return _step(lambda: svc.for_invitation(token), number, "respond.invite_step",
+                 "respond.invite_done", token=token)
+
+
+@bp.get("/s/<token>/done")
+def invite_done(token: str):
+    return _done(svc.sha256("submit:" + token))
+
+
+# --- open links --------------------------------------------------------------------------------
+def _open_key() -> str:
+    """This browser's session key for open links, made on first use."""
+    key = request.cookies.get(OPEN_COOKIE, "")
+    if not (20 <= len(key) <= 64):
+        key = getattr(request, "_new_open_key", "") or secrets.token_urlsafe(32)
+        request._new_open_key = key  # type: ignore[attr-defined]
+    return key
+
+
+def _set_open_cookie(response: Any, slug: str) -> Any:
+    response = current_app.make_response(response)
+    if request.cookies.get(OPEN_COOKIE) != _open_key():
+        response.set_cookie(OPEN_COOKIE, _open_key(), max_age=120 * 24 * 3600,
+                            path=f"/o/{slug}", httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def _open_respondent(slug: str) -> Callable[[], svc.Respondent]:
+    return lambda: svc.for_open_link(svc.open_link(slug), _open_key())
+
 
 @bp.get("/o/<slug>")
-def open_link(slug: str):
-    link = db.session.scalar(sa.select(OpenLink).where(OpenLink.slug == slug))
-    if link is None or not link.active:
+def open_intro(slug: str):
+    return _set_open_cookie(_intro(_open_respondent(slug), "respond.open_step", slug=slug), slug)
+
+
+@bp.route("/o/<slug>/<int:number>", methods=["GET", "POST"])
+@limiter.limit(_open_rate_limit, methods=["POST"])
+def open_step(slug: str, number: int):
+    if request.method == "POST" and request.form.get("action") == "submit":
+        with limiter.limit(_open_submit_rate_limit, scope="open-link-submit"):
+            pass
+    return _set_open_cookie(_step(_open_respondent(slug), number, "respond.open_step",
+                                  "respond.open_done", slug=slug), slug)
+
+
+@bp.get("/o/<slug>/done")
+def open_done(slug: str):
+    return _done(svc.sha256("submit:open:" + request.cookies.get(OPEN_COOKIE, "")))
+
+
+# --- shared views ------------------------------------------------------------------------------
+def _intro(resolve: Callable[[], svc.Respondent], step_endpoint: str, **link: str):
+    try:
+        respondent = resolve()
+    except svc.LinkProblem as problem:
+        return _problem(problem)
+    state = svc.load_draft(respondent)
+    all_steps = svc.steps(respondent)
+    if state.page > 1 or state.answers:
+        flash("Welcome back. Your answers so far are saved.")
+        return redirect(url_for(step_endpoint, number=min(state.page, len(all_steps)), **link),
+                        303)
+    session.permanent = True
+    return render_template("respond/intro.html", respondent=respondent, round=respondent.round,
+                           instrument=respondent.instrument, steps=all_steps,
+                           start_url=url_for(step_endpoint, number=1, **link))
+
+
+def _step(resolve: Callable[[], svc.Respondent], number: int, step_endpoint: str,
+          done_endpoint: str, **link: str):
+    try:
+        respondent = resolve()
+    except svc.LinkProblem as problem:
+        if problem.kind == "completed" and request.method == "POST":
+            return redirect(url_for(done_endpoint, **link), 303)
+        return _problem(problem)
+    all_steps = svc.steps(respondent)
+    if not 1 <= number <= len(all_steps):
         abort(404)
-    round_ = link.round
-    return render_template("respond/intro.html", round=round_, link=link,
-                           instrument=round_.instrument.instrument())
+    step = all_steps[number - 1]
+    session.permanent = True
+    if request.method == "GET":
+        state = svc.load_draft(respondent)
+        errors = svc.step_errors(respondent, step, state) if request.args.get("check") else {}
+        return _render_step(respondent, step, all_steps, state, errors, step_endpoint, link)
+
+    action = request.form.get("action", "next")
+    last = number == len(all_steps)
+    if action not in {"next", "back", "save"} | ({"submit"} if last else set()):
+        abort(400, "That action is not available on this page.")
+    resume_at = {"back": max(number - 1, 1), "save": number}.get(action, min(number + 1,
+                                                                             len(all_steps)))
+    try:
+        state = svc.save_page(respondent, step, MultiDict(request.form).to_dict(flat=False),
+                              resume_at=resume_at, allowed_extra=FORM_EXTRA)
+    except svc.BadInput as exc:
+        db.session.rollback()
+        abort(400, exc.message)
+    if action == "save":
+        db.session.commit()
+        return "", 204
+    if action == "back":
+        db.session.commit()
+        return redirect(url_for(step_endpoint, number=resume_at, **link), 303)
+    errors = svc.step_errors(respondent, step, state)
+    if errors:
+        state.page = number
+        db.session.commit()
+        return _render_step(respondent, step, all_steps, state, errors, step_endpoint, link), 422
+    if action == "next":
+        db.session.commit()
+        return redirect(url_for(step_endpoint, number=resume_at, **link), 303)
+    signposts = svc.signpost_domains(respondent, state)
+    try:
+        svc.submit(respondent, state)
+    except svc.Incomplete as problem:
+        db.session.commit()
+        return redirect(url_for(step_endpoint, number=problem.step, check=1, **link), 303)
+    except svc.AlreadySubmitted:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    session["respond_done"] = {"key": respondent.receipt_key[:16], "round": respondent.round.id,
+                               "signposts": signposts}
+    return redirect(url_for(done_endpoint, **link), 303)
+
+
+def _render_step(respondent: svc.Respondent, step: svc.Step, all_steps: list[svc.Step],
+                 state: svc.DraftState, errors: dict[str, str], step_endpoint: str,
+                 link: dict[str, str]) -> str:
+    return render_template(
+        "respond/step.html", respondent=respondent, round=respondent.round,
+        instrument=respondent.instrument, step=step, total=len(all_steps), state=state,
+        errors=errors, choices={q.id: svc.about_choices(respondent, q) for q in step.about},
+        action_url=url_for(step_endpoint, number=step.number, **link),
+        back_url=url_for(step_endpoint, number=step.number - 1, **link)
+        if step.number > 1 else None,
+        last=step.number == len(all_steps))
+
+
+def _done(receipt_key: str):
+    """The thank-you page, with signposts when this browser has just submitted."""
+    from surveyapp.models import Round, SubmissionReceipt
+
+    receipt = db.session.get(SubmissionReceipt, receipt_key)
+    if receipt is None:
+        abort(404)
+    round_ = db.session.get(Round, receipt.round_id)
+    done = session.get("respond_done") or {}
+    keys = done.get("signposts", []) if done.get("key") == receipt_key[:16] else []
+    signposts = [round_.signposts[k] for k in keys if k in (round_.signposts or {})]
+    return render_template("respond/done.html", round=round_, signposts=signposts)
+
+
+@bp.get("/accessibility")
+def accessibility():
+    """The accessibility statement every respondent page links to."""
+    return render_template("respond/accessibility.html")

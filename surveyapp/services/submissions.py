@@ -1,0 +1,380 @@
+"""Answering a round: who is answering (invitation or open link), the pages of the form, drafts
+saved page by page, and the one idempotent submission.
+
+One response per person is guaranteed by the database: :class:`SubmissionReceipt` is inserted in
+the same transaction as the response, keyed by a hash of the invitation token or of the open-link
+browser session key, so a second insert fails whatever the network or the browser did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from surveyapp import timeutil
+from surveyapp.extensions import db
+from surveyapp.instruments import AboutQuestion, Domain, Instrument, Item
+from surveyapp.instruments.scales import DONT_KNOW
+from surveyapp.models import (Answer, Draft, Invitation, Locality, OpenLink, PartnerType, Response,
+                              Round, SubmissionReceipt)
+from surveyapp.models.base import utcnow
+from surveyapp.models.responses import ROLE_LEVELS, TRAINING_ANSWERS
+from surveyapp.models.rounds import RoundStatus
+from surveyapp.services import ServiceError
+from surveyapp.services.tokens import sha256
+
+#: Free-text comment limit, in characters.
+COMMENT_MAX = 2000
+#: About-you choice questions that have a column on Response, and the values it accepts.
+STORED_CHOICES: dict[str, tuple[str, ...]] = {"role_level": ROLE_LEVELS,
+                                              "training": TRAINING_ANSWERS}
+#: Answers that lead to a domain's signpost on the thank-you page: disagree, neutral, don't know.
+SIGNPOST_VALUES = frozenset({"1", "2", "3", DONT_KNOW})
+
+
+class LinkProblem(Exception):
+    """The link cannot be answered now. ``kind`` is ``unknown``, ``withdrawn``, ``not_open``,
+    ``closed`` or ``completed``; ``round`` is set when known."""
+
+    def __init__(self, kind: str, round_: Round | None = None) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.round = round_
+
+
+class BadInput(ServiceError):
+    """The form was not one this survey could have produced (tampered or broken): 400."""
+
+
+class AlreadySubmitted(Exception):
+    """This person's response is already in; nothing more was written."""
+
+
+class Incomplete(ServiceError):
+    """Required answers are missing. ``errors`` maps field name to message; ``step`` is the
+    first step that needs attention."""
+
+    def __init__(self, step: int, errors: dict[str, str]) -> None:
+        super().__init__("some questions are not answered yet")
+        self.step = step
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Respondent:
+    """Someone answering a round, by invitation or through an open link."""
+
+    round: Round
+    channel: str
+    #: Hash under which the draft is kept, and under which the receipt is written.
+    draft_key: str
+    receipt_key: str
+    invitation: Invitation | None = None
+    fixed_partner_type: PartnerType | None = None
+    fixed_locality: Locality | None = None
+
+    @property
+    def instrument(self) -> Instrument:
+        return self.round.instrument.instrument()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One page of the form: the about-you questions, or one domain's items."""
+
+    number: int
+    title: str
+    about: tuple[AboutQuestion, ...] = ()
+    domain: Domain | None = None
+    items: tuple[Item, ...] = ()
+    #: The optional free-text question, asked on the last page.
+    comment: bool = False
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(q.id for q in self.about) + tuple(i.id for i in self.items)
+
+
+@dataclass
+class DraftState:
+    """The answers so far: ``about`` {question id: value}, ``answers`` {item id: "1".."5"|"dk"},
+    ``comment`` text, and ``page``, the step to resume at."""
+
+    about: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)
+    comment: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any] | None) -> DraftState:
+        data = data or {}
+        return cls(dict(data.get("about", {})), dict(data.get("answers", {})),
+                   str(data.get("comment", "")), int(data.get("page", 1)))
+
+    def to_data(self) -> dict[str, Any]:
+        return {"about": self.about, "answers": self.answers, "comment": self.comment,
+                "page": self.page}
+
+    def value(self, name: str) -> str:
+        return self.answers.get(name) or self.about.get(name) or ""
+
+
+# --- who is answering --------------------------------------------------------------------------
+def _check_round(round_: Round) -> None:
+    today = timeutil.today()
+    if round_.status == RoundStatus.CLOSED.value or (round_.closes_on and today > round_.closes_on):
+        raise LinkProblem("closed", round_)
+    if round_.status != RoundStatus.OPEN.value or (round_.opens_on and today < round_.opens_on):
+        raise LinkProblem("not_open", round_)
+
+
+def _submitted(receipt_key: str) -> bool:
+    return db.session.get(SubmissionReceipt, receipt_key) is not None
+
+
+def for_invitation(token: str) -> Respondent:
+    """The respondent behind an invitation link, or :class:`LinkProblem`."""
+    invitation = db.session.scalar(sa.select(Invitation).where(
+        Invitation.token_hash == sha256(token))) if 20 <= len(token) <= 100 else None
+    if invitation is None:
+        raise LinkProblem("unknown")
+    round_ = db.session.get(Round, invitation.round_id)
+    assert round_ is not None
+    respondent = Respondent(round_, "invite", sha256("draft:" + token), sha256("submit:" + token),
+                            invitation, invitation.partner_type, invitation.locality)
+    if invitation.completed_on is not None or _submitted(respondent.receipt_key):
+        raise LinkProblem("completed", round_)
+    _check_round(round_)
+    return respondent
+
+
+def open_link(slug: str) -> OpenLink:
+    """The open link with this slug, or :class:`LinkProblem`."""
+    link = db.session.scalar(sa.select(OpenLink).where(OpenLink.slug == slug)) \
+        if len(slug) <= 40 else None
+    if link is None:
+        raise LinkProblem("unknown")
+    if not link.active:
+        raise LinkProblem("withdrawn", link.round)
+    return link
+
+
+def for_open_link(link: OpenLink, session_key: str) -> Respondent:
+    """The respondent using an open link from one browser (``session_key`` from its cookie)."""
+    respondent = Respondent(link.round, "open", sha256("draft:open:" + session_key),
+                            sha256("submit:open:" + session_key), None, link.partner_type,
+                            link.locality)
+    if _submitted(respondent.receipt_key):
+        raise LinkProblem("completed", link.round)
+    _check_round(link.round)
+    return respondent
+
+
+# --- the pages ---------------------------------------------------------------------------------
+def about_questions(respondent: Respondent) -> tuple[AboutQuestion, ...]:
+    """The about-you questions this respondent is asked: partner type first, and not what the
+    link already fixes; choice questions only where the response has somewhere to keep them."""
+    asked = []
+    for q in respondent.instrument.about:
+        if q.kind == "partner_type" and respondent.fixed_partner_type is None:
+            asked.insert(0, q)
+        elif (q.kind == "locality" and respondent.fixed_locality is None
+              and respondent.round.localities):
+            asked.append(q)
+        elif q.kind == "choice" and q.id in STORED_CHOICES:
+            asked.append(q)
+    return tuple(asked)
+
+
+def about_choices(respondent: Respondent, question: AboutQuestion) -> list[tuple[str, str]]:
+    """(value, label) pairs a question offers."""
+    if question.kind == "partner_type":
+        return [(p.slug, p.label) for p in respondent.round.partner_types if p.active]
+    if question.kind == "locality":
+        return [(loc.slug, loc.name) for loc in respondent.round.localities if loc.active]
+    return [(c.value, c.label) for c in question.choices
+            if c.value in STORED_CHOICES.get(question.id, ())]
+
+
+def steps(respondent: Respondent) -> list[Step]:
+    """The form's pages, numbered from 1: about you (when anything is left to ask), then one
+    page per domain; the comment question, if any, on the last page."""
+    instrument = respondent.instrument
+    result: list[Step] = []
+    about = about_questions(respondent)
+    if about:
+        result.append(Step(1, "About you", about=about))
+    for domain in instrument.domains:
+        result.append(Step(len(result) + 1, domain.label, domain=domain,
+                           items=instrument.items_in(domain.key)))
+    if instrument.comment is not None:
+        last = result[-1]
+        result[-1] = Step(last.number, last.title, last.about, last.domain, last.items, True)
+    return result
+
+
+def load_draft(respondent: Respondent) -> DraftState:
+    draft = db.session.scalar(sa.select(Draft).where(Draft.key_hash == respondent.draft_key))
+    return DraftState.from_data(draft.data if draft else None)
+
+
+def _parse(respondent: Respondent, step: Step, form: Mapping[str, Sequence[str]],
+           allowed_extra: frozenset[str]) -> tuple[dict[str, str], dict[str, str], str | None]:
+    """Check the posted form against the page: (about, answers, comment). Anything this page
+    could not have sent raises :class:`BadInput`."""
+    instrument = respondent.instrument
+    comment_id = instrument.comment.id if step.comment and instrument.comment else None
+    known = set(step.fields) | allowed_extra | ({comment_id} if comment_id else set())
+    unknown = sorted(set(form) - known)
+    if unknown:
+        raise BadInput("The form contained a question that is not part of this survey.")
+    if any(len(values) > 1 for values in form.values()):
+        raise BadInput("The form contained more than one answer to a question.")
+    about: dict[str, str] = {}
+    for q in step.about:
+        value = (form.get(q.id) or [""])[0]
+        if value:
+            if value not in {v for v, _ in about_choices(respondent, q)}:
+                raise BadInput(f"{value!r} is not one of the answers to {q.label!r}.")
+            about[q.id] = value
+    scale = {str(v) for v in instrument.scale_def.values}
+    if instrument.allow_dont_know:
+        scale.add(DONT_KNOW)
+    answers: dict[str, str] = {}
+    for item in step.items:
+        value = (form.get(item.id) or [""])[0]
+        if value:
+            if value not in scale:
+                raise BadInput("An answer was outside the scale.")
+            answers[item.id] = value
+    comment = None
+    if comment_id:
+        comment = (form.get(comment_id) or [""])[0].replace("\r\n", "\n").strip()
+    return about, answers, comment
+
+
+def step_errors(respondent: Respondent, step: Step, state: DraftState) -> dict[str, str]:
+    """Field name -> message for what this page still needs."""
+    errors: dict[str, str] = {}
+    for q in step.about:
+        if q.required and not state.about.get(q.id):
+            errors[q.id] = f"Select an answer: {q.label[0].lower()}{q.label[1:]}"
+    for item in step.items:
+        if not state.answers.get(item.id):
+            errors[item.id] = "Select how far you agree, or “Don't know”" \
+                if respondent.instrument.allow_dont_know else "Select how far you agree"
+    comment = respondent.instrument.comment
+    if step.comment and comment and len(state.comment) > COMMENT_MAX:
+        errors[comment.id] = f"Your answer must be {COMMENT_MAX} characters or fewer"
+    return errors
+
+
+def save_page(respondent: Respondent, step: Step, form: Mapping[str, Sequence[str]], *,
+              resume_at: int, allowed_extra: frozenset[str] = frozenset()) -> DraftState:
+    """Merge this page's answers into the draft (kept even when some are missing) and remember
+    where to resume. The first save of an invitation records that it was started."""
+    about, answers, comment = _parse(respondent, step, form, allowed_extra)
+    state = load_draft(respondent)
+    for q in step.about:
+        state.about.pop(q.id, None)
+    for item in step.items:
+        state.answers.pop(item.id, None)
+    state.about.update(about)
+    state.answers.update(answers)
+    if comment is not None:
+        state.comment = comment
+    state.page = resume_at
+    _write_draft(respondent, state)
+    if respondent.invitation is not None and respondent.invitation.started_on is None:
+        db.session.execute(sa.update(Invitation)
+                           .where(Invitation.id == respondent.invitation.id,
+                                  Invitation.started_on.is_(None))
+                           .values(started_on=timeutil.today()))
+    return state
+
+
+def _write_draft(respondent: Respondent, state: DraftState) -> None:
+    """Insert or update the draft; a concurrent insert from another tab turns into an update."""
+    data = state.to_data()
+    updated = db.session.execute(sa.update(Draft).where(Draft.key_hash == respondent.draft_key)
+                                 .values(data=data, updated_at=utcnow()))
+    if updated.rowcount:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.execute(sa.insert(Draft).values(round_id=respondent.round.id,
+                                                       key_hash=respondent.draft_key, data=data))
+    except IntegrityError:
+        db.session.execute(sa.update(Draft).where(Draft.key_hash == respondent.draft_key)
+                           .values(data=data))
+
+
+def first_incomplete(respondent: Respondent, state: DraftState) -> Incomplete | None:
+    for step in steps(respondent):
+        errors = step_errors(respondent, step, state)
+        if errors:
+            return Incomplete(step.number, errors)
+    return None
+
+
+def signpost_domains(respondent: Respondent, state: DraftState) -> list[str]:
+    """Domains (in instrument order) where the person disagreed, was neutral or did not know,
+    and the round has a signpost."""
+    instrument = respondent.instrument
+    return [d.key for d in instrument.domains
+            if d.key in (respondent.round.signposts or {})
+            and any(state.answers.get(i.id) in SIGNPOST_VALUES for i in instrument.items_in(d.key))]
+
+
+def submit(respondent: Respondent, state: DraftState) -> Response:
+    """Turn a complete draft into the response, exactly once.
+
+    Raises :class:`Incomplete` (nothing written) or :class:`AlreadySubmitted` (the caller must
+    roll back). Everything else happens in the caller's transaction: the receipt, the response
+    and its answers, the invitation's completion day, the draft's removal and the round's data
+    version."""
+    problem = first_incomplete(respondent, state)
+    if problem is not None:
+        raise problem
+    round_ = respondent.round
+    today = timeutil.today()
+    try:
+        with db.session.begin_nested():
+            db.session.execute(sa.insert(SubmissionReceipt).values(
+                key_hash=respondent.receipt_key, round_id=round_.id, submitted_on=today))
+    except IntegrityError as exc:
+        raise AlreadySubmitted() from exc
+    partner_type = respondent.fixed_partner_type or db.session.scalar(
+        sa.select(PartnerType).where(PartnerType.slug == state.about.get("partner_type")))
+    locality = respondent.fixed_locality or (db.session.scalar(
+        sa.select(Locality).where(Locality.slug == state.about["locality"]))
+        if state.about.get("locality") else None)
+    if partner_type is None:
+        raise BadInput("Choose the kind of organisation you work for.", "partner_type")
+    instrument = respondent.instrument
+    response = Response(
+        round_id=round_.id, partner_type_id=partner_type.id,
+        locality_id=locality.id if locality else None,
+        role_level=state.about.get("role_level"), training=state.about.get("training"),
+        channel=respondent.channel, submitted_on=today,
+        comment=(state.comment or None) if instrument.comment else None,
+        answers=[Answer(item_id=item.id,
+                        value=None if state.answers[item.id] == DONT_KNOW
+                        else int(state.answers[item.id]),
+                        dont_know=state.answers[item.id] == DONT_KNOW)
+                 for item in instrument.items],
+    )
+    db.session.add(response)
+    if respondent.invitation is not None:
+        db.session.execute(sa.update(Invitation).where(Invitation.id == respondent.invitation.id)
+                           .values(completed_on=today,
+                                   started_on=sa.func.coalesce(Invitation.started_on, today)))
+    db.session.execute(sa.delete(Draft).where(Draft.key_hash == respondent.draft_key))
+    db.session.execute(sa.update(Round).where(Round.id == round_.id)
+                       .values(data_version=Round.data_version + 1))
+    db.session.flush()
+    return response
