@@ -274,9 +274,11 @@ def step_errors(respondent: Respondent, step: Step, state: DraftState) -> dict[s
 
 
 def save_page(respondent: Respondent, step: Step, form: Mapping[str, Sequence[str]], *,
-              resume_at: int, allowed_extra: frozenset[str] = frozenset()) -> DraftState:
+              resume_at: int, forward: bool = False,
+              allowed_extra: frozenset[str] = frozenset()) -> DraftState:
     """Merge this page's answers into the draft (kept even when some are missing) and remember
-    where to resume. The first save of an invitation records that it was started."""
+    where to resume: ``resume_at``, or this page when moving ``forward`` with answers missing.
+    The first save of an invitation records that it was started."""
     about, answers, comment = _parse(respondent, step, form, allowed_extra)
     state = load_draft(respondent)
     for q in step.about:
@@ -287,7 +289,7 @@ def save_page(respondent: Respondent, step: Step, form: Mapping[str, Sequence[st
     state.answers.update(answers)
     if comment is not None:
         state.comment = comment
-    state.page = resume_at
+    state.page = step.number if forward and step_errors(respondent, step, state) else resume_at
     _write_draft(respondent, state)
     if respondent.invitation is not None and respondent.invitation.started_on is None:
         db.session.execute(sa.update(Invitation)

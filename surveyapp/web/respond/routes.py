@@ -173,7 +173,8 @@ def _step(resolve: Callable[[], svc.Respondent], number: int, step_endpoint: str
                                                                              len(all_steps)))
     try:
         state = svc.save_page(respondent, step, MultiDict(request.form).to_dict(flat=False),
-                              resume_at=resume_at, allowed_extra=FORM_EXTRA)
+                              resume_at=resume_at, forward=action in {"next", "submit"},
+                              allowed_extra=FORM_EXTRA)
     except svc.BadInput as exc:
         db.session.rollback()
         abort(400, exc.message)
@@ -185,7 +186,6 @@ def _step(resolve: Callable[[], svc.Respondent], number: int, step_endpoint: str
         return redirect(url_for(step_endpoint, number=resume_at, **link), 303)
     errors = svc.step_errors(respondent, step, state)
     if errors:
-        state.page = number
         db.session.commit()
         return _render_step(respondent, step, all_steps, state, errors, step_endpoint, link), 422
     if action == "next":
