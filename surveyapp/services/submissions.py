@@ -265,8 +265,10 @@ def step_errors(respondent: Respondent, step: Step, state: DraftState) -> dict[s
             errors[q.id] = f"Select an answer: {q.label[0].lower()}{q.label[1:]}"
     for item in step.items:
         if not state.answers.get(item.id):
-            errors[item.id] = "Select how far you agree, or “Don't know”" \
-                if respondent.instrument.allow_dont_know else "Select how far you agree"
+            words = item.text.split()
+            short = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
+            errors[item.id] = f"Select how far you agree that “{short}”" + (
+                ", or “Don't know”" if respondent.instrument.allow_dont_know else "")
     comment = respondent.instrument.comment
     if step.comment and comment and len(state.comment) > COMMENT_MAX:
         errors[comment.id] = f"Your answer must be {COMMENT_MAX} characters or fewer"
