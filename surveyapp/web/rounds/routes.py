@@ -11,6 +11,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    request, url_for)
 from flask_login import current_user
 from jinja2 import TemplateNotFound
+from wtforms.fields.choices import SelectChoice
 
 from surveyapp.extensions import db
 from surveyapp.models.base import utcnow
@@ -72,19 +73,21 @@ def _domains_for(round_: Round | None) -> tuple[Domain, ...]:
 
 def _prepare(form: RoundForm, round_: Round | None) -> None:
     """Choices that come from the database."""
-    form.instrument.choices = [(i.ref, f"{i.title} (version {i.version})")
+    form.instrument.choices = [SelectChoice(i.ref, f"{i.title} (version {i.version})")
                                for i in available_instruments()]
     types = db.session.scalars(sa.select(PartnerType).order_by(PartnerType.position)).all()
     chosen = set(round_.partner_types) if round_ else set()
-    form.partner_types.choices = [(p.slug, p.label) for p in types if p.active or p in chosen]
+    form.partner_types.choices = [SelectChoice(p.slug, p.label) for p in types
+                                  if p.active or p in chosen]
     localities = db.session.scalars(sa.select(Locality).order_by(Locality.name)).all()
     chosen_loc = set(round_.localities) if round_ else set()
-    form.localities.choices = [(loc.name, loc.name) for loc in localities
+    form.localities.choices = [SelectChoice(loc.name, loc.name) for loc in localities
                                if loc.active or loc in chosen_loc]
     others = db.session.scalars(sa.select(Round).where(
         Round.id != (round_.id if round_ else -1)).order_by(Round.id.desc())).all()
-    form.compared_round_id.choices = [("", "The latest closed round of the same questionnaire")] + [
-        (str(r.id), f"{r.title} ({r.status})") for r in others]
+    form.compared_round_id.choices = [
+        SelectChoice("", "The latest closed round of the same questionnaire"),
+        *(SelectChoice(str(r.id), f"{r.title} ({r.status})") for r in others)]
 
 
 def _render_form(form: RoundForm, round_: Round | None, status: int = 200):
@@ -104,8 +107,8 @@ def new():
     form = round_form(_domains_for(None))
     _prepare(form, None)
     if request.method == "GET":
-        form.partner_types.data = [slug for slug, _ in form.partner_types.choices]
-        form.instrument.data = form.instrument.choices[-1][0]
+        form.partner_types.data = [c.value for c in form.partner_types.choices]
+        form.instrument.data = form.instrument.choices[-1].value
         form.fill_wording_defaults()
         return _render_form(form, None)
     if form.validate():
@@ -300,10 +303,10 @@ def send_mail(round_id: int):
 
 # --- open links and QR codes -------------------------------------------------------------------------
 def _prepare_link_form(form: OpenLinkForm, round_: Round) -> None:
-    form.partner_type.choices = [("", "Any partner type (they choose)")] + [
-        (p.slug, p.label) for p in round_.partner_types]
-    form.locality.choices = [("", "Any locality (they choose)")] + [
-        (loc.name, loc.name) for loc in round_.localities]
+    form.partner_type.choices = [SelectChoice("", "Any partner type (they choose)"), *(
+        SelectChoice(p.slug, p.label) for p in round_.partner_types)]
+    form.locality.choices = [SelectChoice("", "Any locality (they choose)"), *(
+        SelectChoice(loc.name, loc.name) for loc in round_.localities)]
 
 
 @bp.route("/rounds/<int:round_id>/links", methods=["GET", "POST"])

@@ -1,0 +1,74 @@
+"""The command line for invitations, mail and round status."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from surveyapp.extensions import db
+from surveyapp.models import Invitation, OutboxMessage, Response, Round
+
+
+def write(tmp_path, name: str, content: str):
+    path = tmp_path / name
+    path.write_text(content)
+    return str(path)
+
+
+def test_invitations_add_send_mail_and_status(app, runner, make_round, tmp_path):
+    round_id = make_round("Autumn", open_=True, partner_type_slugs=["school", "police"],
+                          locality_names=["North", "South"])
+    good = write(tmp_path, "people.csv", "email,partner_type,locality\n"
+                                         "a@x.example,school,North\nb@x.example,school,South\n"
+                                         "c@x.example,police,North\n")
+    result = runner.invoke(args=["invitations", "add", str(round_id), good])
+    assert result.exit_code == 0, result.output
+    assert "Added 3 invitation(s) to round" in result.output
+    result = runner.invoke(args=["invitations", "add", str(round_id), good])
+    assert "Added 0 invitation(s)" in result.output and "3 already invited" in result.output
+
+    bad = write(tmp_path, "bad.csv", "email,partner_type\nd@x.example,gp\nnope,school\n")
+    result = runner.invoke(args=["invitations", "add", str(round_id), bad])
+    assert result.exit_code == 1
+    assert "bad.csv: row 2: partner type 'gp' is not part of this round" in result.output
+    assert "bad.csv: row 3: 'nope' is not an email address" in result.output
+    assert "2 row(s) have problems; nobody was added" in result.output
+
+    result = runner.invoke(args=["invitations", "send", str(round_id)])
+    assert result.exit_code == 0 and "Queued 3 invitation(s)" in result.output
+    result = runner.invoke(args=["invitations", "send", str(round_id), "--reminders"])
+    assert result.exit_code == 0 and "Queued 0 reminder(s)" in result.output
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
+    assert "3 sent, 0 to retry later, 0 failed for good" in result.output
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == 3
+
+    with app.app_context():
+        invitations = db.session.scalars(sa.select(Invitation).order_by(Invitation.id)).all()
+        invitations[0].started_on = invitations[0].completed_on = invitations[0].created_at.date()
+        invitations[2].started_on = invitations[0].started_on
+        round_ = db.session.get(Round, round_id)
+        north = round_.localities[0]
+        db.session.add(Response(round_id=round_id, partner_type_id=invitations[2].partner_type_id,
+                                locality_id=north.id, channel="open",
+                                submitted_on=invitations[0].started_on))
+        db.session.commit()
+        assert {m.status for m in db.session.scalars(sa.select(OutboxMessage))} == {"sent"}
+    result = runner.invoke(args=["rounds", "status", str(round_id)])
+    assert result.exit_code == 0, result.output
+    lines = {line.strip().split("  ")[0]: line.split()[-5:] for line in
+             result.output.splitlines() if line.startswith("  ") or line.startswith("All")}
+    assert lines["School"] == ["2", "1", "1", "50%", "0"]
+    assert lines["Police"] == ["1", "1", "0", "0%", "1"]
+    assert lines["North"] == ["2", "2", "1", "50%", "1"]
+    assert lines["South"] == ["1", "0", "0", "0%", "0"]
+    assert result.output.splitlines()[-2].split()[-5:] == ["3", "2", "1", "33%", "1"]
+    assert "Responses from every channel: 1" in result.output
+
+
+def test_commands_refuse_bad_input(app, runner, make_round, tmp_path):
+    draft = make_round("Draft", partner_type_slugs=["school"])
+    assert "there is no round 999" in runner.invoke(args=["rounds", "status", "999"]).output
+    result = runner.invoke(args=["invitations", "send", str(draft)])
+    assert result.exit_code == 1 and "still a draft" in result.output
+    result = runner.invoke(args=["invitations", "add", str(draft), str(tmp_path / "none.csv")])
+    assert result.exit_code == 1 and "cannot read" in result.output
