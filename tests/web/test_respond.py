@@ -179,3 +179,18 @@ def test_pages_are_gzipped_and_small(app, client, make_round):
     assert html.count('type="radio"') == 4 * 6 and "Page 3 of 7" in html
     assert len(resp.data) < 4000
     assert 'href="/accessibility"' in html
+
+
+def test_background_save_keeps_answers_without_moving_on(app, client, make_round):
+    """What respond.js sends when the phone is put away: saved, 204, same page on return."""
+    rid = make_round(open_=True)
+    token = make_invitation(app, rid)
+    token_csrf = csrf(client.get(f"/s/{token}/3").text)
+    resp = client.post(f"/s/{token}/3", data={"csrf_token": token_csrf, "action": "save",
+                                              "path_children": "1"})
+    assert resp.status_code == 204 and resp.data == b""
+    back = client.get(f"/s/{token}")
+    assert back.headers["Location"] == f"/s/{token}/3"
+    with app.app_context():
+        assert db.session.scalar(sa.select(Draft)).data["answers"] == {"path_children": "1"}
+        assert db.session.scalar(sa.select(Invitation.started_on)) is not None
