@@ -361,3 +361,26 @@ def test_close_publish_and_public_summary(app, client, lead, make_round):
     assert cells == {"School": "12", "Police": "Not shown", "GP": "Fewer than 5"}
     assert "<p>We will send a contact list.</p>" in public.text
     assert "<p>We will train.</p>" in public.text
+
+
+def test_published_summary_leads_with_headline_findings_from_the_analysis(app, client, lead):
+    from surveyapp.services.demo import CLOSED_TITLE, load_demo
+    from surveyapp.services.rounds import create_open_link, publish_round
+
+    with app.app_context():
+        load_demo()
+        closed = db.session.scalar(sa.select(Round).where(Round.title == CLOSED_TITLE))
+        publish_round(closed, "We will share the contact list.")
+        slug = create_open_link(closed).slug
+        db.session.commit()
+    page = client.get(f"/results/{slug}").text
+    section = re.search(r"<h2>You said</h2>\s*<ul class=\"findings\">(.*?)</ul>", page, re.S)
+    assert section, "the summary has no headline findings"
+    findings = re.findall(r"<li>(.*?)</li>", section.group(1))
+    assert len(findings) == 3  # the demo's closed round has nothing to compare with
+    assert all("%" in f for f in findings)
+    # Groups below the minimum (domestic abuse service: 7, other: 4) never appear.
+    assert not any("domestic abuse" in f.lower() or "other" in f.lower() for f in findings)
+    rows = dict(re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">(.*?)</td></tr>", page))
+    assert rows["School"] == "95" and rows["Domestic abuse service"] == "Fewer than 10"
+    assert rows["Other"] == "Fewer than 10"

@@ -142,9 +142,9 @@ def round_form(domains: tuple[Domain, ...], **kwargs: Any) -> RoundForm:
 
     for domain in domains:
         setattr(_Form, f"signpost_{domain.key}_label",
-                StringField(f"Link text for {domain.label}", validators=[Length(max=120)]))
+                StringField("Link text", validators=[Length(max=120)]))
         setattr(_Form, f"signpost_{domain.key}_url",
-                StringField(f"Web address for {domain.label}", validators=[Length(max=500)]))
+                StringField("Web address", validators=[Length(max=500)]))
     _Form.domains = domains
     return _Form(**kwargs)
 
