@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     for group in (users_cli, rounds_cli, responses_cli, invitations_cli, mail_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(report_command)
 
 
 def main() -> None:
@@ -270,3 +271,30 @@ def demo_command(admin_email: str | None) -> None:
     db.session.commit()
     for line in summary:
         click.echo(line)
+
+
+# --- report ------------------------------------------------------------------------------------
+REPORT_FORMATS = ("csv",)
+
+
+@click.command("report")
+@click.argument("round_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="csv",
+              show_default=True)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write.")
+@with_appcontext
+def report_command(round_id: int, fmt: str, out: Path) -> None:
+    """Write a round's gap report (CSV: the item table of product.md section 5)."""
+    from surveyapp.analysis.export import item_table_csv
+    from surveyapp.services.reports import round_report
+
+    _get_round(round_id)
+    report = round_report(round_id)
+    text = item_table_csv(report)
+    try:
+        with out.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise _fail(f"cannot write {out}: {exc.strerror}") from exc
+    click.echo(f"Wrote the {fmt} report of round {round_id} to {out}")

@@ -60,7 +60,13 @@ def load_round_frames(session: so.Session, round_id: int) -> RoundFrames:
         [(d.key, d.label, n) for n, d in enumerate(instrument.domains)],
         columns=["domain", "label", "position"],
     )
-    labels = dict(session.execute(sa.select(PartnerType.slug, PartnerType.label)).all())
+    # The round's partner types in display order, plus any that answered without being
+    # targeted (imports of older data); the order here is the order of every table.
+    present = set(responses["partner_type"])
+    targeted = {p.slug for p in round_.partner_types}
+    labels = {slug: label for slug, label in session.execute(
+        sa.select(PartnerType.slug, PartnerType.label).order_by(PartnerType.position))
+        if slug in targeted or slug in present}
     return RoundFrames(
         round_id=round_.id,
         title=round_.title,

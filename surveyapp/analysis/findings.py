@@ -1,0 +1,186 @@
+"""Plain-language findings generated from the (already suppressed) report tables.
+
+Biggest gaps first, then contrasts whose interval excludes 0 (all partners first), then
+differences between partner types, variation across partner types and changes since the
+compared round that survive the Benjamini–Hochberg adjustment. Every number comes from a
+shown cell: the inputs are the masked tables, so a suppressed group cannot appear here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from surveyapp.analysis.data import ALL
+from surveyapp.analysis.metrics import round_half_up
+
+FINDING_COLUMNS = ("rank", "kind", "partner_type", "item_id", "contrast", "figure", "text")
+#: Kinds of finding, in the order they are listed.
+KINDS = ("gap", "contrast", "difference", "variation", "change")
+
+#: First person in an item's statement → third person in a finding about respondents.
+_PRONOUNS = (
+    (re.compile(r"\bI am\b"), "they are"), (re.compile(r"\bI'm\b"), "they're"),
+    (re.compile(r"\bI was\b"), "they were"), (re.compile(r"\bI\b"), "they"),
+    (re.compile(r"\bmyself\b"), "themselves"), (re.compile(r"\bmy\b"), "their"),
+    (re.compile(r"\bme\b"), "them"), (re.compile(r"\bour\b"), "their"),
+    (re.compile(r"\bwe\b"), "they"), (re.compile(r"\bus\b"), "them"),
+)
+_JOINING_WORDS = frozenset({"for", "to", "with", "about", "in", "on", "of", "at", "from", "by"})
+
+
+def statement_clause(text: str) -> str:
+    """An item's statement as a clause after "agree that": "I know where…" → "they know where…".
+
+    Lower-cases the first word unless it is an acronym and turns first-person words into
+    third person; the statements are written in the first person or impersonally, so this
+    simple rule reads naturally for them.
+    """
+    words = text.strip().rstrip(".").split(" ")
+    first = words[0]
+    if first not in ("I", "I'm") and not (len(first) > 1 and first[1].isupper()):
+        words[0] = first[:1].lower() + first[1:]
+    clause = " ".join(words)
+    for pattern, replacement in _PRONOUNS:
+        clause = pattern.sub(replacement, clause)
+    return clause
+
+
+def group_phrase(key: str, label: str) -> str:
+    """How a group is named mid-sentence: "police respondents", "GP respondents"."""
+    if key == ALL:
+        return "respondents"
+    words = [w[:1].lower() + w[1:] if w[1:] == w[1:].lower() else w for w in label.split()]
+    return " ".join(words) + " respondents"
+
+
+def _subject(key: str, label: str) -> str:
+    """How a group starts a sentence: "Partners", "Police respondents"."""
+    phrase = "partners" if key == ALL else group_phrase(key, label)
+    return phrase[:1].upper() + phrase[1:]
+
+
+def _whole(value: float) -> int:
+    return int(round_half_up(value))
+
+
+def _points(value: float) -> str:
+    number = _whole(value)
+    return f"+{number}" if number > 0 else str(number)
+
+
+def _comparison(text_a: str, text_b: str) -> str:
+    """"that <a> than <b>" for two statements, sharing their common beginning if they have
+    one: "…services in the local area for children than for parents"."""
+    a, b = text_a.strip().rstrip(".").split(), text_b.strip().rstrip(".").split()
+    common = 0
+    while common < min(len(a), len(b)) and a[common] == b[common]:
+        common += 1
+    if 0 < common < min(len(a), len(b)):
+        if a[common - 1].lower() in _JOINING_WORDS and common > 1:
+            common -= 1
+        return f"{statement_clause(' '.join(a))} than {' '.join(b[common:])}"
+    return f"{statement_clause(text_a)} than that {statement_clause(text_b)}"
+
+
+def _gap_findings(items: pd.DataFrame, texts: Mapping[str, str]) -> list[dict[str, object]]:
+    shown = items.loc[~items["suppressed"]]
+    shown = shown.sort_values("gap", ascending=False, kind="stable")
+    out = []
+    for row in shown.itertuples(index=False):
+        low, high = _whole(100 - row.positive_ci_high), _whole(100 - row.positive_ci_low)
+        text = (f"{_whole(row.gap)}% of {group_phrase(row.partner_type, row.group_label)} do "
+                f"not agree that {statement_clause(texts[row.item_id])} "
+                f"(95% CI {low}–{high}%)")
+        out.append({"kind": "gap", "partner_type": row.partner_type, "item_id": row.item_id,
+                    "figure": row.gap, "text": text})
+    return out
+
+
+def _contrast_findings(contrasts: pd.DataFrame,
+                       texts: Mapping[str, str]) -> list[dict[str, object]]:
+    shown = contrasts.loc[~contrasts["suppressed"]
+                          & ((contrasts["ci_low"] > 0) | (contrasts["ci_high"] < 0))]
+    not_all = (shown["partner_type"] != ALL).to_numpy()
+    order = np.lexsort((-shown["value"].abs().to_numpy(), not_all))
+    shown = shown.iloc[order]
+    out = []
+    for row in shown.itertuples(index=False):
+        direction = "more" if row.value > 0 else "less"
+        text = (f"{_subject(row.partner_type, row.group_label)} are {direction} likely to agree "
+                f"that {_comparison(texts[row.item_a], texts[row.item_b])} "
+                f"({_points(row.value)} points, 95% CI {_points(row.ci_low)} to "
+                f"{_points(row.ci_high)})")
+        out.append({"kind": "contrast", "partner_type": row.partner_type,
+                    "contrast": row.contrast, "figure": row.value, "text": text})
+    return out
+
+
+def _difference_findings(differences: pd.DataFrame,
+                         texts: Mapping[str, str]) -> list[dict[str, object]]:
+    shown = differences.loc[differences["significant"]]
+    shown = shown.reindex(shown["difference"].abs().sort_values(ascending=False,
+                                                                kind="stable").index)
+    out = []
+    for row in shown.itertuples(index=False):
+        direction = "more" if row.difference > 0 else "less"
+        text = (f"{_subject(row.partner_type, row.group_label)} are {direction} likely than "
+                f"other partners to agree that {statement_clause(texts[row.item_id])} "
+                f"({_whole(row.pct_positive)}% compared with {_whole(row.others_pct_positive)}%;"
+                f" {_points(row.difference)} points, 95% CI {_points(row.ci_low)} to "
+                f"{_points(row.ci_high)})")
+        out.append({"kind": "difference", "partner_type": row.partner_type,
+                    "item_id": row.item_id, "figure": row.difference, "text": text})
+    return out
+
+
+def _variation_findings(variation: pd.DataFrame,
+                        texts: Mapping[str, str]) -> list[dict[str, object]]:
+    shown = variation.loc[variation["significant"]]
+    shown = shown.sort_values("cramers_v", ascending=False, kind="stable")
+    return [{"kind": "variation", "item_id": row.item_id, "figure": row.cramers_v,
+             "text": (f"How far partners agree that {statement_clause(texts[row.item_id])} "
+                      f"differs between partner types (Cramér's V {row.cramers_v:.2f})")}
+            for row in shown.itertuples(index=False)]
+
+
+def _change_findings(change: pd.DataFrame, texts: Mapping[str, str],
+                     compared_title: str) -> list[dict[str, object]]:
+    shown = change.loc[change["change"].isin(["improved", "worsened"])]
+    shown = shown.reindex(shown["difference"].abs().sort_values(ascending=False,
+                                                                kind="stable").index)
+    out = []
+    for row in shown.itertuples(index=False):
+        text = (f"Agreement that {statement_clause(texts[row.item_id])} has {row.change} among "
+                f"{group_phrase(row.partner_type, row.group_label)} since {compared_title} "
+                f"({_whole(row.compared_pct_positive)}% to {_whole(row.pct_positive)}%; "
+                f"{_points(row.difference)} points, 95% CI {_points(row.ci_low)} to "
+                f"{_points(row.ci_high)})")
+        out.append({"kind": "change", "partner_type": row.partner_type, "item_id": row.item_id,
+                    "figure": row.difference, "text": text})
+    return out
+
+
+def build_findings(items: pd.DataFrame, contrasts: pd.DataFrame, differences: pd.DataFrame,
+                   variation: pd.DataFrame, change: pd.DataFrame | None,
+                   item_texts: Mapping[str, str],
+                   compared_title: str | None = None) -> pd.DataFrame:
+    """All findings as sentences, in reading order (``rank`` 1 first).
+
+    Takes the partner-type tables of a report after suppression and after
+    :func:`~surveyapp.analysis.differences.adjust_family`. Columns: rank, kind (gap,
+    contrast, difference, variation, change), partner_type, item_id, contrast, figure (the
+    headline number, unrounded), text. Gap findings cover every shown group × item, largest
+    first, so the first three are the report's three biggest gaps.
+    """
+    rows = (_gap_findings(items, item_texts) + _contrast_findings(contrasts, item_texts)
+            + _difference_findings(differences, item_texts)
+            + _variation_findings(variation, item_texts))
+    if change is not None:
+        rows += _change_findings(change, item_texts, compared_title or "the compared round")
+    table = pd.DataFrame(rows, columns=list(FINDING_COLUMNS[1:]))
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    return table

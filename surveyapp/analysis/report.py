@@ -1,0 +1,155 @@
+"""The gap report: the one entry point for the web page, the CLI and every export."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+
+from surveyapp.analysis import suppression
+from surveyapp.analysis.change import change_table, describe_changes
+from surveyapp.analysis.data import AnalysisError, RoundFrames, filter_frames
+from surveyapp.analysis.differences import (
+    SIGNIFICANCE,
+    adjust_family,
+    difference_table,
+    variation_table,
+)
+from surveyapp.analysis.findings import build_findings
+from surveyapp.analysis.metrics import (
+    CONFIDENCE,
+    contrast_table,
+    domain_ranking,
+    domain_table,
+    item_table,
+)
+from surveyapp.analysis.reliability import reliability_table
+
+BREAKDOWNS = ("locality", "role_level", "training")
+
+
+@dataclass(frozen=True, eq=False)
+class Report:
+    """Every figure of one round's gap report, already suppressed.
+
+    ``items`` is the item table by partner type (the CSV); ``breakdowns`` the same table by
+    each other dimension not filtered on; ``differences``, ``variation`` and ``change`` carry
+    ``p_adjusted`` and ``significant`` from one Benjamini–Hochberg family. ``instrument_items``
+    and ``instrument_domains`` hold the instrument's wording for display.
+    """
+
+    round_id: int
+    title: str
+    min_group_size: int
+    filters: Mapping[str, str]
+    compared_round_id: int | None
+    compared_title: str | None
+    instrument_items: pd.DataFrame
+    instrument_domains: pd.DataFrame
+    partner_type_labels: Mapping[str, str]
+    items: pd.DataFrame
+    breakdowns: Mapping[str, pd.DataFrame]
+    domains: pd.DataFrame
+    domain_ranking: pd.DataFrame
+    contrasts: pd.DataFrame
+    differences: pd.DataFrame
+    variation: pd.DataFrame
+    change: pd.DataFrame | None
+    reliability: pd.DataFrame
+    findings: pd.DataFrame
+    methods: Mapping[str, Any]
+
+
+def _same_filters(frames: RoundFrames, compared: RoundFrames) -> RoundFrames:
+    """The compared round under the same filters as ``frames`` (applied if it has none)."""
+    if compared.filters == frames.filters:
+        return compared
+    if compared.filters:
+        raise AnalysisError("the compared round is filtered differently from this round")
+    return filter_frames(compared, **dict(frames.filters))
+
+
+def _methods(frames: RoundFrames, reliability: pd.DataFrame, n_tests: int) -> dict[str, Any]:
+    alpha = {row.domain: (None if row.suppressed else float(row.alpha))
+             for row in reliability.itertuples(index=False)}
+    return {
+        "min_group_size": frames.min_group_size,
+        "suppressed_label": suppression.suppressed_label(frames.min_group_size),
+        "confidence_level": CONFIDENCE,
+        "positive": "Agree or Strongly agree, out of answers 1–5 (\"don't know\" excluded)",
+        "gap": "100 − % positive",
+        "interval_item": "Wilson score interval",
+        "interval_domain": "none: one respondent's answers to a domain's items are not "
+                           "independent",
+        "interval_contrast": "Newcombe (1998) method 10 for paired proportions; the "
+                             "correlation is scaled by n_both / √(n_a·n_b) when some "
+                             "respondents answered only one of the items",
+        "interval_difference": "Newcombe hybrid score interval (method 10)",
+        "test_difference": "two-proportion z-test (pooled), each partner type against all "
+                           "other respondents",
+        "test_variation": "Kruskal–Wallis across shown partner types; effect size Cramér's V "
+                          "on the negative / neutral / positive table",
+        "test_change": "two-proportion z-test (pooled) between rounds",
+        "multiple_testing": "Benjamini–Hochberg false discovery rate across all tests in the "
+                            f"report; a difference is reported only at adjusted p < "
+                            f"{SIGNIFICANCE}",
+        "n_tests": n_tests,
+        "cronbach_alpha": alpha,
+        "reliability": "Cronbach's alpha per domain with two or more items, listwise over "
+                       "the whole round",
+        "suppression": suppression.__doc__,
+    }
+
+
+def build_report(frames: RoundFrames, compared: RoundFrames | None = None) -> Report:
+    """Build the full gap report for ``frames`` (optionally filtered), with change since
+    ``compared`` when given (same filters applied to it)."""
+    items = item_table(frames)
+    breakdowns = {by: item_table(frames, by) for by in BREAKDOWNS
+                  if by not in dict(frames.filters)}
+    domains = domain_table(frames)
+    contrasts = contrast_table(frames)
+    raw_change = None
+    if compared is not None:
+        raw_change = change_table(frames, _same_filters(frames, compared))
+    adjusted = adjust_family([difference_table(frames), variation_table(frames), raw_change])
+    differences, variation = cast(pd.DataFrame, adjusted[0]), cast(pd.DataFrame, adjusted[1])
+    adjusted_change = adjusted[2]
+    change = describe_changes(adjusted_change) if adjusted_change is not None else None
+    reliability = reliability_table(frames)
+    enc = frames.encoded
+    instrument_items = pd.DataFrame({
+        "item_id": list(enc.item_ids),
+        "domain": np.array(enc.domain_ids, dtype=object)[enc.item_domain],
+        "text": list(enc.item_text),
+    })
+    n_tests = sum(int(t["p_value"].notna().sum())
+                  for t in (differences, variation, change) if t is not None)
+    return Report(
+        round_id=frames.round_id,
+        title=frames.title,
+        min_group_size=frames.min_group_size,
+        filters=dict(frames.filters),
+        compared_round_id=compared.round_id if compared is not None else None,
+        compared_title=compared.title if compared is not None else None,
+        instrument_items=instrument_items,
+        instrument_domains=pd.DataFrame({"domain": list(enc.domain_ids),
+                                         "label": list(enc.domain_labels)}),
+        partner_type_labels=dict(frames.partner_type_labels),
+        items=items,
+        breakdowns=breakdowns,
+        domains=domains,
+        domain_ranking=domain_ranking(domains),
+        contrasts=contrasts,
+        differences=differences,
+        variation=variation,
+        change=change,
+        reliability=reliability,
+        findings=build_findings(items, contrasts, differences, variation, change,
+                                dict(zip(enc.item_ids, enc.item_text)),
+                                compared.title if compared is not None else None),
+        methods=_methods(frames, reliability, n_tests),
+    )
