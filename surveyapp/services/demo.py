@@ -20,10 +20,10 @@ from flask import current_app
 from surveyapp import timeutil
 from surveyapp.extensions import db
 from surveyapp.instruments import get_instrument
-from surveyapp.models import Answer, OpenLink, PartnerType, Response, Round, User
+from surveyapp.models import Answer, Invitation, OpenLink, PartnerType, Response, Round, User
 from surveyapp.models.responses import random_id
-from surveyapp.models.rounds import RoundStatus
 from surveyapp.services import rounds as round_svc
+from surveyapp.services.invitations import add_invitations, send_invitations
 from surveyapp.services.users import create_user
 
 DEMO_INSTRUMENT = "early-help-pathways@1"
@@ -97,6 +97,32 @@ def _fill(round_: Round, which: int, rng: np.random.Generator, improvement: floa
     return len(responses)
 
 
+def _invite(round_: Round, rng: np.random.Generator) -> int:
+    """Invite demo partner staff (example.org addresses) and mark as many of them completed or
+    started as there are invitation-channel responses, so the response rates add up."""
+    localities = [loc.name for loc in round_.localities]
+    rows = ["email,partner_type,locality"]
+    for slug, sizes in SIZES.items():
+        for n in range(int(sizes[1] * 1.5)):
+            rows.append(f"{slug}.{n + 1}@partners.example.org,{slug},{rng.choice(localities)}")
+    added = add_invitations(round_, ("\n".join(rows) + "\n").encode(), "demo-invitations.csv")
+    send_invitations(round_)
+    done = dict(db.session.execute(
+        sa.select(Response.partner_type_id, sa.func.count())
+        .where(Response.round_id == round_.id, Response.channel == "invite")
+        .group_by(Response.partner_type_id)).all())
+    today = timeutil.today()
+    for type_id, completed in done.items():
+        invitations = db.session.scalars(sa.select(Invitation).where(
+            Invitation.round_id == round_.id, Invitation.partner_type_id == type_id)
+            .order_by(Invitation.id)).all()
+        for n, invitation in enumerate(invitations[:completed + 3]):
+            invitation.started_on = round_.opens_on
+            if n < completed:
+                invitation.completed_on = today
+    return added.added
+
+
 def _demo_admin(email: str) -> list[str]:
     path = Path(current_app.instance_path) / "demo-login.txt"
     existing = db.session.scalar(sa.select(User).where(User.email == email.lower()))
@@ -145,9 +171,11 @@ def load_demo(admin_email: str | None = None) -> list[str]:
         round_svc.open_round(opened)
         n_open = _fill(opened, 1, rng, improvement=0.05, start=opened.opens_on)
         round_svc.create_open_link(opened)
+        n_invited = _invite(opened, rng)
         db.session.flush()
         lines.append(f"Loaded demo rounds {closed.id} ({n_closed} responses, closed) and "
-                     f"{opened.id} ({n_open} responses, open).")
+                     f"{opened.id} ({n_open} responses, open; {n_invited} people invited, their "
+                     f"emails queued in the outbox).")
         existing = {CLOSED_TITLE: closed, OPEN_TITLE: opened}
     link = db.session.scalar(sa.select(OpenLink).where(
         OpenLink.round_id == existing[OPEN_TITLE].id, OpenLink.active,
