@@ -37,6 +37,20 @@ def _fail(message: str) -> click.ClickException:
     return click.ClickException(message)
 
 
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _rejected(path: Path, problems: list, message: str) -> click.ClickException:
+    """Each bad row on its own line, then the one-line reason."""
+    for problem in problems:
+        click.echo(f"{path.name}: {problem}", err=True)
+    return _fail(message)
+
+
 def _get_round(round_id: int) -> Round:
     round_ = db.session.get(Round, round_id)
     if round_ is None:
@@ -172,16 +186,11 @@ def responses_import(round_id: int, csv_file: Path) -> None:
     from surveyapp.services.imports import ImportFailed, import_responses
 
     round_ = _get_round(round_id)
-    try:
-        content = csv_file.read_bytes()
-    except OSError as exc:
-        raise _fail(f"cannot read {csv_file}: {exc.strerror}") from exc
+    content = _read_bytes(csv_file)
     try:
         batch = import_responses(round_, content, csv_file.name)
     except ImportFailed as exc:
-        for problem in exc.problems:
-            click.echo(f"{csv_file.name}: {problem}", err=True)
-        raise _fail(exc.message) from exc
+        raise _rejected(csv_file, exc.problems, exc.message) from exc
     db.session.commit()
     click.echo(f"Imported {batch.row_count} responses into round {round_.id}")
 
@@ -201,16 +210,11 @@ def invitations_add(round_id: int, csv_file: Path) -> None:
     from surveyapp.services.invitations import RecipientsRejected, add_invitations
 
     round_ = _get_round(round_id)
-    try:
-        content = csv_file.read_bytes()
-    except OSError as exc:
-        raise _fail(f"cannot read {csv_file}: {exc.strerror}") from exc
+    content = _read_bytes(csv_file)
     try:
         result = add_invitations(round_, content, csv_file.name)
     except RecipientsRejected as exc:
-        for problem in exc.problems:
-            click.echo(f"{csv_file.name}: {problem}", err=True)
-        raise _fail(exc.message) from exc
+        raise _rejected(csv_file, exc.problems, exc.message) from exc
     except ServiceError as exc:
         raise _fail(exc.message) from exc
     db.session.commit()
