@@ -1,0 +1,317 @@
+"""Charts of a gap report as SVG, each with a one-sentence alt text.
+
+Pure: no Flask, no pyplot (each chart is its own ``Figure`` on the Agg canvas, so charts can be
+drawn in threads and nothing leaks between requests). The charts read only the report's
+already-suppressed tables: a suppressed cell has no figure to draw, so it is drawn as hatched
+grey with the word "suppressed", never coloured by value or labelled with a number. Text stays
+text in the SVG (``svg.fonttype: none``) so it can be searched, scaled and tested.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch, Rectangle  # noqa: E402
+
+from surveyapp.analysis.data import ALL  # noqa: E402
+from surveyapp.analysis.metrics import LEVEL_COLUMNS, round_half_up  # noqa: E402
+from surveyapp.analysis.report import Report  # noqa: E402
+
+#: ColorBrewer RdBu (5 classes; colour-blind safe) with a grey middle that shows on white.
+LEVEL_COLOURS = ("#ca0020", "#f4a582", "#cccccc", "#92c5de", "#0571b0")
+DONT_KNOW_COLOUR = "#737373"
+SUPPRESSED_COLOUR = "#e0e0e0"
+SUPPRESSED_TEXT = "suppressed"
+RC = {"svg.fonttype": "none", "font.size": 9, "font.family": "DejaVu Sans",
+      "svg.hashsalt": "surveyapp"}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One rendered chart: the SVG document and the sentence that describes it."""
+
+    svg: str
+    alt: str
+
+
+def pct(value: float) -> str:
+    """A percentage for a chart label: whole numbers, rounded half up."""
+    return f"{round_half_up(value):.0f}%"
+
+
+def points(value: float) -> str:
+    """A signed difference in percentage points for a chart label."""
+    rounded = round_half_up(value)
+    return f"{rounded:+.0f}" if rounded else "0"
+
+
+def _svg(fig: Figure) -> str:
+    buffer = io.StringIO()
+    with matplotlib.rc_context(RC):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def _figure(width: float, height: float) -> Figure:
+    with matplotlib.rc_context(RC):
+        return Figure(figsize=(width, height), layout="constrained")
+
+
+def _hatch(ax, x: float, y: float, width: float, height: float, *, text: str = SUPPRESSED_TEXT,
+           text_x: float | None = None) -> None:
+    """A hatched grey box with ``text``: how every chart draws a suppressed cell."""
+    ax.add_patch(Rectangle((x, y), width, height, facecolor=SUPPRESSED_COLOUR,
+                           edgecolor="#9e9e9e", hatch="///", linewidth=0.5))
+    ax.text(x + width / 2 if text_x is None else text_x, y + height / 2, text,
+            ha="center", va="center", fontsize=8, color="#333333")
+
+
+def _group_order(report: Report, keys: Sequence[str]) -> list[str]:
+    """``all`` first, then partner types in the instrument's order."""
+    order = [ALL, *report.partner_type_labels]
+    return [k for k in order if k in set(keys)]
+
+
+def gap_heatmap(report: Report) -> Chart:
+    """Partner type × domain heatmap of the domain gap (% not agreeing)."""
+    domains = report.domains
+    by = domains.columns[0]
+    rows = _group_order(report, domains[by].unique())
+    columns = list(report.instrument_domains["domain"])
+    col_labels = list(report.instrument_domains["label"])
+    table = domains.set_index([by, "domain"])
+    gap = np.full((len(rows), len(columns)), np.nan)
+    hidden = np.zeros(gap.shape, dtype=bool)
+    row_labels = []
+    for r, key in enumerate(rows):
+        row_labels.append(str(table.loc[(key, columns[0]), "group_label"]))
+        for c, domain in enumerate(columns):
+            cell = table.loc[(key, domain)]
+            hidden[r, c] = bool(cell["suppressed"])
+            if not hidden[r, c]:
+                gap[r, c] = float(cell["gap"])
+    fig = _figure(1.4 * len(columns) + 2.5, 0.45 * len(rows) + 1.8)
+    ax = fig.add_subplot()
+    with matplotlib.rc_context(RC):
+        sns.heatmap(pd.DataFrame(gap, index=row_labels, columns=_wrap_all(col_labels)), ax=ax,
+                    mask=np.isnan(gap), cmap="Oranges", vmin=0, vmax=100, linewidths=1,
+                    linecolor="white", annot=np.vectorize(lambda v: "" if math.isnan(v)
+                                                          else pct(v))(gap),
+                    fmt="", cbar_kws={"label": "% not agreeing"})
+        for r, c in zip(*np.nonzero(hidden)):
+            _hatch(ax, c, r, 1, 1)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.tick_params(axis="x", labelrotation=0)
+        ax.set_title("Gap by partner type and domain (% not agreeing)", loc="left")
+    ranking = report.domain_ranking
+    if ranking.empty:
+        alt = ("Heatmap of the gap (% not agreeing) by partner type and domain; every partner "
+               "type is suppressed.")
+    else:
+        top = ranking.iloc[0]
+        alt = (f"Heatmap of the gap (% not agreeing) by partner type and domain; the biggest "
+               f"gap is {top['group_label']} on {top['domain_label']}, {pct(top['gap'])} not "
+               f"agreeing.")
+    return Chart(_svg(fig), alt)
+
+
+def _wrap(text: str, width: int = 16) -> str:
+    """Break a label into lines of about ``width`` characters at spaces."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def _wrap_all(labels: Sequence[str], width: int = 16) -> list[str]:
+    return [_wrap(label, width) for label in labels]
+
+
+def domain_bars(report: Report, domain: str) -> Chart:
+    """Diverging stacked bars of one domain: a bar per item × partner type.
+
+    Disagreement runs left of zero, agreement right, the neutral share is split across zero;
+    "don't know" sits in its own panel to the right. Each bar is labelled with its group and
+    n (valid answers); a suppressed bar is hatched grey and labelled with its ``n_label``.
+    """
+    items = report.items
+    by = items.columns[0]
+    texts = dict(zip(report.instrument_items["item_id"], report.instrument_items["text"]))
+    domain_items = [i for i in report.instrument_items["item_id"]
+                    if report.instrument_items.set_index("item_id").loc[i, "domain"] == domain]
+    groups = _group_order(report, items[by].unique())
+    table = items.set_index([by, "item_id"])
+    n_rows = len(domain_items) * (len(groups) + 1)
+    fig = _figure(9.5, 0.26 * n_rows + 1.6)
+    grid = fig.add_gridspec(1, 2, width_ratios=(5, 1))
+    ax, ax_dk = fig.add_subplot(grid[0]), fig.add_subplot(grid[1], sharey=None)
+    y, ticks, labels, headings = 0.0, [], [], []
+    worst: tuple[float, str, str] | None = None
+    with matplotlib.rc_context(RC):
+        for item in domain_items:
+            headings.append((y, _wrap(texts[item], 90)))
+            y += 1
+            for key in groups:
+                row = table.loc[(key, item)]
+                label = str(row["group_label"])
+                if bool(row["suppressed"]):
+                    _hatch(ax, -100, y - 0.4, 200, 0.8, text=str(row["n_label"]), text_x=0)
+                    _hatch(ax_dk, 0, y - 0.4, 100, 0.8, text="")
+                    labels.append(label)
+                else:
+                    shares = [float(row[c]) for c in LEVEL_COLUMNS]
+                    left = -(shares[0] + shares[1] + shares[2] / 2)
+                    for share, colour in zip(shares, LEVEL_COLOURS):
+                        ax.barh(y, share, left=left, height=0.8, color=colour,
+                                edgecolor="white", linewidth=0.3)
+                        left += share
+                    ax.text(101, y, pct(float(row["pct_positive"])), va="center", fontsize=7)
+                    ax.text(-101, y, pct(float(row["pct_negative"])), va="center", ha="right",
+                            fontsize=7)
+                    dk = float(row["pct_dont_know"])
+                    ax_dk.barh(y, dk, height=0.8, color=DONT_KNOW_COLOUR)
+                    ax_dk.text(dk + 2, y, pct(dk), va="center", fontsize=7)
+                    labels.append(f"{label} (n={int(row['n_valid'])})")
+                    gap = float(row["gap"])
+                    if key != ALL and (worst is None or gap > worst[0]):
+                        worst = (gap, label, item)
+                ticks.append(y)
+                y += 1
+        for axis in (ax, ax_dk):
+            axis.set_ylim(y - 0.4, -0.8)
+            axis.spines[["top", "right"]].set_visible(False)
+        for top, heading in headings:
+            ax.text(-118, top, heading, fontsize=8, fontweight="bold", va="center",
+                    ha="left", transform=ax.transData)
+        ax.set_yticks(ticks, labels)
+        ax.set_xlim(-118, 118)
+        ax.set_xticks([-100, -50, 0, 50, 100], ["100%", "50%", "0", "50%", "100%"])
+        ax.axvline(0, color="#333333", linewidth=0.8)
+        ax.set_xlabel("← disagree   |   agree →")
+        ax_dk.set_xlim(0, 100)
+        ax_dk.set_yticks([])
+        ax_dk.set_ylim(y - 0.4, -0.8)
+        ax_dk.set_xlabel("Don't know")
+        ax_dk.set_xticks([0, 50, 100], ["0", "50%", "100%"])
+        legend = [Patch(facecolor=c, label=lab) for c, lab in
+                  zip(LEVEL_COLOURS, ("Strongly disagree", "Disagree", "Neither",
+                                      "Agree", "Strongly agree"))]
+        legend.append(Patch(facecolor=SUPPRESSED_COLOUR, hatch="///", edgecolor="#9e9e9e",
+                            label="Suppressed"))
+        fig.legend(handles=legend, loc="outside lower center", ncols=6, frameon=False,
+                   fontsize=8)
+    domain_label = dict(zip(report.instrument_domains["domain"],
+                            report.instrument_domains["label"]))[domain]
+    if worst is None:
+        alt = f"Answers to the {domain_label} statements by partner type; all are suppressed."
+    else:
+        alt = (f"Answers to the {domain_label} statements by partner type, disagreement left "
+               f"and agreement right; the biggest gap is {worst[1]} on \"{texts[worst[2]]}\", "
+               f"{pct(worst[0])} not agreeing.")
+    return Chart(_svg(fig), alt)
+
+
+def contrast_chart(report: Report, contrast: str) -> Chart:
+    """One contrast (e.g. children's minus parents' services) per partner type, with its 95%
+    interval; a point right of zero means more agree on the first item."""
+    table = report.contrasts
+    by = table.columns[0]
+    rows = table.loc[table["contrast"] == contrast].set_index(by)
+    groups = _group_order(report, rows.index)
+    label = str(rows["label"].iloc[0])
+    fig = _figure(8, 0.4 * len(groups) + 1.6)
+    ax = fig.add_subplot()
+    biggest: tuple[float, str] | None = None
+    shown = rows.loc[~rows["suppressed"].astype(bool)]
+    span = max(10.0, float(np.nanmax(np.abs(shown[["ci_low", "ci_high"]].to_numpy(
+        dtype=np.float64)))) + 8 if len(shown) else 10.0)
+    with matplotlib.rc_context(RC):
+        for y, key in enumerate(groups):
+            row = rows.loc[key]
+            if bool(row["suppressed"]):
+                _hatch(ax, -span, y - 0.35, 2 * span, 0.7)
+                continue
+            value = float(row["value"])
+            ax.errorbar(value, y, xerr=[[value - float(row["ci_low"])],
+                                        [float(row["ci_high"]) - value]],
+                        fmt="o", color="#0571b0", ecolor="#333333", capsize=3)
+            ax.text(float(row["ci_high"]) + 1, y, f"{points(value)} pts", va="center",
+                    fontsize=8)
+            if key != ALL and (biggest is None or abs(value) > abs(biggest[0])):
+                biggest = (value, str(row["group_label"]))
+        ax.axvline(0, color="#333333", linewidth=0.8)
+        ax.set_yticks(range(len(groups)), [str(rows.loc[k, "group_label"]) for k in groups])
+        ax.set_ylim(len(groups) - 0.5, -0.5)
+        ax.set_xlim(-span, span)
+        ax.set_xlabel("Difference in % agreeing, percentage points (95% interval)")
+        ax.set_title(label, loc="left")
+        ax.spines[["top", "right"]].set_visible(False)
+    if biggest is None:
+        alt = f"{label}, by partner type; every partner type is suppressed."
+    else:
+        alt = (f"{label}, by partner type with 95% intervals; the biggest difference is "
+               f"{biggest[1]}, {points(biggest[0])} percentage points.")
+    return Chart(_svg(fig), alt)
+
+
+def change_chart(report: Report) -> Chart | None:
+    """Dumbbell of % agreeing per item for all respondents, compared round → this round.
+
+    ``None`` when the report has no compared round. Items not compared (new, dropped or
+    suppressed) are listed with the reason instead of a dumbbell.
+    """
+    if report.change is None:
+        return None
+    change = report.change
+    by = change.columns[0]
+    rows = change.loc[change[by] == ALL].reset_index(drop=True)
+    texts = dict(zip(report.instrument_items["item_id"], report.instrument_items["text"]))
+    fig = _figure(9, 0.42 * len(rows) + 1.8)
+    ax = fig.add_subplot()
+    biggest: tuple[float, str] | None = None
+    then_label = report.compared_title or "Compared round"
+    with matplotlib.rc_context(RC):
+        for y, row in rows.iterrows():
+            if row["status"] != "compared":
+                _hatch(ax, 0, y - 0.3, 100, 0.6, text=str(row["status"]))
+                continue
+            then, now = float(row["compared_pct_positive"]), float(row["pct_positive"])
+            ax.plot([then, now], [y, y], color="#9e9e9e", linewidth=2, zorder=1)
+            ax.scatter([then], [y], color="#f4a582", edgecolor="#333333", zorder=2, s=36)
+            ax.scatter([now], [y], color="#0571b0", edgecolor="#333333", zorder=2, s=36)
+            ax.text(max(then, now) + 2, y, f"{points(now - then)} pts", va="center",
+                    fontsize=8)
+            if biggest is None or abs(now - then) > abs(biggest[0]):
+                biggest = (now - then, str(row["item_id"]))
+        ax.set_yticks(range(len(rows)), [_wrap(texts.get(i, i), 60) for i in rows["item_id"]],
+                      fontsize=7)
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set_xlim(0, 110)
+        ax.set_xlabel("% agreeing, all respondents")
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.legend(handles=[Patch(facecolor="#f4a582", label=then_label),
+                            Patch(facecolor="#0571b0", label=report.title)],
+                   loc="outside lower center", ncols=2, frameon=False)
+        ax.set_title(f"Change since {then_label}", loc="left")
+    if biggest is None:
+        alt = f"Change since {then_label}: no statement could be compared."
+    else:
+        alt = (f"% agreeing per statement in {then_label} and now; the biggest change is "
+               f"\"{texts.get(biggest[1], biggest[1])}\", {points(biggest[0])} percentage "
+               f"points.")
+    return Chart(_svg(fig), alt)

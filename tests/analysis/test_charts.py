@@ -1,0 +1,97 @@
+"""Charts of the gap report: SVG with real text, suppressed cells never drawn as figures."""
+
+import html
+import re
+
+import pytest
+
+from surveyapp.analysis import charts
+from surveyapp.analysis.report import build_report
+from surveyapp.analysis.synthetic import synthetic_round
+
+TEXT = re.compile(r"<text[^>]*>([^<]*)</text>")
+
+
+def texts(svg: str) -> list[str]:
+    return [html.unescape(t) for t in TEXT.findall(svg)]
+
+
+@pytest.fixture(scope="module")
+def report():
+    frames = synthetic_round(300, seed=1, round_id=2)
+    return build_report(frames, synthetic_round(300, seed=2, round_id=1))
+
+
+def test_heatmap_draws_suppressed_cells_as_words_and_names_the_biggest_gap(report):
+    chart = charts.gap_heatmap(report)
+    assert chart.svg.lstrip().startswith("<?xml") and "</svg>" in chart.svg
+    words = texts(chart.svg)
+    domains = report.domains
+    hidden = domains["suppressed"].astype(bool)
+    assert hidden.sum() > 0 and (~hidden).sum() > 0
+    # one "suppressed" per hidden cell, one whole-number percentage per shown cell
+    assert words.count("suppressed") == hidden.sum()
+    percents = sorted(w for w in words if w.endswith("%"))
+    assert percents == sorted(f"{charts.round_half_up(g):.0f}%" for g in domains.loc[~hidden, "gap"])
+    top = report.domain_ranking.iloc[0]
+    assert top["group_label"] in chart.alt and top["domain_label"] in chart.alt
+    assert f"{charts.round_half_up(top['gap']):.0f}%" in chart.alt
+
+
+def _raw_percentages(frames, partner_type: str, item: str) -> set[str]:
+    """The suppressed cell's figures, worked out from the raw answers."""
+    ids = frames.responses.loc[frames.responses["partner_type"] == partner_type, "response_id"]
+    answers = frames.answers[frames.answers["response_id"].isin(ids)
+                             & (frames.answers["item_id"] == item)]
+    valid = answers.loc[~answers["dont_know"], "value"].astype(int)
+    pos = 100 * (valid >= 4).mean()
+    neg = 100 * (valid <= 2).mean()
+    return {f"{charts.round_half_up(v):.0f}%" for v in (pos, neg, 100 - pos)}
+
+
+def test_domain_bars_show_n_and_only_shown_figures(report):
+    frames = synthetic_round(300, seed=1, round_id=2)
+    chart = charts.domain_bars(report, "communication")
+    words = texts(chart.svg)
+    rows = report.items[report.items["domain"] == "communication"]
+    shown, hidden = rows[~rows["suppressed"]], rows[rows["suppressed"]]
+    assert len(hidden) > 0
+    expected = {f"{charts.round_half_up(v):.0f}%" for column in
+                ("pct_positive", "pct_negative", "pct_dont_know") for v in shown[column]}
+    ticks = {"50%", "100%"}
+    assert {w for w in words if w.endswith("%")} <= expected | ticks
+    for row in hidden.itertuples():
+        raw = _raw_percentages(frames, row.partner_type, row.item_id)
+        assert not (raw - expected - ticks) & set(words)
+        assert not any(w.startswith(f"{row.group_label} (n=") for w in words)
+    assert words.count(hidden["n_label"].iloc[0]) == len(hidden)
+    for row in shown.itertuples():
+        assert f"{row.group_label} (n={row.n_valid})" in words
+    worst = shown[shown["partner_type"] != "all"].sort_values("gap").iloc[-1]
+    assert worst["group_label"] in chart.alt
+    assert f"{charts.round_half_up(worst['gap']):.0f}% not agreeing" in chart.alt
+
+
+def test_contrast_chart_has_intervals_and_hides_suppressed_groups(report):
+    chart = charts.contrast_chart(report, "parent_child_gap")
+    words = texts(chart.svg)
+    rows = report.contrasts[report.contrasts["contrast"] == "parent_child_gap"]
+    shown = rows[~rows["suppressed"]]
+    assert words.count("suppressed") == rows["suppressed"].sum() > 0
+    assert sorted(w for w in words if w.endswith(" pts")) == sorted(
+        f"{charts.points(v)} pts" for v in shown["value"])
+    biggest = shown[shown["partner_type"] != "all"].set_index("group_label")["value"].abs().idxmax()
+    assert biggest in chart.alt
+
+
+def test_change_chart_is_a_dumbbell_only_when_there_is_a_compared_round(report):
+    chart = charts.change_chart(report)
+    assert chart is not None
+    rows = report.change[(report.change["partner_type"] == "all")
+                         & (report.change["status"] == "compared")]
+    diffs = rows["pct_positive"] - rows["compared_pct_positive"]
+    assert sorted(w for w in texts(chart.svg) if w.endswith(" pts")) == sorted(
+        f"{charts.points(v)} pts" for v in diffs)
+    assert f"{charts.points(diffs.loc[diffs.abs().idxmax()])} percentage points" in chart.alt
+    alone = build_report(synthetic_round(120, seed=3))
+    assert charts.change_chart(alone) is None
