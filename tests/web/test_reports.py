@@ -1,0 +1,154 @@
+"""The gap report page: the engine's figures, suppression, roles and the one-at-a-time filter."""
+
+import re
+
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from surveyapp.analysis.metrics import round_half_up
+from surveyapp.extensions import db
+from surveyapp.models import Round
+from surveyapp.services.reports import round_report
+from surveyapp.web.reports import routes
+
+# comm_partners answers per partner type, with locality; 8 + 7 + 6 + 2 respondents
+ANSWERS = {
+    "school": ("North", ["5", "4", "4", "3", "2", "1", "DK", "4"]),
+    "police": ("South", ["1", "1", "2", "2", "3", "4", "5"]),
+    "housing": ("North", ["4", "4", "4", "2", "2", "DK"]),
+    "gp": ("South", ["5", "1"]),
+}
+STATEMENT = "There is good communication between partners about children receiving early help"
+
+
+@pytest.fixture
+def round_id(app, runner, make_round, tmp_path):
+    routes._cache.clear()
+    rid = make_round(partner_type_slugs=list(ANSWERS), min_group_size=5,
+                     locality_names=["North", "South"])
+    source = tmp_path / "answers.csv"
+    source.write_text("partner_type,locality,comm_partners\n" + "".join(
+        f"{pt},{loc},{v}\n" for pt, (loc, values) in ANSWERS.items() for v in values))
+    result = runner.invoke(args=["responses", "import", str(rid), str(source)])
+    assert result.exit_code == 0, result.output
+    return rid
+
+
+def visible(html: str) -> str:
+    """The page without its chart images (which are tested in tests/analysis)."""
+    return re.sub(r'src="data:image/svg\+xml;base64,[^"]*"', 'src=""', html)
+
+
+def row(html: str, *cells: str) -> str:
+    """The one table row holding every one of ``cells``."""
+    rows = [r for r in re.findall(r"<tr>(.*?)</tr>", html, re.S) if all(c in r for c in cells)]
+    assert len(rows) == 1, (cells, rows)
+    return re.sub(r"\s+", " ", rows[0])
+
+
+def nums(html_row: str) -> list[str]:
+    return re.findall(r'<td class="num">([^<]*)', html_row)
+
+
+def wilson(k: int, n: int) -> str:
+    low, high = proportion_confint(k, n, method="wilson")
+    return f"{round_half_up(100 * low):.0f}–{round_half_up(100 * high):.0f}%"
+
+
+@pytest.fixture
+def manager(make_user, login):
+    login(make_user("manager"))
+
+
+def test_page_shows_the_engine_figures_worked_out_by_hand(app, client, round_id, manager):
+    page = client.get(f"/rounds/{round_id}/report")
+    assert page.status_code == 200
+    html = visible(page.text)
+    # school: 7 valid, 2 disagree (28.6%), 1 neither (14.3%), 4 agree (57.1%), 1 of 8 don't know
+    assert nums(row(html, STATEMENT, "<th scope=\"row\">School</th>")) == \
+        ["7", "29%", "14%", "57%", wilson(4, 7), "13%"]
+    # police: 4 disagree, 1 neither, 2 agree of 7
+    assert nums(row(html, STATEMENT, "<th scope=\"row\">Police</th>")) == \
+        ["7", "57%", "14%", "29%", wilson(2, 7), "0%"]
+    # all 23: 21 valid, 9 disagree (42.9%), 2 neither, 10 agree (47.6%), 2 of 23 don't know
+    assert nums(row(html, STATEMENT, "All respondents</th>")) == \
+        ["21", "43%", "10%", "48%", wilson(10, 21), "9%"]
+    # the same figures as the engine, and its biggest gaps in its words
+    with app.app_context():
+        report = round_report(round_id)
+    # a domain gap needs every item of the domain shown; the other communication items have
+    # no answers, so the engine hides every communication cell and the page shows the label
+    assert report.domains.loc[report.domains["domain"] == "communication", "suppressed"].all()
+    for name in ("All respondents", "School", "Police"):
+        cells = row(html, f'<th scope="row">{name}</th>', "Communication between")
+        assert cells.count("fewer than 5 or withheld") == 2
+    for text in report.findings.loc[report.findings["kind"] == "gap", "text"].head(5):
+        assert text.replace("'", "&#39;") in html
+    picture = html.split('id="h-picture"')[1].split("</table>")[0]
+    assert re.findall(r'<th scope="row">([^<]*)</th><td class="num">([^<]*)', picture) == [
+        ("All respondents", "23"), ("School", "8"), ("Police", "7"),
+        ("Housing", "fewer than 5 or withheld"), ("GP", "fewer than 5 or withheld")]
+    assert 'alt="Heatmap of the gap' in page.text and "Cronbach" in html
+
+
+def test_suppressed_groups_figures_never_appear(client, round_id, manager):
+    html = visible(client.get(f"/rounds/{round_id}/report").text)
+    for name in ("Housing", "GP"):
+        assert "fewer than 5 or withheld" in row(html, STATEMENT, f'<th scope="row">{name}</th>')
+    # housing: 3 of 5 agree (60%), 2 disagree (40%), n 5, 1 of 6 don't know (16.7%);
+    # gp: 1 of 2 (50%). None of these figures is on the page.
+    for figure in ("60%", "40%", "17%", "50%", "(n=5)", "(n=2)", wilson(3, 5), wilson(1, 2)):
+        assert figure not in html
+
+
+@pytest.mark.parametrize("role", ["manager", "lead", "admin"])
+def test_staff_who_read_reports_get_in(client, round_id, make_user, login, role):
+    login(make_user(role))
+    assert client.get(f"/rounds/{round_id}/report").status_code == 200
+
+
+def test_anonymous_visitors_go_to_login(client, round_id):
+    anonymous = client.get(f"/rounds/{round_id}/report")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_unknown_round_is_404(client, round_id, manager):
+    assert client.get(f"/rounds/{round_id + 99}/report").status_code == 404
+
+
+def test_filter_rebuilds_the_report_and_small_groups_show_suppressed(client, round_id, manager):
+    page = client.get(f"/rounds/{round_id}/report?filter=locality:North")
+    assert page.status_code == 200
+    html = visible(page.text)
+    assert "Showing respondents with North only" in html
+    assert '<option value="locality:North" selected>' in html
+    # North holds school (8) and housing (6): 12 valid, 4 disagree, 1 neither, 7 agree,
+    # 2 of 14 don't know
+    assert nums(row(html, STATEMENT, "All respondents</th>")) == \
+        ["12", "33%", "8%", "58%", wilson(7, 12), "14%"]
+    # the engine suppresses school within this small filtered view: the page shows the label
+    assert "fewer than 5 or withheld" in row(html, STATEMENT, '<th scope="row">School</th>')
+    assert wilson(4, 7) not in html
+    south = visible(client.get(f"/rounds/{round_id}/report?filter=locality:South").text)
+    # South: police 7 and gp 2; gp is below 5, so the view shows it (and what protects it)
+    # only as the label
+    assert "fewer than 5 or withheld" in row(south, STATEMENT, '<th scope="row">GP</th>')
+    assert "50%" not in south
+
+
+def test_two_filters_or_an_unknown_group_are_refused(client, round_id, manager):
+    page = client.get(f"/rounds/{round_id}/report?filter=locality:Nowhere")
+    assert page.status_code == 400 and "Choose a group from the list" in page.text
+    assert "All respondents." in page.text
+
+
+def test_charts_are_cached_per_round_data_version_and_filter(app, client, round_id, manager):
+    client.get(f"/rounds/{round_id}/report")
+    client.get(f"/rounds/{round_id}/report?filter=locality:North")
+    client.get(f"/rounds/{round_id}/report")
+    assert len(routes._cache) == 2
+    with app.app_context():
+        db.session.get(Round, round_id).data_version += 1
+        db.session.commit()
+    client.get(f"/rounds/{round_id}/report")
+    assert len(routes._cache) == 3
