@@ -1,0 +1,66 @@
+"""The gap report page in Chromium at laptop and phone widths: accessible, no sideways scroll."""
+
+import pytest
+import sqlalchemy as sa
+
+from surveyapp.extensions import db
+from surveyapp.models import Round
+from surveyapp.services.demo import OPEN_TITLE, load_demo
+from surveyapp.web.reports import routes
+from tests.browser.conftest import axe_violations, no_horizontal_scroll, screenshot
+
+
+@pytest.fixture
+def demo_round(app):
+    routes._cache.clear()
+    with app.app_context():
+        load_demo()
+        db.session.commit()
+        return db.session.scalar(sa.select(Round.id).where(Round.title == OPEN_TITLE))
+
+
+def _log_in(page, server_url, user):
+    page.goto(server_url + "/login")
+    page.fill("#email", user["email"])
+    page.fill("#password", user["password"])
+    page.click("button[type=submit]")
+    page.wait_for_url(server_url + "/")
+
+
+def test_report_on_a_laptop(server_url, laptop, make_user, demo_round):
+    _log_in(laptop, server_url, make_user("manager"))
+    laptop.goto(f"{server_url}/rounds/{demo_round}/status")
+    laptop.get_by_role("link", name="Read the gap report").click()
+    laptop.wait_for_url(f"{server_url}/rounds/{demo_round}/report")
+    assert laptop.locator("h1").text_content().startswith("Gap report")
+    headings = laptop.locator("h2").all_text_contents()
+    assert headings.index("Who responded") < headings.index("The biggest gaps") \
+        < headings.index("Gaps by partner type and domain") < headings.index("Answers by domain")
+    assert any(h.startswith("Change since") for h in headings)
+    images = laptop.locator(".chart img")
+    assert images.count() >= 9
+    assert all(images.nth(i).get_attribute("alt") for i in range(images.count()))
+    assert all(images.nth(i).evaluate("img => img.naturalWidth > 0")
+               for i in range(images.count()))
+    assert axe_violations(laptop) == []
+    assert no_horizontal_scroll(laptop)
+    screenshot(laptop, "report-laptop")
+    laptop.select_option("#filter", label="Supervisor or manager")
+    laptop.get_by_role("button", name="Show").click()
+    laptop.wait_for_url("**filter=role_level*")
+    assert "Showing respondents with Supervisor or manager only" in laptop.text_content(".lede")
+    assert axe_violations(laptop) == []
+    laptop.emulate_media(media="print")
+    screenshot(laptop, "report-print")
+
+
+def test_report_on_a_phone(server_url, phone, make_user, demo_round):
+    _log_in(phone, server_url, make_user("lead"))
+    phone.goto(f"{server_url}/rounds/{demo_round}")
+    phone.get_by_role("link", name="Report", exact=True).click()
+    phone.wait_for_url(f"{server_url}/rounds/{demo_round}/report")
+    phone.click("text=The figures as a table >> nth=0")
+    assert phone.locator("details").first.get_attribute("open") is not None
+    assert axe_violations(phone) == []
+    assert no_horizontal_scroll(phone)
+    screenshot(phone, "report-phone")
