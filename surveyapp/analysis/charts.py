@@ -59,7 +59,7 @@ def points(value: float) -> str:
 def _svg(fig: Figure) -> str:
     buffer = io.StringIO()
     with matplotlib.rc_context(RC):
-        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
 
 
@@ -162,6 +162,9 @@ def domain_bars(report: Report, domain: str) -> Chart:
     ax, ax_dk = fig.add_subplot(grid[0]), fig.add_subplot(grid[1], sharey=None)
     y, ticks, labels, headings = 0.0, [], [], []
     worst: tuple[float, str, str] | None = None
+    shown_y: list[float] = []
+    shares: list[list[float]] = []
+    dont_know: list[float] = []
     with matplotlib.rc_context(RC):
         for item in domain_items:
             headings.append((y, _wrap(texts[item], 90)))
@@ -174,17 +177,13 @@ def domain_bars(report: Report, domain: str) -> Chart:
                     _hatch(ax_dk, 0, y - 0.4, 100, 0.8, text="")
                     labels.append(label)
                 else:
-                    shares = [float(row[c]) for c in LEVEL_COLUMNS]
-                    left = -(shares[0] + shares[1] + shares[2] / 2)
-                    for share, colour in zip(shares, LEVEL_COLOURS):
-                        ax.barh(y, share, left=left, height=0.8, color=colour,
-                                edgecolor="white", linewidth=0.3)
-                        left += share
+                    shown_y.append(y)
+                    shares.append([float(row[c]) for c in LEVEL_COLUMNS])
                     ax.text(101, y, pct(float(row["pct_positive"])), va="center", fontsize=7)
                     ax.text(-101, y, pct(float(row["pct_negative"])), va="center", ha="right",
                             fontsize=7)
                     dk = float(row["pct_dont_know"])
-                    ax_dk.barh(y, dk, height=0.8, color=DONT_KNOW_COLOUR)
+                    dont_know.append(dk)
                     ax_dk.text(dk + 2, y, pct(dk), va="center", fontsize=7)
                     labels.append(f"{label} (n={int(row['n_valid'])})")
                     gap = float(row["gap"])
@@ -192,6 +191,14 @@ def domain_bars(report: Report, domain: str) -> Chart:
                         worst = (gap, label, item)
                 ticks.append(y)
                 y += 1
+        if shown_y:
+            level = np.array(shares)
+            left = -(level[:, 0] + level[:, 1] + level[:, 2] / 2)
+            for k, colour in enumerate(LEVEL_COLOURS):
+                ax.barh(shown_y, level[:, k], left=left, height=0.8, color=colour,
+                        edgecolor="white", linewidth=0.3)
+                left = left + level[:, k]
+            ax_dk.barh(shown_y, dont_know, height=0.8, color=DONT_KNOW_COLOUR)
         for axis in (ax, ax_dk):
             axis.set_ylim(y - 0.4, -0.8)
             axis.spines[["top", "right"]].set_visible(False)
@@ -285,19 +292,23 @@ def change_chart(report: Report) -> Chart | None:
     ax = fig.add_subplot()
     biggest: tuple[float, str] | None = None
     then_label = report.compared_title or "Compared round"
+    pairs: list[tuple[int, float, float]] = []
     with matplotlib.rc_context(RC):
         for y, row in rows.iterrows():
             if row["status"] != "compared":
                 _hatch(ax, 0, y - 0.3, 100, 0.6, text=str(row["status"]))
                 continue
             then, now = float(row["compared_pct_positive"]), float(row["pct_positive"])
-            ax.plot([then, now], [y, y], color="#9e9e9e", linewidth=2, zorder=1)
-            ax.scatter([then], [y], color="#f4a582", edgecolor="#333333", zorder=2, s=36)
-            ax.scatter([now], [y], color="#0571b0", edgecolor="#333333", zorder=2, s=36)
+            pairs.append((y, then, now))
             ax.text(max(then, now) + 2, y, f"{points(now - then)} pts", va="center",
                     fontsize=8)
             if biggest is None or abs(now - then) > abs(biggest[0]):
                 biggest = (now - then, str(row["item_id"]))
+        if pairs:
+            ys, thens, nows = (np.array(column) for column in zip(*pairs))
+            ax.hlines(ys, thens, nows, color="#9e9e9e", linewidth=2, zorder=1)
+            ax.scatter(thens, ys, color="#f4a582", edgecolor="#333333", zorder=2, s=36)
+            ax.scatter(nows, ys, color="#0571b0", edgecolor="#333333", zorder=2, s=36)
         ax.set_yticks(range(len(rows)), [_wrap(texts.get(i, i), 60) for i in rows["item_id"]],
                       fontsize=7)
         ax.set_ylim(len(rows) - 0.5, -0.5)
