@@ -278,7 +278,7 @@ def demo_command(admin_email: str | None) -> None:
 
 
 # --- report ------------------------------------------------------------------------------------
-REPORT_FORMATS = ("csv",)
+REPORT_FORMATS = ("csv", "xlsx")
 
 
 @click.command("report")
@@ -289,16 +289,18 @@ REPORT_FORMATS = ("csv",)
               help="File to write.")
 @with_appcontext
 def report_command(round_id: int, fmt: str, out: Path) -> None:
-    """Write a round's gap report (CSV: the item table of product.md section 5)."""
+    """Write a round's gap report (CSV: the item table of product.md section 5; XLSX: findings,
+    item table, domain gaps, differences and change)."""
     from surveyapp.analysis.export import item_table_csv
+    from surveyapp.analysis.xlsx import report_xlsx
     from surveyapp.services.reports import round_report
 
     _get_round(round_id)
     report = round_report(round_id)
-    text = item_table_csv(report)
+    content = (item_table_csv(report).encode("utf-8") if fmt == "csv"
+               else report_xlsx(report))
     try:
-        with out.open("w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        out.write_bytes(content)
     except OSError as exc:
         raise _fail(f"cannot write {out}: {exc.strerror}") from exc
     click.echo(f"Wrote the {fmt} report of round {round_id} to {out}")

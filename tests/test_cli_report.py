@@ -71,3 +71,52 @@ def test_report_refuses_unknown_round_and_format(runner, tmp_path):
     assert missing.exit_code == 1 and "no round 999" in missing.output
     assert runner.invoke(args=["report", "1", "--format", "docx", "--out", str(out)]).exit_code == 2
     assert not out.exists()
+
+
+def test_report_xlsx_holds_the_same_figures_and_keeps_suppression(app, runner, make_round,
+                                                                  tmp_path):
+    from openpyxl import load_workbook
+
+    from surveyapp.extensions import db
+    from surveyapp.models import PartnerType
+
+    round_id = make_round(partner_type_slugs=list(ANSWERS), min_group_size=5)
+    with app.app_context():  # an admin-edited label that a spreadsheet would run as a formula
+        db.session.query(PartnerType).filter_by(slug="police").update(
+            {"label": "=HYPERLINK(\"http://evil.example\")"})
+        db.session.commit()
+    source = tmp_path / "answers.csv"
+    source.write_text("partner_type,comm_partners\n" + "".join(
+        f"{pt},{v}\n" for pt, values in ANSWERS.items() for v in values))
+    runner.invoke(args=["responses", "import", str(round_id), str(source)])
+    csv_out, xlsx_out = tmp_path / "r.csv", tmp_path / "r.xlsx"
+    for fmt, out in (("csv", csv_out), ("xlsx", xlsx_out)):
+        result = runner.invoke(args=["report", str(round_id), "--format", fmt, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    book = load_workbook(xlsx_out)
+    assert book.sheetnames == ["Findings", "Item table", "Domain gaps", "Differences"]
+    sheet = book["Item table"]
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    header = rows[0]
+    assert list(header) == COLUMNS
+    by_key = {(r[1], r[2]): dict(zip(header, r)) for r in rows[1:]}
+    with csv_out.open(newline="", encoding="utf-8") as fh:
+        for expected in csv.DictReader(fh):
+            got = by_key[expected["partner_type"], expected["item_id"]]
+            for column in ("n_valid", "pct_positive", "positive_ci_low", "gap", "mean"):
+                if expected[column] == "":
+                    assert got[column] is None, (expected["partner_type"], column)
+                elif column.startswith("pct") or column in ("gap", "positive_ci_low"):
+                    assert round(got[column] * 100, 1) == float(expected[column])
+                    assert sheet.cell(row=4, column=header.index(column) + 1).number_format \
+                        == "0.0%"
+                else:
+                    assert round(float(got[column]), 2) == float(expected[column])
+    hidden = by_key["gp", "comm_partners"]
+    assert hidden["suppressed"] == "true" and hidden["pct_positive"] is None
+    for ws in book.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            for value in row:
+                assert not (isinstance(value, str) and value.startswith("=")), (ws.title, value)
+    labels = [r[1] for r in book["Domain gaps"].iter_rows(min_row=4, values_only=True)]
+    assert "'=HYPERLINK(\"http://evil.example\")" in labels
