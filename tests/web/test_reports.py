@@ -152,3 +152,13 @@ def test_charts_are_cached_per_round_data_version_and_filter(app, client, round_
         db.session.commit()
     client.get(f"/rounds/{round_id}/report")
     assert len(routes._cache) == 3
+
+
+def test_a_round_without_answers_shows_every_group_suppressed(client, make_round, manager):
+    routes._cache.clear()
+    rid = make_round(open_=True, partner_type_slugs=["school", "police"], min_group_size=5)
+    page = client.get(f"/rounds/{rid}/report")
+    assert page.status_code == 200
+    assert "Every group is too small to report." in page.text
+    picture = page.text.split('id="h-picture"')[1].split("</table>")[0]
+    assert picture.count("fewer than 5 or withheld") == 3
