@@ -17,12 +17,12 @@ import pandas as pd
 from flask import Blueprint, abort, render_template, request
 
 from surveyapp.analysis import charts
-from surveyapp.analysis.data import ALL, NOT_STATED, AnalysisError, filter_frames
-from surveyapp.analysis.frames import compared_round_id, load_round_frames
+from surveyapp.analysis.data import ALL, NOT_STATED, AnalysisError
 from surveyapp.analysis.metrics import round_half_up
-from surveyapp.analysis.report import Report, build_report
+from surveyapp.analysis.report import Report
 from surveyapp.extensions import db
 from surveyapp.models import Round
+from surveyapp.services.reports import round_report
 from surveyapp.web.access import READ_REPORTS, roles_required
 
 bp = Blueprint("reports", __name__, template_folder="templates")
@@ -52,12 +52,7 @@ _cache_lock = threading.Lock()
 
 def _build(round_id: int, dimension: str | None, value: str | None) -> ReportView:
     """The report of ``round_id`` (filtered when ``dimension`` is given) and its charts."""
-    frames = load_round_frames(db.session, round_id)
-    other = compared_round_id(db.session, round_id)
-    compared = load_round_frames(db.session, other) if other is not None else None
-    if dimension is not None:
-        frames = filter_frames(frames, **{dimension: value})
-    report = build_report(frames, compared)
+    report = round_report(round_id, **({dimension: value} if dimension is not None else {}))
     domains = report.instrument_domains
     return ReportView(
         report=report,
