@@ -35,5 +35,6 @@ class SubjectAccessForm(FlaskForm):
     reference = StringField("Case reference (optional)", validators=[
         Optional(), Length(max=60, message="The case reference must be 60 characters or fewer")])
     #: Which button was pressed: show on the page, or download.
-    format = SelectField(choices=[("html", "Show"), ("json", "JSON"), ("csv", "CSV")],
+    format = SelectField(choices=[SelectChoice("html", "Show"), SelectChoice("json", "JSON"),
+                                  SelectChoice("csv", "CSV")],
                          default="html", validate_choice=True)
