@@ -6,45 +6,39 @@ from datetime import datetime
 
 from surveyapp.extensions import db
 from surveyapp.models import Round
-from tests.browser.conftest import axe_violations, no_horizontal_scroll, screenshot
+from tests.browser.conftest import axe_violations, log_in, no_horizontal_scroll, screenshot
 from tests.dataprotection_helpers import fill_round
 
 
-def log_in(page, server_url, user) -> None:
-    page.goto(server_url + "/login")
-    page.fill("#email", user["email"])
-    page.fill("#password", user["password"])
-    page.click("button[type=submit]")
-    page.wait_for_url(server_url + "/")
+def looked_at(page, name: str) -> None:
+    """No WCAG 2.2 A/AA violations, no sideways scrolling, and a screenshot to look at."""
+    assert axe_violations(page) == []
+    assert no_horizontal_scroll(page)
+    screenshot(page, name)
 
 
 def test_erase_and_subject_access_pages(app, server_url, laptop, make_user):
     with app.app_context():
         first = fill_round("Spring 2026 partner survey", ["pat@partner.example"],
                            closed_at=datetime(2026, 4, 1, 17), publish=True)
-        second = fill_round("Autumn 2026 partner survey", ["pat@partner.example", "kim@partner.example"],
-                   compared_round_id=first.round_id)
+        second = fill_round("Autumn 2026 partner survey",
+                            ["pat@partner.example", "kim@partner.example"],
+                            compared_round_id=first.round_id)
     log_in(laptop, server_url, make_user("admin"))
 
     laptop.goto(f"{server_url}/rounds/{second.round_id}")
     assert "held until 180 days after the round ends" in laptop.text_content("main")
-    assert axe_violations(laptop) == []
-    screenshot(laptop, "round-retention-laptop")
+    looked_at(laptop, "round-retention-laptop")
 
     laptop.click("text=Data protection")
-    assert axe_violations(laptop) == []
-    assert no_horizontal_scroll(laptop)
-    screenshot(laptop, "data-protection-laptop")
+    looked_at(laptop, "data-protection-laptop")
 
     laptop.goto(f"{server_url}/admin/rounds/{first.round_id}/erase")
-    assert axe_violations(laptop) == []
-    screenshot(laptop, "erase-round-laptop")
+    looked_at(laptop, "erase-round-laptop")
     laptop.fill("#confirm_title", "Spring 2026")
     laptop.click("text=Erase this round and everything of it")
     assert "not the round's title" in laptop.text_content(".error-summary")
-    assert axe_violations(laptop) == []
-    assert no_horizontal_scroll(laptop)
-    screenshot(laptop, "erase-round-error-laptop")
+    looked_at(laptop, "erase-round-error-laptop")
     laptop.fill("#confirm_title", "Spring 2026 partner survey")
     laptop.click("text=Erase this round and everything of it")
     laptop.wait_for_url(server_url + "/admin/data-protection")
@@ -57,9 +51,7 @@ def test_erase_and_subject_access_pages(app, server_url, laptop, make_user):
     laptop.fill("#reference", "SAR-2026-041")
     laptop.click("button[value=html]")
     assert "Invitations (1)" in laptop.text_content("main")
-    assert axe_violations(laptop) == []
-    assert no_horizontal_scroll(laptop)
-    screenshot(laptop, "subject-access-laptop")
+    looked_at(laptop, "subject-access-laptop")
     with laptop.expect_download() as download:
         laptop.click("button[value=json]")
     assert download.value.suggested_filename.startswith("subject-access-")
