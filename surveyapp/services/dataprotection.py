@@ -44,6 +44,8 @@ ANONYMITY_NOTE = (
     "whether and when the person started and completed the survey) and the emails sent to it."
 )
 MAX_REFERENCE_LENGTH = 60
+#: Bulk statements here touch rows the session may not hold; it is expired afterwards instead.
+NO_SYNC = {"synchronize_session": False}
 
 
 def retention_days() -> int:
@@ -193,12 +195,11 @@ def erase_expired_emails(now: datetime | None = None, *,
         results.append(ErasedEmails(round_.id, round_.title, ended, emails, messages, drafts))
         if dry_run:
             continue
-        db.session.execute(sa.update(Invitation).where(Invitation.round_id == round_.id)
-                           .values(email=None), execution_options={"synchronize_session": False})
-        db.session.execute(sa.delete(OutboxMessage).where(_messages_of(round_.id)),
-                           execution_options={"synchronize_session": False})
-        db.session.execute(sa.delete(Draft).where(Draft.round_id == round_.id),
-                           execution_options={"synchronize_session": False})
+        for statement in (
+                sa.update(Invitation).where(Invitation.round_id == round_.id).values(email=None),
+                sa.delete(OutboxMessage).where(_messages_of(round_.id)),
+                sa.delete(Draft).where(Draft.round_id == round_.id)):
+            db.session.execute(statement, execution_options=NO_SYNC)
         record(ERASE_EMAILS, round_id=round_.id, emails=emails, messages=messages, drafts=drafts,
                retention_days=retention_days(), ended_on=timeutil.to_local(ended).date()
                .isoformat())
@@ -252,12 +253,11 @@ def title_confirmed(round_: Round, typed: str | None) -> bool:
 def erase_round(round_: Round, *, by: User | None = None) -> RoundContents:
     """Delete the round and everything of it: answers, responses, drafts, submission receipts,
     invitations, outbox messages, open links, import records and its published summary (held on
-    the round). Rounds compared with it are compared with nothing instead; its older audit events
-    stay, no longer linked to it. Leaves one audit event naming the round's id and title (no
+    the round). Rounds compared with it lose that link (their reports then fall back to the latest
+    other closed round); its older audit events stay, no longer linked to it. Leaves one audit event naming the round's id and title (no
     personal data). Every statement is in the caller's transaction: all or nothing."""
     contents = round_contents(round_)
     round_id, title = round_.id, round_.title
-    no_sync = {"synchronize_session": False}
     response_ids = sa.select(Response.id).where(Response.round_id == round_id)
     statements: list[sa.Executable] = [
         sa.update(Round).where(Round.compared_round_id == round_id)
@@ -276,9 +276,9 @@ def erase_round(round_: Round, *, by: User | None = None) -> RoundContents:
     ]
     db.session.flush()
     for statement in statements:
-        db.session.execute(statement, execution_options=no_sync)
+        db.session.execute(statement, execution_options=NO_SYNC)
     db.session.expunge(round_)
-    db.session.execute(sa.delete(Round).where(Round.id == round_id), execution_options=no_sync)
+    db.session.execute(sa.delete(Round).where(Round.id == round_id), execution_options=NO_SYNC)
     db.session.expire_all()
     record(ERASE_ROUND, user=by, round_id=None, erased_round_id=round_id, title=title,
            responses=contents.responses, invitations=contents.invitations,
