@@ -23,6 +23,8 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
     app.cli.add_command(report_command)
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(data_cli)
 
 
 def main() -> None:
@@ -304,3 +306,92 @@ def report_command(round_id: int, fmt: str, out: Path) -> None:
     except OSError as exc:
         raise _fail(f"cannot write {out}: {exc.strerror}") from exc
     click.echo(f"Wrote the {fmt} report of round {round_id} to {out}")
+
+
+# --- data protection ---------------------------------------------------------------------------
+@click.group("retention", help="Erasing personal data after the retention period.")
+def retention_cli() -> None:
+    pass
+
+
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="Only say what would be erased.")
+@with_appcontext
+def retention_run(dry_run: bool) -> None:
+    """Erase invitation emails, emails sent and unfinished answers of rounds that ended more than
+    RETENTION_DAYS ago (run daily from cron)."""
+    from surveyapp.services.dataprotection import erase_expired_emails, retention_days
+
+    try:
+        erased = erase_expired_emails(dry_run=dry_run)
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "Would erase" if dry_run else "Erased"
+    for r in erased:
+        click.echo(f"{verb} round {r.round_id} ({r.title}): {r.emails} email address(es), {r.messages} "
+                   f"email(s), {r.drafts} unfinished response(s)")
+    click.echo(f"{len(erased)} round(s) {'to erase' if dry_run else 'erased'}; retention is "
+               f"{retention_days()} days after a round ends")
+
+
+@rounds_cli.command("erase")
+@click.argument("round_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for the round's title to confirm.")
+@with_appcontext
+def rounds_erase(round_id: int, yes: bool) -> None:
+    """Erase a round and everything of it (responses, invitations, emails, open links)."""
+    from surveyapp.services.dataprotection import erase_round, round_contents, title_confirmed
+
+    round_ = _get_round(round_id)
+    contents = round_contents(round_)
+    click.echo(f"Round {round_.id}: {round_.title} ({round_.status}): {contents.responses} "
+               f"response(s), {contents.invitations} invitation(s), {contents.messages} "
+               f"email(s), {contents.open_links} open link(s)", err=True)
+    for rid, title in contents.compared_by:
+        click.echo(f"Round {rid} ({title}) is compared with it; its link to it will be removed "
+                   f"(its report then compares with the latest other closed round)", err=True)
+    if not yes and not title_confirmed(round_, click.prompt("Type the round's title to erase "
+                                                            "it", err=True)):
+        raise _fail("that is not the round's title; nothing was erased")
+    title = round_.title
+    erase_round(round_)
+    db.session.commit()
+    click.echo(f"Erased round {round_id}: {title}")
+
+
+@click.group("data", help="Subject access requests.")
+def data_cli() -> None:
+    pass
+
+
+@data_cli.command("export-email")
+@click.argument("email")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+@click.option("--format", "fmt", type=click.Choice(("json", "csv")), default="json",
+              show_default=True)
+@click.option("--reference", default="", help="Case reference to record in the audit log.")
+@with_appcontext
+def data_export_email(email: str, out: Path | None, fmt: str, reference: str) -> None:
+    """Everything held about an email address: its invitations and the emails sent to it."""
+    from surveyapp.services import dataprotection as dp
+
+    try:
+        found = dp.subject_access(email, fmt=fmt, reference=reference)
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    content = dp.subject_access_json(found) if fmt == "json" else dp.subject_access_csv(found)
+    if out is None:
+        click.echo(content, nl=False)
+    else:
+        try:
+            out.write_text(content, encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"cannot write {out}: {exc.strerror}") from exc
+    db.session.commit()
+    click.echo(f"{len(found.invitations)} invitation(s) and {len(found.messages)} email(s) "
+               f"found for {found.email}" + (f"; written to {out}" if out else ""), err=True)

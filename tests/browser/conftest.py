@@ -102,3 +102,12 @@ def axe_violations(page) -> list[dict]:
 
 def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def log_in(page, server_url: str, user: dict) -> None:
+    """Log a staff user in through the login form and wait for the rounds page."""
+    page.goto(server_url + "/login")
+    page.fill("#email", user["email"])
+    page.fill("#password", user["password"])
+    page.click("button[type=submit]")
+    page.wait_for_url(server_url + "/")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from surveyapp.models import Role
 
@@ -20,3 +20,21 @@ class NewUserForm(FlaskForm):
                        validators=[DataRequired("Choose a role")])
     password = PasswordField("First password", validators=[DataRequired("Enter a first password"),
                                                            Length(max=1000)])
+
+
+class EraseRoundForm(FlaskForm):
+    confirm_title = StringField("Type the round's title to confirm",
+                                validators=[DataRequired("Type the round's title to confirm"),
+                                            Length(max=400)])
+
+
+class SubjectAccessForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired("Enter the email address to "
+                                                                 "search for"),
+                                                    Length(max=320)])
+    reference = StringField("Case reference (optional)", validators=[
+        Optional(), Length(max=60, message="The case reference must be 60 characters or fewer")])
+    #: Which button was pressed: show on the page, or download.
+    format = SelectField(choices=[SelectChoice("html", "Show"), SelectChoice("json", "JSON"),
+                                  SelectChoice("csv", "CSV")],
+                         default="html", validate_choice=True)

@@ -1,17 +1,20 @@
-"""Administrators: staff accounts and the audit log."""
+"""Administrators: staff accounts, the audit log and data protection (retention, erasing a
+round, subject-access requests)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, flash, make_response, redirect, render_template,
+                   request, url_for)
 from flask_login import current_user
 
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, Round, User
 from surveyapp.services import ServiceError
+from surveyapp.services import dataprotection as dp
 from surveyapp.services.users import MIN_PASSWORD_LENGTH, create_user
 from surveyapp.web.access import ADMIN, roles_required
-from surveyapp.web.admin.forms import NewUserForm
+from surveyapp.web.admin.forms import EraseRoundForm, NewUserForm, SubjectAccessForm
 from surveyapp.web.rounds.forms import show_service_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -59,3 +62,84 @@ def audit():
     return render_template("admin/audit.html", events=events[:AUDIT_PAGE_SIZE], page=page,
                            has_next=len(events) > AUDIT_PAGE_SIZE, titles=titles,
                            round_id=round_id)
+
+
+# --- data protection -------------------------------------------------------------------------
+bp.app_template_global("email_retention")(dp.email_retention)
+
+
+def _no_store(response: Response) -> Response:
+    """Pages and files holding personal data are not kept by browsers or proxies."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/data-protection")
+@roles_required(*ADMIN)
+def data_protection():
+    """What is held, the retention setting, each round's emails, and the ways to erase."""
+    return render_template("admin/data_protection.html", rows=dp.retention_overview(),
+                           days=dp.retention_days())
+
+
+@bp.route("/rounds/<int:round_id>/erase", methods=["GET", "POST"])
+@roles_required(*ADMIN)
+def erase_round(round_id: int):
+    """Erase a round and everything of it, once its title has been typed to confirm."""
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        abort(404)
+    form = EraseRoundForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate() and dp.title_confirmed(round_, form.confirm_title.data):
+            title = round_.title
+            dp.erase_round(round_, by=current_user)
+            db.session.commit()
+            flash(f"Round {round_id}, “{title}”, has been erased with everything of it.")
+            return redirect(url_for("admin.data_protection"))
+        if not form.confirm_title.errors:
+            form.confirm_title.errors = ["What you typed is not the round's title, so nothing "
+                                         "was erased"]
+        status = 400
+    return render_template("admin/erase_round.html", round=round_, form=form,
+                           contents=dp.round_contents(round_)), status
+
+
+@bp.route("/subject-access", methods=["GET", "POST"])
+@roles_required(*ADMIN)
+def subject_access():
+    """Find everything held about an email address; show it or download it (JSON or CSV)."""
+    form = SubjectAccessForm()
+    found = None
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                found = dp.subject_access(form.email.data, fmt=form.format.data,
+                                          reference=form.reference.data, by=current_user)
+            except ServiceError as exc:
+                db.session.rollback()
+                show_service_error(form, exc)
+            else:
+                db.session.commit()
+                if form.format.data in ("json", "csv"):
+                    return _no_store(_download(found, form.format.data))
+        if found is None:
+            status = 400
+    return _no_store(make_response(render_template(
+        "admin/subject_access.html", form=form, found=found, note=dp.ANONYMITY_NOTE,
+        max_reference=dp.MAX_REFERENCE_LENGTH), status))
+
+
+def _download(found: dp.SubjectAccess, fmt: str) -> Response:
+    stamp = f"{found.exported_at:%Y-%m-%d-%H%M%S}"
+    if fmt == "json":
+        body, mimetype = dp.subject_access_json(found).encode(), "application/json"
+    else:
+        body, mimetype = dp.subject_access_csv(found).encode("utf-8-sig"), "text/csv"
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = (f'attachment; filename="subject-access-{stamp}.'
+                                               f'{fmt}"')
+    return response
