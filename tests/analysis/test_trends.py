@@ -134,3 +134,22 @@ def test_refuses_a_table_with_figures_for_a_suppressed_group():
 
 def test_no_rounds_gives_an_empty_table():
     assert trend_table([]).empty
+
+
+def test_chart_writes_only_shown_figures_and_says_what_moved(trend):
+    from surveyapp.analysis import charts
+    from tests.analysis.test_charts import texts
+
+    for columns in (3, 1):
+        chart = charts.trend_chart(trend, columns=columns)
+        words = texts(chart.svg)
+        # the only figures written are the gaps for all respondents (67%, 50%, 50%): none
+        # for a hidden group, nor for domains where everyone is hidden
+        assert sorted(w for w in words if w.endswith("%")) == ["50%", "50%", "67%"]
+        # the legend names the groups shown somewhere, never GP (hidden in its one round)
+        assert {"All respondents", "School", "Police", "Housing"} <= set(words)
+        assert "GP" not in words
+        assert "Talk" not in words and "Communication" in words
+    assert chart.alt.startswith("Line charts of the gap (% not agreeing) in each of 3 domains "
+                                "across 3 closed rounds, May 2025 to May 2026")
+    assert "fell most on Communication, from 67% to 50%" in chart.alt
