@@ -404,8 +404,9 @@ def trend_chart(trend: pd.DataFrame, columns: int = 3) -> Chart:
         handles += [Line2D([], [], color=styles[g][0], marker=styles[g][1],
                                             linewidth=1.5, label=str(labels[g]))
                     for g in drawn if g != ALL]
-        fig.legend(handles=handles, loc="outside lower center", ncols=2 if narrow else 5,
-                   frameon=False, fontsize=9)
+        # On a phone the legend comes first, so it is read before six panels of lines.
+        fig.legend(handles=handles, loc=f"outside {'upper' if narrow else 'lower'} center",
+                   ncols=2 if narrow else 5, frameon=False, fontsize=9)
     return Chart(_svg(fig), _trend_alt(trend, domains, ticks))
 
 

@@ -52,14 +52,32 @@ def trend_view(key: str, rounds: list[Round]) -> TrendView:
                   tuple((r.id, r.data_version) for r in rounds))
 
 
-def _cell(row) -> tuple[str, str, str]:
-    """(status, main text, detail) for one group × round cell of a domain table."""
+def _cell(row) -> tuple[str, str, str, str]:
+    """(status, gap or why there is none, n, change) for one group × round cell."""
     if row.status == SHOWN:
-        change = "" if pd.isna(row.change) else f"; {_signed(row.change)} points"
-        return SHOWN, _figure(row.gap), f"(n={row.n_valid}{change})"
+        change = "" if pd.isna(row.change) else f"{_signed(row.change)} points"
+        return SHOWN, _figure(row.gap), f"n={row.n_valid}", change
     if row.status == NOT_IN_ROUND:
-        return NOT_IN_ROUND, "not asked", ""
-    return row.status, str(row.n_label), ""
+        return NOT_IN_ROUND, "not asked", "", ""
+    return row.status, str(row.n_label), "", ""
+
+
+def domain_tables(trend: pd.DataFrame) -> list[tuple[str, str, list, list[str]]]:
+    """Per domain: (key, label, [(group label, cells)], labels of groups never shown).
+
+    A group shown in none of the rounds gets no row of empty cells, only its name in a list.
+    """
+    tables = []
+    for domain, rows in trend.groupby("domain", sort=False):
+        shown, never = [], []
+        for _, group in rows.groupby("group", sort=False):
+            label = str(group["group_label"].iloc[0])
+            if (group["status"] == SHOWN).any():
+                shown.append((label, [_cell(r) for r in group.itertuples()]))
+            else:
+                never.append(label)
+        tables.append((str(domain), str(rows["domain_label"].iloc[0]), shown, never))
+    return tables
 
 
 @bp.get("/instruments/<key>/trends")
@@ -72,16 +90,11 @@ def show(key: str):
     if len(rounds) < MIN_ROUNDS:
         return render_template("trends/trends.html", title=title, rounds=rounds, view=None)
     view = trend_view(key, rounds)
-    trend = view.trend
-    tables = [
-        (domain, str(rows["domain_label"].iloc[0]),
-         [(str(group_rows["group_label"].iloc[0]), [_cell(r) for r in group_rows.itertuples()])
-          for _, group_rows in rows.groupby("group", sort=False)])
-        for domain, rows in trend.groupby("domain", sort=False)
-    ]
+    tables = domain_tables(view.trend)
     versions = sorted(set(view.rounds["instrument_version"]))
     return render_template(
         "trends/trends.html", title=title, rounds=rounds, view=view, tables=tables,
         versions=versions, methods=METHODS,
+        not_asked=(view.trend["status"] == NOT_IN_ROUND).any(),
         min_sizes=sorted(set(view.rounds["min_group_size"])), svg_src=_svg_src,
         reports={r.id: r for r in rounds})
