@@ -6,18 +6,18 @@ import sqlalchemy as sa
 
 from surveyapp.extensions import db
 from surveyapp.models import Round
-from surveyapp.services.demo import CLOSED_TITLE, load_demo
+from surveyapp.services.demo import CLOSED_TITLE
 from surveyapp.web.trends import routes
 from tests.browser.conftest import axe_violations, no_horizontal_scroll, screenshot
 from tests.browser.test_reports import _log_in
 
 
 @pytest.fixture
-def demo_round(app):
+def demo_round(app, runner):
+    """The demo loaded as ``flask demo`` loads it; the id of its later closed round."""
     routes._build.cache_clear()
+    assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():
-        load_demo()
-        db.session.commit()
         return db.session.scalar(sa.select(Round.id).where(Round.title == CLOSED_TITLE))
 
 
