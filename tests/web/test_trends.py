@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from surveyapp.analysis.data import AnalysisError
 from surveyapp.extensions import db
 from surveyapp.models import Round
 from surveyapp.services import rounds as round_svc
@@ -153,3 +154,14 @@ def test_view_is_cached_until_a_round_s_answers_change(app, client, round_ids, m
         db.session.commit()
     client.get(f"/instruments/{KEY}/trends")
     assert routes._build.cache_info().currsize == 2
+
+
+def test_a_round_the_analysis_refuses_gives_a_message_not_a_500(client, round_ids, manager,
+                                                                monkeypatch):
+    def refuse(rounds):
+        raise AnalysisError("round 2 has an answer out of range")
+
+    monkeypatch.setattr(routes, "instrument_trend", refuse)
+    page = client.get(f"/instruments/{KEY}/trends")
+    assert page.status_code == 200
+    assert "The trend cannot be shown: round 2 has an answer out of range." in page.text

@@ -13,6 +13,7 @@ import pandas as pd
 from flask import Blueprint, abort, current_app, render_template
 
 from surveyapp.analysis import charts
+from surveyapp.analysis.data import AnalysisError
 from surveyapp.analysis.trends import METHODS, NOT_IN_ROUND, SHOWN, round_order
 from surveyapp.extensions import db
 from surveyapp.models import Round
@@ -88,8 +89,13 @@ def show(key: str):
         abort(404)
     rounds = closed_rounds(key)
     if len(rounds) < MIN_ROUNDS:
-        return render_template("trends/trends.html", title=title, rounds=rounds, view=None)
-    view = trend_view(key, rounds)
+        return render_template("trends/trends.html", title=title, rounds=rounds, view=None,
+                               problem=None)
+    try:
+        view = trend_view(key, rounds)
+    except AnalysisError as exc:
+        return render_template("trends/trends.html", title=title, rounds=rounds, view=None,
+                               problem=str(exc))
     tables = domain_tables(view.trend)
     versions = sorted(set(view.rounds["instrument_version"]))
     return render_template(
