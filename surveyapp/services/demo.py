@@ -158,6 +158,7 @@ def _closed_round(title: str, which: int, rng: np.random.Generator, improvement:
     round_svc.close_round(round_)
     round_.opens_on = today - timedelta(days=days_ago)
     round_.closes_on = today - timedelta(days=days_ago - 30)
+    round_.created_at = datetime.combine(round_.opens_on - timedelta(days=14), time(10))
     round_.opened_at = datetime.combine(round_.opens_on, time(9))
     round_.closed_at = datetime.combine(round_.closes_on, time(17))
     return round_, n

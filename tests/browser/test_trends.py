@@ -8,7 +8,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Round
 from surveyapp.services.demo import CLOSED_TITLE
 from surveyapp.web.trends import routes
-from tests.browser.conftest import axe_violations, no_horizontal_scroll, screenshot
+from tests.browser.conftest import SCREENSHOTS, axe_violations, no_horizontal_scroll, screenshot
 from tests.browser.test_reports import _log_in
 
 
@@ -29,7 +29,10 @@ def _chart_width(page) -> int:
 def test_trends_on_a_laptop(server_url, laptop, make_user, demo_round):
     _log_in(laptop, server_url, make_user("manager"))
     laptop.goto(f"{server_url}/rounds/{demo_round}/report")
-    laptop.get_by_role("link", name="How gaps have changed across all closed rounds").click()
+    link = laptop.get_by_role("link", name="How gaps have changed across all closed rounds")
+    link.scroll_into_view_if_needed()
+    laptop.screenshot(path=str(SCREENSHOTS / "report-trends-link.png"))
+    link.click()
     laptop.wait_for_url(f"{server_url}/instruments/early-help-pathways/trends")
     assert laptop.locator("h1").text_content().startswith("Trends: ")
     alt = laptop.locator(".chart img").get_attribute("alt")
@@ -51,6 +54,8 @@ def test_trends_on_a_laptop(server_url, laptop, make_user, demo_round):
 def test_trends_on_a_phone(server_url, phone, make_user, demo_round):
     _log_in(phone, server_url, make_user("lead"))
     phone.goto(f"{server_url}/")
+    assert axe_violations(phone) == []
+    screenshot(phone, "rounds-with-trends-link-phone")
     phone.get_by_role("link", name="gaps round by round").click()
     phone.wait_for_url(f"{server_url}/instruments/early-help-pathways/trends")
     # one panel a row on a phone, so the chart's text is drawn near its own size
