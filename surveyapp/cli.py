@@ -270,7 +270,7 @@ def mail_send(round_id: int | None) -> None:
               help="Also create a demo admin with a random password (local demo only).")
 @with_appcontext
 def demo_command(admin_email: str | None) -> None:
-    """Load demo data (idempotent): the standard instrument, a closed and an open round."""
+    """Load demo data (idempotent): the standard instrument, two closed rounds and an open one."""
     from surveyapp.services.demo import load_demo
 
     summary = load_demo(admin_email=admin_email)

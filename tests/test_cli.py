@@ -164,7 +164,7 @@ def test_demo_is_idempotent(app, runner):
     with app.app_context():
         n_rounds, n_responses = count(Round), count(Response)
         statuses = sorted(db.session.scalars(sa.select(Round.status)))
-    assert n_rounds == 2 and statuses == ["closed", "open"]
+    assert n_rounds == 3 and statuses == ["closed", "closed", "open"]
     assert n_responses >= 300
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "already loaded" in second.output

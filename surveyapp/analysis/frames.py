@@ -106,6 +106,8 @@ def compared_round_id(session: so.Session, round_id: int) -> int | None:
     return session.scalar(
         sa.select(Round.id).join(Round.instrument)
         .where(InstrumentSnapshot.key == round_.instrument.key, Round.status == "closed",
-               Round.id != round_.id)
+               Round.id != round_.id,
+               sa.true() if round_.closes_on is None
+               else sa.or_(Round.closes_on < round_.closes_on, Round.closes_on.is_(None)))
         .order_by(Round.closes_on.desc().nulls_last(), Round.id.desc())
         .limit(1))

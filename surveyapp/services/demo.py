@@ -1,10 +1,11 @@
 """``demo``: believable demo data for a local look around. Idempotent.
 
-Two rounds of the standard instrument (a closed one, and an open one compared with it), with a
-few hundred synthetic responses whose gaps follow the seed survey: partners less sure about
+Three rounds of the standard instrument (two closed a year apart, and an open one compared with
+the later), with a few hundred synthetic responses each whose gaps follow the seed survey: partners less sure about
 services for parents than for children, police and housing less sure of thresholds than schools,
 about two-thirds not agreeing that partners communicate well. Two small partner types fall below
-the reporting minimum so suppression shows.
+the reporting minimum so suppression shows. The earliest round's gaps are a little wider, so
+the trends page shows them closing.
 """
 
 from __future__ import annotations
@@ -29,13 +30,18 @@ from surveyapp.services.users import create_user
 DEMO_INSTRUMENT = "early-help-pathways@1"
 CLOSED_TITLE = "Demo: partner survey, spring"
 OPEN_TITLE = "Demo: partner survey, autumn"
+PREVIOUS_TITLE = "Demo: partner survey, previous spring"
+TITLES = (CLOSED_TITLE, OPEN_TITLE, PREVIOUS_TITLE)
 LOCALITIES = ("North", "South", "East", "West")
-#: Partner type -> responses in the (closed, open) round.
+#: Partner type -> responses in the (closed, open, previous) round.
 SIZES = {
-    "school": (95, 70), "police": (60, 45), "health_visiting": (48, 35), "housing": (34, 26),
-    "gp": (22, 15), "early_years": (30, 24), "voluntary_sector": (40, 30),
-    "youth_service": (14, 11), "domestic_abuse_service": (7, 6), "other": (4, 3),
+    "school": (95, 70, 88), "police": (60, 45, 52), "health_visiting": (48, 35, 40),
+    "housing": (34, 26, 30), "gp": (22, 15, 18), "early_years": (30, 24, 26),
+    "voluntary_sector": (40, 30, 35), "youth_service": (14, 11, 12),
+    "domestic_abuse_service": (7, 6, 5), "other": (4, 3, 6),
 }
+#: The previous spring's share agreeing is this much lower than last spring's, on every item.
+PREVIOUS_SHORTFALL = 0.07
 #: Item -> share agreeing for an average partner in the closed round.
 BASE_POSITIVE = {
     "comm_partners": 0.34, "comm_feedback": 0.30, "comm_roles": 0.55,
@@ -137,31 +143,50 @@ def _demo_admin(email: str) -> list[str]:
     return [f"Log in as {saved_email} with password {password} (local demo only)."]
 
 
+def _closed_round(title: str, which: int, rng: np.random.Generator, improvement: float,
+                  days_ago: int, results_message: str) -> tuple[Round, int]:
+    """A demo round answered and closed, backdated to have run for 30 days from ``days_ago``."""
+    today = timeutil.today()
+    round_ = round_svc.create_round(instrument_ref=DEMO_INSTRUMENT, title=title,
+                                    locality_names=LOCALITIES, results_message=results_message)
+    # Compared with whichever closed round came before it (none for the first), not with the
+    # latest closed when it was created, which for a backdated round can be a later one.
+    round_.compared_round = None
+    round_svc.open_round(round_)
+    n = _fill(round_, which, rng, improvement=improvement,
+              start=today - timedelta(days=days_ago))
+    round_svc.close_round(round_)
+    round_.opens_on = today - timedelta(days=days_ago)
+    round_.closes_on = today - timedelta(days=days_ago - 30)
+    round_.created_at = datetime.combine(round_.opens_on - timedelta(days=14), time(10))
+    round_.opened_at = datetime.combine(round_.opens_on, time(9))
+    round_.closed_at = datetime.combine(round_.closes_on, time(17))
+    return round_, n
+
+
 def load_demo(admin_email: str | None = None) -> list[str]:
-    """Create the demo rounds if they are not there; return lines to print."""
+    """Create the demo rounds if they are not there; return lines to print.
+
+    A database loaded before the previous spring's round was part of the demo gets just that
+    round added.
+    """
     lines: list[str] = []
     get_instrument(DEMO_INSTRUMENT)
     existing = {r.title: r for r in db.session.scalars(
-        sa.select(Round).where(Round.title.in_([CLOSED_TITLE, OPEN_TITLE])))}
-    if len(existing) == 2:
+        sa.select(Round).where(Round.title.in_(TITLES)))}
+    if len(existing) == len(TITLES):
         lines.append("Demo data is already loaded.")
-    else:
-        if existing:
-            raise RuntimeError("demo data is half loaded; remove the demo rounds and run again")
+    elif existing and set(existing) != {CLOSED_TITLE, OPEN_TITLE}:
+        raise RuntimeError("demo data is half loaded; remove the demo rounds and run again")
+    if not existing:
         rng = np.random.default_rng(20261123)
         today = timeutil.today()
         for name in LOCALITIES:
             round_svc.get_or_create_locality(name)
-        closed = round_svc.create_round(
-            instrument_ref=DEMO_INSTRUMENT, title=CLOSED_TITLE, locality_names=LOCALITIES,
+        # Backdated so it reads as last spring's.
+        closed, n_closed = _closed_round(
+            CLOSED_TITLE, 0, rng, improvement=0.0, days_ago=200,
             results_message="Results were shared at the partnership board.")
-        round_svc.open_round(closed)
-        n_closed = _fill(closed, 0, rng, improvement=0.0, start=today - timedelta(days=200))
-        round_svc.close_round(closed)
-        # Backdate the closed round so it reads as last spring's.
-        closed.opens_on, closed.closes_on = today - timedelta(days=200), today - timedelta(days=170)
-        closed.opened_at = datetime.combine(closed.opens_on, time(9))
-        closed.closed_at = datetime.combine(closed.closes_on, time(17))
         opened = round_svc.create_round(
             instrument_ref=DEMO_INSTRUMENT, title=OPEN_TITLE, locality_names=LOCALITIES,
             opens_on=today - timedelta(days=10), closes_on=today + timedelta(days=20),
@@ -177,6 +202,15 @@ def load_demo(admin_email: str | None = None) -> list[str]:
                      f"{opened.id} ({n_open} responses, open; {n_invited} people invited, their "
                      f"emails queued in the outbox).")
         existing = {CLOSED_TITLE: closed, OPEN_TITLE: opened}
+    if PREVIOUS_TITLE not in existing:
+        # Its own generator, so adding it leaves the other rounds' answers as they were.
+        previous, n_previous = _closed_round(
+            PREVIOUS_TITLE, 2, np.random.default_rng(20251123),
+            improvement=-PREVIOUS_SHORTFALL, days_ago=200 + 365,
+            results_message="Results were shared at the partnership board.")
+        db.session.flush()
+        lines.append(f"Loaded demo round {previous.id} ({n_previous} responses, closed a year "
+                     f"before {CLOSED_TITLE}).")
     link = db.session.scalar(sa.select(OpenLink).where(
         OpenLink.round_id == existing[OPEN_TITLE].id, OpenLink.active,
         OpenLink.partner_type_id.is_(None)))

@@ -12,6 +12,8 @@ def register_blueprints(app: Flask) -> None:
     from surveyapp.web.respond.routes import bp as respond_bp
     from surveyapp.web.results.routes import bp as results_bp
     from surveyapp.web.rounds.routes import bp as rounds_bp
+    from surveyapp.web.trends.routes import bp as trends_bp
 
     for bp in (auth_bp, rounds_bp, respond_bp, admin_bp, results_bp, reports_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(trends_bp)

@@ -376,7 +376,10 @@ def test_published_summary_leads_with_headline_findings_from_the_analysis(app, c
     section = re.search(r"<h2>You said</h2>\s*<ul class=\"findings\">(.*?)</ul>", page, re.S)
     assert section, "the summary has no headline findings"
     findings = re.findall(r"<li>(.*?)</li>", section.group(1))
-    assert len(findings) == 3  # the demo's closed round has nothing to compare with
+    # three biggest gaps, then what changed most since the previous spring's demo round
+    assert len(findings) == 4
+    assert "since Demo: partner survey, previous spring" in findings[3]
+    assert not any("since" in f for f in findings[:3])
     assert all("%" in f for f in findings)
     # Groups below the minimum (domestic abuse service: 7, other: 4) never appear.
     assert not any("domestic abuse" in f.lower() or "other" in f.lower() for f in findings)
