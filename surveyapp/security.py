@@ -103,7 +103,8 @@ def _trust_proxies(app: Flask) -> None:
     if not isinstance(hops, int) or isinstance(hops, bool) or hops < 0:
         raise ConfigError(f"TRUSTED_PROXIES must be a whole number 0 or more, not {hops!r}")
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _check_rate_limits(app: Flask) -> None:
