@@ -9,6 +9,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
 from surveyapp import config as config_module
+from surveyapp import security
 from surveyapp.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -36,8 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None,
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
-    if app.config.get("REDIS_URL"):
-        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    security.init_app(app)  # headers, cookies, proxies, rate-limit storage (before the limiter)
     limiter.init_app(app)
 
     _register_sqlite_pragmas(app)

@@ -33,7 +33,19 @@ _ENV_KEYS: dict[str, tuple[str, Any]] = {
         "SESSION_COOKIE_SECURE",
         lambda v: v.strip().lower() in {"1", "true", "yes", "on"},
     ),
+    "TRUSTED_PROXIES": ("TRUSTED_PROXIES", lambda v: _whole_number(v)),
+    "LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
+    "TOKEN_LINK_RATE_LIMIT": ("TOKEN_LINK_RATE_LIMIT", str),
+    "OPEN_LINK_RATE_LIMIT": ("OPEN_LINK_RATE_LIMIT", str),
+    "OPEN_LINK_SUBMIT_RATE_LIMIT": ("OPEN_LINK_SUBMIT_RATE_LIMIT", str),
 }
+
+
+def _whole_number(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
 
 
 class ConfigError(RuntimeError):
@@ -64,6 +76,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Security (surveyapp/security.py): reverse proxies whose X-Forwarded-* headers are
+        # believed, rate limits per client address, and the Redis key prefix for their counts.
+        "TRUSTED_PROXIES": 0,
+        "LOGIN_RATE_LIMIT": "10 per minute; 100 per hour",
+        "TOKEN_LINK_RATE_LIMIT": "120 per minute; 1500 per hour",
+        "REDIS_KEY_PREFIX": "surveyapp",
     }
 
 

@@ -1,4 +1,25 @@
-"""Link tokens: random, looked up by their SHA-256, never stored in the clear."""
+"""Link tokens: random, looked up by their SHA-256, never stored in the clear.
+
+Comparing secrets in constant time (reviewed for the security work, issue 7):
+
+* An invitation token is never compared as itself. The database holds only ``sha256(token)``
+  and the link is found with ``WHERE token_hash = sha256(presented)``. An index lookup or a
+  string comparison can take longer the more leading characters match, but what is compared is
+  a hash: an attacker who could time how much of ``sha256(guess)`` matches a stored hash learns
+  at most part of that hash, and even the whole hash does not give the token (SHA-256 cannot be
+  run backwards), so no timing leak reaches the token. The same holds for draft and receipt keys
+  (``sha256("draft:" + token)``, ``sha256("submit:open:" + browser key)``).
+* Secrets compared in Python use :func:`hmac.compare_digest` (or :func:`secrets.compare_digest`,
+  the same function): the staff session nonce (``services.users.load_user``), and, inside the
+  libraries, the CSRF token (Flask-WTF), the session cookie's signature (itsdangerous) and
+  passwords (argon2-cffi, which also runs for unknown emails so timing does not reveal them).
+* An open-link slug is looked up as itself. It is a shareable code printed on posters, not a
+  credential: it lets anyone answer anonymously and read a published summary, nothing more, and
+  it holds 96 random bits, so it is not worth hashing.
+
+Guessing is hopeless anyway (256-bit tokens); rate limits per client address
+(``TOKEN_LINK_RATE_LIMIT``) keep made-up links from loading the app.
+"""
 
 from __future__ import annotations
 

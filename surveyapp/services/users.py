@@ -64,6 +64,11 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Make every existing session of ``user`` stale (their cookies carry the old nonce)."""
+    user.session_nonce = secrets.token_hex(8)
+
+
 def load_user(user_id: str) -> User | None:
     """Flask-Login loader: ``"<id>:<nonce>"``."""
     raw_id, _, nonce = user_id.partition(":")

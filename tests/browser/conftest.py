@@ -60,21 +60,39 @@ def _context(browser, viewport, **kwargs):
     return browser.new_context(viewport=viewport, device_scale_factor=1, **kwargs)
 
 
+def _watch_csp(context) -> list[str]:
+    """Every Content-Security-Policy violation on any page of ``context`` (Chromium fires a
+    ``securitypolicyviolation`` event and logs an error); pages must cause none."""
+    found: list[str] = []
+    context.expose_binding("__cspViolation", lambda _source, text: found.append(text))
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => window.__cspViolation("
+        "e.violatedDirective + ' blocked ' + (e.blockedURI || '') + ' at ' + location.pathname"
+        " + ' line ' + e.lineNumber))")
+    context.on("console", lambda m: found.append(m.text)
+               if "Content Security Policy" in m.text else None)
+    return found
+
+
 @pytest.fixture
 def phone(browser):
     """A page at a 360 x 740 phone viewport with touch."""
     context = _context(browser, PHONE, has_touch=True, is_mobile=True)
+    violations = _watch_csp(context)
     page = context.new_page()
     yield page
     context.close()
+    assert violations == [], "Content-Security-Policy violations"
 
 
 @pytest.fixture
 def laptop(browser):
     context = _context(browser, LAPTOP)
+    violations = _watch_csp(context)
     page = context.new_page()
     yield page
     context.close()
+    assert violations == [], "Content-Security-Policy violations"
 
 
 def screenshot(page, name: str) -> Path:
@@ -90,7 +108,7 @@ def axe_violations(page) -> list[dict]:
     import axe_playwright_python
 
     script = Path(axe_playwright_python.__file__).parent / "axe.min.js"
-    page.add_script_tag(path=str(script))
+    page.evaluate(script.read_text())  # not a <script> tag: the page's CSP would block that
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
     return [

@@ -321,7 +321,7 @@ def test_status_page_counts(app, client, lead, make_round):
         db.session.commit()
     page = client.get(f"/rounds/{round_id}/status/table").text
     row = re.search(r'<th scope="row">School</th>(.*?)</tr>', page, re.S).group(1)
-    assert re.findall(r'<td class="num">(?:<span.*?</span>)?([^<]*)</td>', row) == [
+    assert re.findall(r'<td class="num">(?:<meter[^>]*></meter>)?([^<]*)</td>', row) == [
         "2", "2", "1", "50%", "1"]
     assert "Responses from every channel: <strong>1</strong>" in page
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
+                   url_for)
 from flask_login import current_user, login_user, logout_user
 
 from surveyapp.extensions import db, limiter, login_manager
-from surveyapp.services.users import authenticate, load_user
+from surveyapp.services.users import authenticate, end_sessions, load_user
 from surveyapp.web.auth.forms import LoginForm
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -28,8 +29,13 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _login_rate_limit() -> str:
+    """Log-in attempts per client address (``LOGIN_RATE_LIMIT``), against password guessing."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("rounds.index"))
@@ -50,6 +56,12 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Log out, and end every copy of this user's session: sessions live in signed cookies, so a
+    copied cookie would otherwise still work until it expires; changing the user's session nonce
+    makes all of them stale (other devices are logged out too)."""
+    if current_user.is_authenticated:
+        end_sessions(current_user)
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You have logged out.")

@@ -15,6 +15,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from werkzeug.datastructures import MultiDict
 
 from surveyapp.extensions import db, limiter
+from surveyapp.security import cookies_secure
 from surveyapp.services import submissions as svc
 
 bp = Blueprint("respond", __name__, template_folder="templates")
@@ -37,6 +38,16 @@ def _open_rate_limit() -> str:
 
 def _open_submit_rate_limit() -> str:
     return current_app.config.get("OPEN_LINK_SUBMIT_RATE_LIMIT", "30 per minute; 300 per hour")
+
+
+def _token_rate_limit() -> str:
+    """Requests to invitation links per client address, all pages together
+    (``TOKEN_LINK_RATE_LIMIT``). Tokens hold 256 random bits, so guessing is hopeless anyway:
+    this stops one client from loading the app with requests for made-up links."""
+    return current_app.config["TOKEN_LINK_RATE_LIMIT"]
+
+
+_token_limit = limiter.shared_limit(_token_rate_limit, scope="token-link")
 
 
 @bp.before_request
@@ -71,17 +82,20 @@ def _problem(problem: svc.LinkProblem, **context: Any) -> tuple[str, int]:
 
 # --- invitation links --------------------------------------------------------------------------
 @bp.get("/s/<token>")
+@_token_limit
 def invite_intro(token: str):
     return _intro(lambda: svc.for_invitation(token), "respond.invite_step", token=token)
 
 
 @bp.route("/s/<token>/<int:number>", methods=["GET", "POST"])
+@_token_limit
 def invite_step(token: str, number: int):
     return _step(lambda: svc.for_invitation(token), number, "respond.invite_step",
                  "respond.invite_done", token=token)
 
 
 @bp.get("/s/<token>/done")
+@_token_limit
 def invite_done(token: str):
     return _done(svc.sha256("submit:" + token))
 
@@ -101,7 +115,7 @@ def _set_open_cookie(response: Any, slug: str) -> Any:
     if request.cookies.get(OPEN_COOKIE) != _open_key():
         response.set_cookie(OPEN_COOKIE, _open_key(), max_age=120 * 24 * 3600,
                             path=f"/o/{slug}", httponly=True, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+                            secure=cookies_secure())
     return response
 
 

@@ -1,0 +1,192 @@
+"""Every route x every role (and anonymous), against a table of who may use it written out by
+hand here, not read from the views' decorators: so a decorator that names the wrong roles, or a
+route that forgets one, fails.
+
+Adding a route? Put its endpoint in ``EXPECTED`` (the test fails until you do), and if its address
+has an argument not in ``ARG_VALUES``, say which object it takes there.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from surveyapp.extensions import db
+from surveyapp.models import Round, SubmissionReceipt
+from surveyapp.services import rounds as round_svc
+from surveyapp.services.tokens import sha256
+from tests.conftest import csrf_token_from
+from tests.web.respond_helpers import make_invitation, make_open_link
+
+PUBLIC = "public"          # anyone: respondents, published summaries, log in and out
+STAFF = "staff"            # any logged-in staff member
+RUN_ROUNDS = "run rounds"  # build, open, close and publish rounds; invitations and open links
+REPORTS = "reports"        # read response rates and reports
+ADMIN = "admin"            # staff accounts and the audit log
+
+#: Who is let in, per class. ``None`` is an anonymous visitor.
+ALLOWED: dict[str, set[str | None]] = {
+    PUBLIC: {None, "admin", "lead", "manager"},
+    STAFF: {"admin", "lead", "manager"},
+    RUN_ROUNDS: {"admin", "lead"},
+    REPORTS: {"admin", "lead", "manager"},
+    ADMIN: {"admin"},
+}
+
+#: Every endpoint of the app and who may use it (all its methods alike).
+EXPECTED: dict[str, str] = {
+    "static": PUBLIC,
+    # log in and out
+    "auth.login": PUBLIC,
+    "auth.logout": PUBLIC,
+    # partner staff answering (anonymous by design)
+    "respond.accessibility": PUBLIC,
+    "respond.invite_intro": PUBLIC,
+    "respond.invite_step": PUBLIC,
+    "respond.invite_done": PUBLIC,
+    "respond.open_intro": PUBLIC,
+    "respond.open_step": PUBLIC,
+    "respond.open_done": PUBLIC,
+    "results.summary": PUBLIC,
+    # staff home
+    "rounds.index": STAFF,
+    # running rounds
+    "rounds.new": RUN_ROUNDS,
+    "rounds.show": RUN_ROUNDS,
+    "rounds.edit": RUN_ROUNDS,
+    "rounds.preview": RUN_ROUNDS,
+    "rounds.open_": RUN_ROUNDS,
+    "rounds.close": RUN_ROUNDS,
+    "rounds.delete": RUN_ROUNDS,
+    "rounds.invitations": RUN_ROUNDS,
+    "rounds.send_invitations": RUN_ROUNDS,
+    "rounds.send_reminders": RUN_ROUNDS,
+    "rounds.send_mail": RUN_ROUNDS,
+    "rounds.links": RUN_ROUNDS,
+    "rounds.deactivate_link": RUN_ROUNDS,
+    "rounds.link_qr_svg": RUN_ROUNDS,
+    "rounds.link_qr_png": RUN_ROUNDS,
+    "rounds.link_poster": RUN_ROUNDS,
+    "rounds.publish": RUN_ROUNDS,
+    "rounds.unpublish": RUN_ROUNDS,
+    # reading results
+    "rounds.status": REPORTS,
+    "rounds.status_table": REPORTS,
+    "reports.show": REPORTS,
+    # administration
+    "admin.users": ADMIN,
+    "admin.audit": ADMIN,
+}
+
+#: URL argument -> the object (a key of :func:`world`) it takes, unless ``ARG_FOR`` says otherwise.
+ARG_VALUES: dict[str, str] = {"round_id": "live", "link_id": "live_link", "token": "token",
+                              "slug": "slug", "number": "page", "filename": "css"}
+#: Endpoints that act on an object of their own, so that acting on it (deleting, closing,
+#: switching off) leaves the others as they were for the rest of the walk.
+ARG_FOR: dict[str, dict[str, str]] = {
+    "rounds.open_": {"round_id": "draft"},
+    "rounds.edit": {"round_id": "draft"},
+    "rounds.delete": {"round_id": "doomed"},
+    "rounds.close": {"round_id": "closing"},
+    "rounds.publish": {"round_id": "published"},
+    "rounds.unpublish": {"round_id": "unpublishable"},
+    "rounds.deactivate_link": {"link_id": "spare_link"},
+    "results.summary": {"slug": "published_slug"},
+    "respond.invite_done": {"token": "done_token"},
+    "respond.open_done": {"slug": "done_slug"},
+}
+#: Requested last: it ends the session the rest of the walk needs.
+LAST = ("auth.logout",)
+#: This browser's open-link key, already submitted on ``done_slug`` (so its thank-you page shows).
+OPEN_KEY = "k" * 32
+
+
+def world(app, make_round) -> dict[str, object]:
+    """Real objects for every argument: rounds in each state, links, invitations, receipts."""
+    def closed(title: str, published: bool) -> int:
+        rid = make_round(title, open_=True, partner_type_slugs=["school", "police"])
+        with app.app_context():
+            round_ = db.session.get(Round, rid)
+            round_svc.close_round(round_)
+            if published:
+                round_svc.publish_round(round_, "We will run joint training.")
+            db.session.commit()
+        return rid
+
+    live = make_round("Live", open_=True, partner_type_slugs=["school", "police"])
+    objects: dict[str, object] = {
+        "live": live,
+        "draft": make_round("Draft", partner_type_slugs=["school"]),
+        "doomed": make_round("Doomed", partner_type_slugs=["school"]),
+        "closing": make_round("Closing", open_=True, partner_type_slugs=["school"]),
+        "published": closed("Published", True),
+        "unpublishable": closed("Unpublishable", True),
+        "token": make_invitation(app, live, email="fresh@example.org"),
+        "done_token": make_invitation(app, live, email="done@example.org"),
+        "slug": make_open_link(app, live),
+        "done_slug": make_open_link(app, live),
+        "page": 1,
+        "css": "app.css",
+    }
+    objects["published_slug"] = make_open_link(app, objects["published"])
+    with app.app_context():
+        round_ = db.session.get(Round, live)
+        objects["live_link"] = next(link.id for link in round_.open_links
+                                    if link.slug == objects["slug"])
+        objects["spare_link"] = round_svc.create_open_link(round_).id
+        for key in ("submit:" + str(objects["done_token"]), "submit:open:" + OPEN_KEY):
+            db.session.add(SubmissionReceipt(key_hash=sha256(key), round_id=live,
+                                             submitted_on=date.today()))
+        db.session.commit()
+    return objects
+
+
+def url_for_rule(rule, objects: dict[str, object]) -> str:
+    values = {}
+    for arg in rule.arguments:
+        name = ARG_FOR.get(rule.endpoint, {}).get(arg) or ARG_VALUES.get(arg)
+        assert name, f"{rule.endpoint}: say in ARG_VALUES or ARG_FOR what <{arg}> takes"
+        values[arg] = objects[name]
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_every_endpoint_is_in_the_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert sorted(endpoints - EXPECTED.keys()) == [], "classify these new routes in EXPECTED"
+    assert sorted(EXPECTED.keys() - endpoints) == [], "these routes no longer exist"
+    assert set(EXPECTED.values()) <= ALLOWED.keys()
+
+
+@pytest.mark.parametrize("role", [None, "admin", "lead", "manager"])
+def test_each_role_gets_exactly_the_routes_it_should(app, client, make_user, login, make_round,
+                                                     role):
+    objects = world(app, make_round)
+    client.set_cookie("respondent", OPEN_KEY, path=f"/o/{objects['done_slug']}")
+    if role:
+        login(make_user(role))
+    token = csrf_token_from(client.get("/" if role else "/login").text)
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint in LAST, r.endpoint))
+    wrong, checked = [], 0
+    for rule in rules:
+        url = url_for_rule(rule, objects)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            resp = client.open(url, method=method,
+                               data={"csrf_token": token} if method == "POST" else None)
+            status, location = resp.status_code, resp.headers.get("Location", "")
+            resp.close()
+            to_login = status == 302 and location.startswith("/login?next=")
+            if role in ALLOWED[EXPECTED[rule.endpoint]]:
+                # Let in: the page, a redirect after an action, a form's complaint or a
+                # respondent's "already answered" page; not refused, and not a missing object.
+                ok = not to_login and status not in (401, 403, 404, 405) and status < 500
+            elif role is None:
+                ok = to_login
+            else:
+                ok = status == 403
+            if not ok:
+                wrong.append(f"{method} {url} ({rule.endpoint}, {EXPECTED[rule.endpoint]}): "
+                             f"{status} {location}")
+            checked += 1
+    assert wrong == [], f"role {role or 'anonymous'}"
+    assert checked >= 40
