@@ -74,14 +74,19 @@ EXPECTED: dict[str, str] = {
     "rounds.status": REPORTS,
     "rounds.status_table": REPORTS,
     "reports.show": REPORTS,
+    "trends.show": REPORTS,
     # administration
     "admin.users": ADMIN,
     "admin.audit": ADMIN,
+    "admin.data_protection": ADMIN,
+    "admin.erase_round": ADMIN,
+    "admin.subject_access": ADMIN,
 }
 
 #: URL argument -> the object (a key of :func:`world`) it takes, unless ``ARG_FOR`` says otherwise.
 ARG_VALUES: dict[str, str] = {"round_id": "live", "link_id": "live_link", "token": "token",
-                              "slug": "slug", "number": "page", "filename": "css"}
+                              "slug": "slug", "number": "page", "filename": "css",
+                              "key": "instrument"}
 #: Endpoints that act on an object of their own, so that acting on it (deleting, closing,
 #: switching off) leaves the others as they were for the rest of the walk.
 ARG_FOR: dict[str, dict[str, str]] = {
@@ -128,6 +133,7 @@ def world(app, make_round) -> dict[str, object]:
         "done_slug": make_open_link(app, live),
         "page": 1,
         "css": "app.css",
+        "instrument": "early-help-pathways",
     }
     objects["published_slug"] = make_open_link(app, objects["published"])
     with app.app_context():
