@@ -6,13 +6,13 @@ import sqlalchemy as sa
 from surveyapp.extensions import db
 from surveyapp.models import Round
 from surveyapp.services.demo import OPEN_TITLE, load_demo
-from surveyapp.web.reports import routes
+from surveyapp.services import report_exports
 from tests.browser.conftest import axe_violations, no_horizontal_scroll, screenshot
 
 
 @pytest.fixture
 def demo_round(app):
-    routes._cache.clear()
+    report_exports._cache.clear()
     with app.app_context():
         load_demo()
         db.session.commit()
