@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -43,12 +44,12 @@ FILTERS = {"locality": "Locality", "role_level": "Role level", "training": "Earl
 GAPS_IN_WORDS = 5
 #: Rendered views kept in memory (per process), most recently used last.
 CACHE_SIZE = 32
-#: Each download format: (MIME type, what the download button calls it).
+#: Each download format: (MIME type; Flask adds UTF-8 to text types, what the button says).
 FORMATS = {
-    "csv": ("text/csv; charset=utf-8", "CSV (item table)"),
+    "csv": ("text/csv", "CSV (item table)"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              "Excel workbook"),
-    "html": ("text/html; charset=utf-8", "Web page (works offline)"),
+    "html": ("text/html", "Web page (works offline)"),
     "pdf": ("application/pdf", "PDF (A4)"),
 }
 #: Stylesheets inlined into the HTML and PDF exports, in cascade order.
@@ -60,15 +61,31 @@ class ReportExportError(ServiceError):
     """The report cannot be shown or exported as asked (bad filter or format)."""
 
 
-@dataclass(frozen=True)
 class ReportView:
-    """One report view with its charts, ready to render."""
+    """One report view; its charts are drawn when first asked for (CSV and XLSX exports and
+    the filter menu need none) and then kept with the view."""
 
-    report: Report
-    heatmap: charts.Chart
-    domains: list[tuple[str, str, charts.Chart]]
-    contrasts: list[tuple[str, charts.Chart]]
-    change: charts.Chart | None
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    @cached_property
+    def heatmap(self) -> charts.Chart:
+        return charts.gap_heatmap(self.report)
+
+    @cached_property
+    def domains(self) -> list[tuple[str, str, charts.Chart]]:
+        domains = self.report.instrument_domains
+        return [(d, label, charts.domain_bars(self.report, d))
+                for d, label in zip(domains["domain"], domains["label"])]
+
+    @cached_property
+    def contrasts(self) -> list[tuple[str, charts.Chart]]:
+        return [(key, charts.contrast_chart(self.report, key))
+                for key in self.report.contrasts["contrast"].unique()]
+
+    @cached_property
+    def change(self) -> charts.Chart | None:
+        return charts.change_chart(self.report)
 
 
 @dataclass(frozen=True)
@@ -94,34 +111,21 @@ _cache: OrderedDict[tuple[object, ...], ReportView] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _build(round_id: int, dimension: str | None, value: str | None) -> ReportView:
-    """The report of ``round_id`` (filtered when ``dimension`` is given) and its charts."""
-    report = round_report(round_id, **({dimension: value} if dimension is not None else {}))
-    domains = report.instrument_domains
-    return ReportView(
-        report=report,
-        heatmap=charts.gap_heatmap(report),
-        domains=[(d, label, charts.domain_bars(report, d))
-                 for d, label in zip(domains["domain"], domains["label"])],
-        contrasts=[(key, charts.contrast_chart(report, key))
-                   for key in report.contrasts["contrast"].unique()],
-        change=charts.change_chart(report),
-    )
-
-
 def report_view(round_: Round, dimension: str | None = None,
                 value: str | None = None) -> ReportView:
     """The view from the in-process cache, rebuilt when the round's (or the compared round's)
     answers change: the key holds each round's ``data_version`` (and the database, so two apps
     in one process never share a view)."""
     compared = round_.compared_round
-    key = (db.engine.url.render_as_string(hide_password=True), round_.id, round_.data_version, compared.id if compared else None,
-           compared.data_version if compared else None, dimension, value)
+    key = (db.engine.url.render_as_string(hide_password=True), round_.id, round_.data_version,
+           compared.id if compared else None, compared.data_version if compared else None,
+           dimension, value)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    view = _build(round_.id, dimension, value)
+    view = ReportView(round_report(round_.id,
+                                   **({dimension: value} if dimension is not None else {})))
     with _cache_lock:
         _cache[key] = view
         while len(_cache) > CACHE_SIZE:
