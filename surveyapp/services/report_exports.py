@@ -15,8 +15,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from datetime import datetime
@@ -235,29 +234,19 @@ def report_html(round_: Round, chosen: ChosenView, generated: datetime | None = 
                            **report_context(round_, chosen))
 
 
-@contextmanager
-def _quiet_weasyprint() -> Iterator[None]:
-    """Keep WeasyPrint's informational logging out of the app's logs while it renders."""
-    loggers = [logging.getLogger(name) for name in ("weasyprint", "fontTools")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels):
-            logger.setLevel(level)
-
-
 def report_pdf(html: str) -> bytes:
-    """The HTML export laid out on A4 by WeasyPrint (its print styles are in report.css)."""
+    """The HTML export laid out on A4 by WeasyPrint (its print styles are in report.css), as a
+    tagged PDF so screen readers get the headings, tables and each chart's alt text."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
+    # WeasyPrint logs each CSS rule it does not support (the page's screen styles have a few)
+    # as a warning: nothing a reader of the app's logs can act on.
+    for name in ("weasyprint", "fontTools"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     # data: URIs only, and a failure stops the render: an export never makes a request.
     fetcher = URLFetcher(allowed_protocols=["data"], fail_on_errors=True)
-    with _quiet_weasyprint():
-        return HTML(string=html, url_fetcher=fetcher).write_pdf()
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_tags=True)
 
 
 def _slug(text: str) -> str:

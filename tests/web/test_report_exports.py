@@ -15,15 +15,12 @@ from pypdf import PdfReader
 
 from surveyapp.services.report_exports import FORMATS
 from surveyapp.web.reports import routes
-from tests.web.test_reports import (  # noqa: F401  (fixtures shared with the page's tests)
-    STATEMENT,
-    manager,
-    nums,
-    round_id,
-    row,
-    visible,
-    wilson,
-)
+from tests.web import test_reports as page_tests
+from tests.web.test_reports import STATEMENT, nums, row, visible, wilson
+
+#: The round with hand-worked answers, and a logged-in manager, as in the page's tests.
+round_id = page_tests.round_id
+manager = page_tests.manager
 
 SUPPRESSED = "fewer than 5 or withheld"
 MIME = {"csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8",
