@@ -229,7 +229,7 @@ def report_html(round_: Round, chosen: ChosenView, generated: datetime | None = 
     URIs, no scripts and no links out, so it opens offline anywhere (and WeasyPrint needs
     nothing else to make the PDF)."""
     generated = generated or datetime.now(timeutil.council_tz())
-    return render_template("reports/export.html", css=_stylesheets(),
+    return render_template("reports/export.html", css=_stylesheets(), tables_open=True,
                            generated=timeutil.format_date(generated),
                            **report_context(round_, chosen))
 
