@@ -78,7 +78,7 @@ def report_xlsx(report: Report, shows: str | None = None) -> bytes:
     """The workbook's bytes; ``shows`` names the one group a filtered report is narrowed to."""
     workbook = Workbook()
     workbook.remove(workbook.active)
-    group = f"Respondents with {shows} only. " if shows else ""
+    group = f"One group only: {shows}. " if shows else ""
     suppression = (f"{group}Groups with fewer than {report.min_group_size} valid answers, and any group "
                    f"hidden to protect them, are left empty (suppressed).")
     _write_sheet(workbook, "Findings", report.findings, ["rank", "kind", "text"],

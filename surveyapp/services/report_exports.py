@@ -157,7 +157,8 @@ def choose_view(round_: Round, chosen: str = "") -> ChosenView:
     options = filter_options(whole.report)
     if not chosen:
         return ChosenView(whole, options, "", None)
-    allowed = {value: label for _, group in options for value, label in group}
+    allowed = {value: f"{heading}: {label}" for heading, group in options
+               for value, label in group}
     if chosen not in allowed:
         raise ReportExportError(BAD_FILTER, field="filter")
     dimension, value = chosen.split(":", 1)

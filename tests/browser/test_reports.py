@@ -51,7 +51,7 @@ def test_report_on_a_laptop(server_url, laptop, make_user, demo_round):
     laptop.select_option("#filter", label="Supervisor or manager")
     laptop.get_by_role("button", name="Show").click()
     laptop.wait_for_url("**filter=role_level*")
-    assert "Showing respondents with Supervisor or manager only" in laptop.text_content(".lede")
+    assert "Showing one group only: Role level: Supervisor or manager" in laptop.text_content(".lede")
     assert axe_violations(laptop) == []
     laptop.emulate_media(media="print")
     screenshot(laptop, "report-print")
@@ -74,7 +74,7 @@ def test_report_downloads_and_prints_on_a4(server_url, laptop, make_user, demo_r
     laptop.goto(f"{server_url}/rounds/{demo_round}/report?filter=role_level:manager")
     with laptop.expect_download() as download:
         laptop.get_by_role("link", name="CSV (item table)").click()
-    assert download.value.suggested_filename.endswith("-supervisor-or-manager.csv")
+    assert download.value.suggested_filename.endswith("-role-level-supervisor-or-manager.csv")
     pdf = laptop.pdf(format="A4")
     SCREENSHOTS.mkdir(exist_ok=True)
     (SCREENSHOTS / "report-print.pdf").write_bytes(pdf)
@@ -87,5 +87,5 @@ def test_report_downloads_and_prints_on_a4(server_url, laptop, make_user, demo_r
     for control in ("Show one group only", "Download this view", "Log out", "Back to",
                     "The figures as a table"):
         assert control not in text, control
-    assert "Showing respondents with Supervisor or manager only" in text
+    assert "Showing one group only: Role level: Supervisor or manager" in text
     assert "95% interval" in text and f"Page 1 of {len(reader.pages)}" in text

@@ -95,7 +95,7 @@ def test_every_download_shows_the_page_figures_and_no_small_group(app, client, r
     # heatmap, six domains and one contrast (no compared round): as on the page
     chart = '<img src="data:image/svg+xml;base64,'
     assert export.count(chart) == page.text.count(chart) == 8
-    assert "Respondents with" not in export and "All respondents" in export
+    assert "One group only" not in export and "All respondents" in export
 
     # the PDF: A4 pages whose text holds the same rows, the title and page numbers
     reader = PdfReader(io.BytesIO(pdf_file.data))
@@ -133,12 +133,12 @@ def test_every_download_shows_the_page_figures_and_no_small_group(app, client, r
 def test_a_filtered_page_downloads_that_group(client, round_id, manager):
     page = client.get(f"/rounds/{round_id}/report?filter=locality:North")
     assert f'href="/rounds/{round_id}/report.pdf?filter=locality:North"' in page.text
-    assert "Download this view (North only)" in page.text
+    assert "Download this view (Locality: North)" in page.text
     query = "?filter=locality:North"
     html_file = fetch(client, round_id, "html", query)
-    assert "-north.html" in html_file.headers["Content-Disposition"]
+    assert "-locality-north.html" in html_file.headers["Content-Disposition"]
     export = visible(html_file.text)
-    assert "Respondents with North only" in export
+    assert "One group only: Locality: North" in export
     # North: school 8 and housing 6, so all = 12 valid; school is suppressed within the view
     assert nums(row(export, STATEMENT, "All respondents</th>")) == NORTH["All respondents"]
     assert SUPPRESSED in row(export, STATEMENT, '<th scope="row">School</th>')
@@ -148,9 +148,9 @@ def test_a_filtered_page_downloads_that_group(client, round_id, manager):
             rows["all", "comm_partners"]["pct_positive"]) == ("12", "58.3")
     assert rows["school", "comm_partners"]["suppressed"] == "true"
     book = load_workbook(io.BytesIO(fetch(client, round_id, "xlsx", query).data))
-    assert "Respondents with North only" in book["Findings"]["A1"].value
+    assert "One group only: Locality: North" in book["Findings"]["A1"].value
     text = flat(pdf_text(fetch(client, round_id, "pdf", query).data))
-    assert "Respondents with North only" in text
+    assert "One group only: Locality: North" in text
     assert f"All respondents {' '.join(NORTH['All respondents'])}" in text
     assert f"School {SUPPRESSED}" in text and wilson(4, 7) not in text
 

@@ -120,7 +120,7 @@ def test_filter_rebuilds_the_report_and_small_groups_show_suppressed(client, rou
     page = client.get(f"/rounds/{round_id}/report?filter=locality:North")
     assert page.status_code == 200
     html = visible(page.text)
-    assert "Showing respondents with North only" in html
+    assert "Showing one group only: Locality: North." in html
     assert '<option value="locality:North" selected>' in html
     # North holds school (8) and housing (6): 12 valid, 4 disagree, 1 neither, 7 agree,
     # 2 of 14 don't know
