@@ -17,8 +17,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -255,7 +255,7 @@ def _slug(text: str) -> str:
 
 
 def report_filename(round_: Round, label: str | None, fmt: str) -> str:
-    """E.g. ``gap-report-3-autumn-2026-north.pdf``: the round, and the group when narrowed."""
+    """E.g. ``gap-report-3-autumn-2026-locality-north.pdf``: the round, and its group if any."""
     parts = [f"gap-report-{round_.id}", _slug(round_.title), _slug(label or "")]
     return "-".join(p for p in parts if p) + f".{fmt}"
 

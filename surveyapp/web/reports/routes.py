@@ -33,14 +33,13 @@ def _round(round_id: int) -> Round:
 @roles_required(*READ_REPORTS)
 def show(round_id: int):
     round_ = _round(round_id)
-    chosen = request.args.get("filter", "")
     error, status = None, 200
     try:
-        try:
-            picked = report_exports.choose_view(round_, chosen)
-        except ReportExportError as exc:
-            error, status = exc.message, 400
-            picked = report_exports.choose_view(round_)
+        picked = report_exports.choose_view(round_, request.args.get("filter", ""))
+    except ReportExportError as exc:
+        # the whole report was built (and cached) before the group was refused
+        error, status = exc.message, 400
+        picked = report_exports.choose_view(round_)
     except AnalysisError as exc:
         return render_template("reports/report.html", round=round_, view=None, problem=str(exc),
                                **report_exports.HELPERS)
@@ -59,9 +58,11 @@ def download(round_id: int, fmt: str) -> Response:
     try:
         exported = report_exports.export_report(round_, fmt, request.args.get("filter", ""))
     except ReportExportError as exc:
-        abort(400, description="That group is not in this report, so it cannot be "
-                               "downloaded. Go back to the report and choose a group from "
-                               "“Show one group only”." if exc.field == "filter" else exc.message)
+        if exc.field == "filter":
+            abort(400, description="That group is not in this report, so it cannot be "
+                                   "downloaded. Go back to the report and choose a group from "
+                                   "“Show one group only”.")
+        abort(400, description=exc.message)
     response = send_file(io.BytesIO(exported.content), mimetype=exported.mimetype,
                          as_attachment=True, download_name=exported.filename, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
