@@ -21,6 +21,9 @@ from surveyapp.web.access import READ_REPORTS, roles_required
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 
+#: The display helpers under the names the trends page imports from here.
+_figure, _signed, _svg_src = report_exports.figure, report_exports.signed, report_exports.svg_src
+
 
 def _round(round_id: int) -> Round:
     round_ = db.session.get(Round, round_id)
