@@ -280,7 +280,7 @@ def demo_command(admin_email: str | None) -> None:
 
 
 # --- report ------------------------------------------------------------------------------------
-REPORT_FORMATS = ("csv", "xlsx")
+REPORT_FORMATS = ("csv", "xlsx", "html", "pdf")
 
 
 @click.command("report")
@@ -289,20 +289,26 @@ REPORT_FORMATS = ("csv", "xlsx")
               show_default=True)
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="File to write.")
+@click.option("--filter", "chosen", default="", metavar="DIMENSION:VALUE",
+              help="One group only, e.g. locality:North, role_level:manager or training:yes.")
 @with_appcontext
-def report_command(round_id: int, fmt: str, out: Path) -> None:
-    """Write a round's gap report (CSV: the item table of product.md section 5; XLSX: findings,
-    item table, domain gaps, differences and change)."""
-    from surveyapp.analysis.export import item_table_csv
-    from surveyapp.analysis.xlsx import report_xlsx
-    from surveyapp.services.reports import round_report
+def report_command(round_id: int, fmt: str, out: Path, chosen: str) -> None:
+    """Write a round's gap report: CSV (the item table of product.md section 5), XLSX (findings,
+    item table, domain gaps, differences and change), HTML (one self-contained file) or PDF."""
+    from surveyapp.services.report_exports import ReportExportError, export_report
 
-    _get_round(round_id)
-    report = round_report(round_id)
-    content = (item_table_csv(report).encode("utf-8") if fmt == "csv"
-               else report_xlsx(report))
+    round_ = _get_round(round_id)
+    if not out.parent.is_dir():
+        raise _fail(f"cannot write {out}: there is no folder {out.parent}")
     try:
-        out.write_bytes(content)
+        exported = export_report(round_, fmt, chosen)
+    except ReportExportError as exc:
+        if exc.field == "filter":
+            raise _fail(f"no group {chosen!r} in this report (use DIMENSION:VALUE, e.g. "
+                        f"locality:North)") from exc
+        raise _fail(exc.message) from exc
+    try:
+        out.write_bytes(exported.content)
     except OSError as exc:
         raise _fail(f"cannot write {out}: {exc.strerror}") from exc
     click.echo(f"Wrote the {fmt} report of round {round_id} to {out}")

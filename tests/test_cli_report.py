@@ -120,3 +120,80 @@ def test_report_xlsx_holds_the_same_figures_and_keeps_suppression(app, runner, m
                 assert not (isinstance(value, str) and value.startswith("=")), (ws.title, value)
     labels = [r[1] for r in book["Domain gaps"].iter_rows(min_row=4, values_only=True)]
     assert "'=HYPERLINK(\"http://evil.example\")" in labels
+
+
+def _import(runner, make_round, tmp_path, **kwargs):
+    round_id = make_round(partner_type_slugs=list(ANSWERS), min_group_size=5, **kwargs)
+    source = tmp_path / "answers.csv"
+    source.write_text("partner_type,locality,comm_partners\n" + "".join(
+        f"{pt},{'North' if pt in ('school', 'housing') else 'South'},{v}\n"
+        for pt, values in ANSWERS.items() for v in values))
+    result = runner.invoke(args=["responses", "import", str(round_id), str(source)])
+    assert result.exit_code == 0, result.output
+    return round_id
+
+
+def test_report_html_and_pdf_hold_the_figures_and_hide_small_groups(app, runner, make_round,
+                                                                     tmp_path):
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    from tests.web.test_reports import wilson
+
+    round_id = _import(runner, make_round, tmp_path, locality_names=["North", "South"])
+    html_out, pdf_out = tmp_path / "r.html", tmp_path / "r.pdf"
+    for fmt, out in (("html", html_out), ("pdf", pdf_out)):
+        result = runner.invoke(args=["report", str(round_id), "--format", fmt, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert f"Wrote the {fmt} report of round {round_id}" in result.output
+    html = html_out.read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and "<script" not in html
+    assert "Gap report: " in html and "Your council" in html
+    reader = PdfReader(io.BytesIO(pdf_out.read_bytes()))
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+    # school: 7 valid, 2 disagree (29%), 1 neither (14%), 4 agree (57%), 1 of 8 don't know
+    assert f"School 7 29% 14% 57% {wilson(4, 7)} 13%" in text
+    # gp (2) and housing (hidden to protect it) show the label only
+    assert "GP fewer than 5 or withheld" in text and "Housing fewer than 5 or withheld" in text
+    assert "(n=2)" not in text and "(n=5)" not in text
+
+
+def test_report_filter_narrows_the_report_to_one_group(app, runner, make_round, tmp_path):
+    round_id = _import(runner, make_round, tmp_path, locality_names=["North", "South"])
+    out = tmp_path / "north.csv"
+    result = runner.invoke(args=["report", str(round_id), "--format", "csv", "--out", str(out),
+                                 "--filter", "locality:North"])
+    assert result.exit_code == 0, result.output
+    with out.open(newline="", encoding="utf-8") as fh:
+        rows = {(r["partner_type"], r["item_id"]): r for r in csv.DictReader(fh)}
+    # North: school (8) and housing (6): 12 valid, 7 agree; school alone is suppressed
+    assert (rows["all", "comm_partners"]["n_valid"],
+            rows["all", "comm_partners"]["pct_positive"]) == ("12", "58.3")
+    assert rows["school", "comm_partners"]["suppressed"] == "true"
+
+
+def test_report_fails_cleanly_on_a_bad_filter_or_an_unwritable_path(app, runner, make_round,
+                                                                    tmp_path):
+    round_id = _import(runner, make_round, tmp_path, locality_names=["North", "South"])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    cases = {
+        ("--filter", "locality:Nowhere"): "no group 'locality:Nowhere' in this report",
+        ("--filter", "gender:female"): "no group 'gender:female' in this report",
+    }
+    out = tmp_path / "r.pdf"
+    for extra, message in cases.items():
+        result = runner.invoke(args=["report", str(round_id), "--format", "pdf", "--out",
+                                     str(out), *extra])
+        assert result.exit_code == 1 and message in result.output, result.output
+        assert result.output.count("\n") == 1 and result.output.startswith("Error: ")
+    for bad in (tmp_path / "missing" / "r.pdf", blocker / "r.pdf"):
+        result = runner.invoke(args=["report", str(round_id), "--format", "pdf", "--out",
+                                     str(bad)])
+        assert result.exit_code == 1 and f"cannot write {bad}" in result.output, result.output
+        assert result.output.count("\n") == 1
+    missing = runner.invoke(args=["report", "999", "--format", "html", "--out", str(out)])
+    assert missing.exit_code == 1 and missing.output == "Error: there is no round 999\n"
+    assert not out.exists()

@@ -74,11 +74,12 @@ def _write_sheet(workbook: Workbook, title: str, frame: pd.DataFrame,
     sheet.freeze_panes = sheet.cell(row=first + 1, column=1)
 
 
-def report_xlsx(report: Report) -> bytes:
-    """The workbook's bytes."""
+def report_xlsx(report: Report, shows: str | None = None) -> bytes:
+    """The workbook's bytes; ``shows`` names the one group a filtered report is narrowed to."""
     workbook = Workbook()
     workbook.remove(workbook.active)
-    suppression = (f"Groups with fewer than {report.min_group_size} valid answers, and any group "
+    group = f"One group only: {shows}. " if shows else ""
+    suppression = (f"{group}Groups with fewer than {report.min_group_size} valid answers, and any group "
                    f"hidden to protect them, are left empty (suppressed).")
     _write_sheet(workbook, "Findings", report.findings, ["rank", "kind", "text"],
                  intro=f"{report.title}: findings, biggest gaps first. {suppression}")

@@ -1,18 +1,21 @@
 """The gap report page in Chromium at laptop and phone widths: accessible, no sideways scroll."""
 
+import io
+
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from surveyapp.extensions import db
 from surveyapp.models import Round
 from surveyapp.services.demo import OPEN_TITLE, load_demo
-from surveyapp.web.reports import routes
-from tests.browser.conftest import axe_violations, no_horizontal_scroll, screenshot
+from surveyapp.services import report_exports
+from tests.browser.conftest import SCREENSHOTS, axe_violations, no_horizontal_scroll, screenshot
 
 
 @pytest.fixture
 def demo_round(app):
-    routes._cache.clear()
+    report_exports._cache.clear()
     with app.app_context():
         load_demo()
         db.session.commit()
@@ -48,7 +51,7 @@ def test_report_on_a_laptop(server_url, laptop, make_user, demo_round):
     laptop.select_option("#filter", label="Supervisor or manager")
     laptop.get_by_role("button", name="Show").click()
     laptop.wait_for_url("**filter=role_level*")
-    assert "Showing respondents with Supervisor or manager only" in laptop.text_content(".lede")
+    assert "Showing one group only: Role level: Supervisor or manager" in laptop.text_content(".lede")
     assert axe_violations(laptop) == []
     laptop.emulate_media(media="print")
     screenshot(laptop, "report-print")
@@ -64,3 +67,25 @@ def test_report_on_a_phone(server_url, phone, make_user, demo_round):
     assert axe_violations(phone) == []
     assert no_horizontal_scroll(phone)
     screenshot(phone, "report-phone")
+
+
+def test_report_downloads_and_prints_on_a4(server_url, laptop, make_user, demo_round):
+    _log_in(laptop, server_url, make_user("manager"))
+    laptop.goto(f"{server_url}/rounds/{demo_round}/report?filter=role_level:manager")
+    with laptop.expect_download() as download:
+        laptop.get_by_role("link", name="CSV (item table)").click()
+    assert download.value.suggested_filename.endswith("-role-level-supervisor-or-manager.csv")
+    pdf = laptop.pdf(format="A4")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    (SCREENSHOTS / "report-print.pdf").write_bytes(pdf)
+    reader = PdfReader(io.BytesIO(pdf))
+    for page in reader.pages:  # A4, 210 x 297 mm, in points
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == \
+            pytest.approx((595.3, 841.9), abs=1.5)
+    text = " ".join(page.extract_text() for page in reader.pages)
+    # staff controls are not printed; the tables folded away on screen are
+    for control in ("Show one group only", "Download this view", "Log out", "Back to",
+                    "The figures as a table"):
+        assert control not in text, control
+    assert "Showing one group only: Role level: Supervisor or manager" in text
+    assert "95% interval" in text and f"Page 1 of {len(reader.pages)}" in text

@@ -75,6 +75,7 @@ EXPECTED: dict[str, str] = {
     "rounds.status_table": REPORTS,
     "reports.show": REPORTS,
     "trends.show": REPORTS,
+    "reports.download": REPORTS,
     # administration
     "admin.users": ADMIN,
     "admin.audit": ADMIN,
@@ -86,7 +87,7 @@ EXPECTED: dict[str, str] = {
 #: URL argument -> the object (a key of :func:`world`) it takes, unless ``ARG_FOR`` says otherwise.
 ARG_VALUES: dict[str, str] = {"round_id": "live", "link_id": "live_link", "token": "token",
                               "slug": "slug", "number": "page", "filename": "css",
-                              "key": "instrument"}
+                              "key": "instrument", "fmt": "format"}
 #: Endpoints that act on an object of their own, so that acting on it (deleting, closing,
 #: switching off) leaves the others as they were for the rest of the walk.
 ARG_FOR: dict[str, dict[str, str]] = {
@@ -134,6 +135,7 @@ def world(app, make_round) -> dict[str, object]:
         "page": 1,
         "css": "app.css",
         "instrument": "early-help-pathways",
+        "format": "csv",
     }
     objects["published_slug"] = make_open_link(app, objects["published"])
     with app.app_context():

@@ -9,7 +9,7 @@ from surveyapp.analysis.metrics import round_half_up
 from surveyapp.extensions import db
 from surveyapp.models import Round
 from surveyapp.services.reports import round_report
-from surveyapp.web.reports import routes
+from surveyapp.services import report_exports
 
 # comm_partners answers per partner type, with locality; 8 + 7 + 6 + 2 respondents
 ANSWERS = {
@@ -23,7 +23,7 @@ STATEMENT = "There is good communication between partners about children receivi
 
 @pytest.fixture
 def round_id(app, runner, make_round, tmp_path):
-    routes._cache.clear()
+    report_exports._cache.clear()
     rid = make_round(partner_type_slugs=list(ANSWERS), min_group_size=5,
                      locality_names=["North", "South"])
     source = tmp_path / "answers.csv"
@@ -120,7 +120,7 @@ def test_filter_rebuilds_the_report_and_small_groups_show_suppressed(client, rou
     page = client.get(f"/rounds/{round_id}/report?filter=locality:North")
     assert page.status_code == 200
     html = visible(page.text)
-    assert "Showing respondents with North only" in html
+    assert "Showing one group only: Locality: North." in html
     assert '<option value="locality:North" selected>' in html
     # North holds school (8) and housing (6): 12 valid, 4 disagree, 1 neither, 7 agree,
     # 2 of 14 don't know
@@ -146,16 +146,16 @@ def test_charts_are_cached_per_round_data_version_and_filter(app, client, round_
     client.get(f"/rounds/{round_id}/report")
     client.get(f"/rounds/{round_id}/report?filter=locality:North")
     client.get(f"/rounds/{round_id}/report")
-    assert len(routes._cache) == 2
+    assert len(report_exports._cache) == 2
     with app.app_context():
         db.session.get(Round, round_id).data_version += 1
         db.session.commit()
     client.get(f"/rounds/{round_id}/report")
-    assert len(routes._cache) == 3
+    assert len(report_exports._cache) == 3
 
 
 def test_a_round_without_answers_shows_every_group_suppressed(client, make_round, manager):
-    routes._cache.clear()
+    report_exports._cache.clear()
     rid = make_round(open_=True, partner_type_slugs=["school", "police"], min_group_size=5)
     page = client.get(f"/rounds/{rid}/report")
     assert page.status_code == 200

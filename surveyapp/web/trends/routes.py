@@ -17,9 +17,9 @@ from surveyapp.analysis.data import AnalysisError
 from surveyapp.analysis.trends import METHODS, NOT_IN_ROUND, SHOWN, round_order
 from surveyapp.extensions import db
 from surveyapp.models import Round
+from surveyapp.services.report_exports import figure, signed, svg_src
 from surveyapp.services.trends import closed_rounds, instrument_title, instrument_trend
 from surveyapp.web.access import READ_REPORTS, roles_required
-from surveyapp.web.reports.routes import _figure, _signed, _svg_src
 
 bp = Blueprint("trends", __name__, template_folder="templates")
 
@@ -56,8 +56,8 @@ def trend_view(key: str, rounds: list[Round]) -> TrendView:
 def _cell(row) -> tuple[str, str, str, str]:
     """(status, gap or why there is none, n, change) for one group × round cell."""
     if row.status == SHOWN:
-        change = "" if pd.isna(row.change) else f"{_signed(row.change)} points"
-        return SHOWN, _figure(row.gap), f"n={row.n_valid}", change
+        change = "" if pd.isna(row.change) else f"{signed(row.change)} points"
+        return SHOWN, figure(row.gap), f"n={row.n_valid}", change
     if row.status == NOT_IN_ROUND:
         return NOT_IN_ROUND, "not asked", "", ""
     return row.status, str(row.n_label), "", ""
@@ -102,5 +102,5 @@ def show(key: str):
         "trends/trends.html", title=title, rounds=rounds, view=view, tables=tables,
         versions=versions, methods=METHODS,
         not_asked=(view.trend["status"] == NOT_IN_ROUND).any(),
-        min_sizes=sorted(set(view.rounds["min_group_size"])), svg_src=_svg_src,
+        min_sizes=sorted(set(view.rounds["min_group_size"])), svg_src=svg_src,
         reports={r.id: r for r in rounds})

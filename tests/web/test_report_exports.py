@@ -1,0 +1,187 @@
+"""Report downloads (CSV, XLSX, HTML, PDF): the page's figures, the page's group, suppression
+everywhere (text, alt text and chart SVG), roles and clear refusals.
+
+A PDF render takes a second or two, so each test fetches every format once and checks it all.
+"""
+
+import base64
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from surveyapp.services.report_exports import FORMATS
+from surveyapp.web.reports import routes
+from tests.web import test_reports as page_tests
+from tests.web.test_reports import STATEMENT, nums, row, visible, wilson
+
+#: The round with hand-worked answers, and a logged-in manager, as in the page's tests.
+round_id = page_tests.round_id
+manager = page_tests.manager
+
+SUPPRESSED = "fewer than 5 or withheld"
+MIME = {"csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8",
+        "pdf": "application/pdf",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+# The hand-worked rows of test_reports (comm_partners): n, % disagree, % neither, % agree,
+# Wilson 95% interval of % agree, % don't know.
+WHOLE = {"School": ["7", "29%", "14%", "57%", wilson(4, 7), "13%"],
+         "Police": ["7", "57%", "14%", "29%", wilson(2, 7), "0%"],
+         "All respondents": ["21", "43%", "10%", "48%", wilson(10, 21), "9%"]}
+NORTH = {"All respondents": ["12", "33%", "8%", "58%", wilson(7, 12), "14%"]}
+# Figures of the small groups, worked out by hand: housing 3 of 5 agree (60%), 2 disagree
+# (40%), 1 of 6 don't know (16.7%); gp 1 of 2 (50%). None may appear in any export.
+HIDDEN_FIGURES = ("60%", "40%", "17%", "(n=5)", "(n=2)", wilson(3, 5), wilson(1, 2))
+
+
+def fetch(client, round_id, fmt, query=""):
+    response = client.get(f"/rounds/{round_id}/report.{fmt}{query}")
+    assert response.status_code == 200, response.text[:500]
+    assert response.headers["Content-Type"] == MIME[fmt]
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and disposition.endswith(f".{fmt}"), disposition
+    return response
+
+
+def charts_text(html: str) -> str:
+    """Every chart's SVG (decoded from its data: URI) and alt text."""
+    svgs = [base64.b64decode(b).decode() for b in
+            re.findall(r'src="data:image/svg\+xml;base64,([^"]*)"', html)]
+    return "\n".join(svgs + re.findall(r'alt="([^"]*)"', html))
+
+
+def pdf_text(content: bytes) -> str:
+    reader = PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def csv_rows(content: bytes) -> dict:
+    reader = csv.DictReader(io.StringIO(content.decode("utf-8")))
+    return {(r["partner_type"], r["item_id"]): r for r in reader}
+
+
+def test_every_download_shows_the_page_figures_and_no_small_group(app, client, round_id,
+                                                                  manager):
+    page = client.get(f"/rounds/{round_id}/report")
+    for fmt in FORMATS:
+        assert f'href="/rounds/{round_id}/report.{fmt}"' in page.text
+    html_file = fetch(client, round_id, "html")
+    pdf_file = fetch(client, round_id, "pdf")
+    csv_file = fetch(client, round_id, "csv")
+    xlsx_file = fetch(client, round_id, "xlsx")
+    assert re.search(rf'filename=gap-report-{round_id}-[a-z0-9-]+\.pdf$',
+                     pdf_file.headers["Content-Disposition"])
+
+    # the page and the HTML export: the same hand-worked rows
+    page_html, export_html = visible(page.text), visible(html_file.text)
+    for name, figures in WHOLE.items():
+        label = f'<th scope="row">{name}</th>' if name != "All respondents" else name + "</th>"
+        assert nums(row(page_html, STATEMENT, label)) == figures
+        assert nums(row(export_html, STATEMENT, label)) == figures
+    # self-contained: styles inline, charts as data: URIs, no script, no staff controls
+    export = html_file.text
+    assert "<style>" in export and "<link" not in export and "<script" not in export
+    assert not re.search(r'(src|href)="(?!data:)', export) and "url(" not in export
+    assert "Show one group only" not in export and "Log out" not in export
+    # the tables folded away on the page are open in the file
+    assert export.count("<details open>") == 8 and "<details open>" not in page.text
+    # heatmap, six domains and one contrast (no compared round): as on the page
+    chart = '<img src="data:image/svg+xml;base64,'
+    assert export.count(chart) == page.text.count(chart) == 8
+    assert "One group only" not in export and "All respondents" in export
+
+    # the PDF: A4 pages whose text holds the same rows, the title and page numbers
+    reader = PdfReader(io.BytesIO(pdf_file.data))
+    assert {(round(p.mediabox.width), round(p.mediabox.height)) for p in reader.pages} \
+        == {(595, 842)}
+    text = flat(pdf_text(pdf_file.data))
+    for name, figures in WHOLE.items():
+        assert f"{name} {' '.join(figures)}" in text, name
+    assert f"Page 1 of {len(reader.pages)}" in text and "How these figures are worked out" in text
+
+    # the CSV and the workbook: the same figures to one decimal
+    school = csv_rows(csv_file.data)["school", "comm_partners"]
+    assert (school["n_valid"], school["pct_positive"], school["pct_negative"]) == \
+        ("7", "57.1", "28.6")
+    sheet = load_workbook(io.BytesIO(xlsx_file.data))["Item table"]
+    table = list(sheet.iter_rows(min_row=3, values_only=True))
+    by_key = {(r[1], r[2]): dict(zip(table[0], r)) for r in table[1:]}
+    assert by_key["school", "comm_partners"]["n_valid"] == 7
+    assert round(by_key["school", "comm_partners"]["pct_positive"] * 100, 1) == 57.1
+
+    # housing (5 valid) and gp (2) are suppressed in every output: no figure, n or interval
+    for name in ("Housing", "GP"):
+        assert SUPPRESSED in row(export_html, STATEMENT, f'<th scope="row">{name}</th>')
+        assert f"{name} {SUPPRESSED}" in text
+        assert f"{name} (n=" not in charts_text(export)
+        assert f"{name} (n=" not in text
+    for figure in HIDDEN_FIGURES:
+        assert figure not in export_html and figure not in text, figure
+        assert figure not in charts_text(export), figure
+    for key in (("housing", "comm_partners"), ("gp", "comm_partners")):
+        assert csv_rows(csv_file.data)[key]["pct_positive"] == ""
+        assert by_key[key]["pct_positive"] is None and by_key[key]["n_valid"] is None
+
+
+def test_a_filtered_page_downloads_that_group(client, round_id, manager):
+    page = client.get(f"/rounds/{round_id}/report?filter=locality:North")
+    assert f'href="/rounds/{round_id}/report.pdf?filter=locality:North"' in page.text
+    assert "Download this view (Locality: North)" in page.text
+    query = "?filter=locality:North"
+    html_file = fetch(client, round_id, "html", query)
+    assert "-locality-north.html" in html_file.headers["Content-Disposition"]
+    export = visible(html_file.text)
+    assert "One group only: Locality: North" in export
+    # North: school 8 and housing 6, so all = 12 valid; school is suppressed within the view
+    assert nums(row(export, STATEMENT, "All respondents</th>")) == NORTH["All respondents"]
+    assert SUPPRESSED in row(export, STATEMENT, '<th scope="row">School</th>')
+    assert wilson(4, 7) not in export and wilson(4, 7) not in charts_text(html_file.text)
+    rows = csv_rows(fetch(client, round_id, "csv", query).data)
+    assert (rows["all", "comm_partners"]["n_valid"],
+            rows["all", "comm_partners"]["pct_positive"]) == ("12", "58.3")
+    assert rows["school", "comm_partners"]["suppressed"] == "true"
+    book = load_workbook(io.BytesIO(fetch(client, round_id, "xlsx", query).data))
+    assert "One group only: Locality: North" in book["Findings"]["A1"].value
+    text = flat(pdf_text(fetch(client, round_id, "pdf", query).data))
+    assert "One group only: Locality: North" in text
+    assert f"All respondents {' '.join(NORTH['All respondents'])}" in text
+    assert f"School {SUPPRESSED}" in text and wilson(4, 7) not in text
+
+
+@pytest.mark.parametrize("query", ["?filter=locality:Nowhere", "?filter=locality",
+                                   "?filter=locality:North,role_level:manager",
+                                   "?filter=gender:female"])
+def test_a_group_not_on_the_list_is_refused(client, round_id, manager, query):
+    response = client.get(f"/rounds/{round_id}/report.csv{query}")
+    assert response.status_code == 400
+    assert "choose a group from" in response.text and "Content-Disposition" not in response.headers
+
+
+def test_unknown_format_or_round_is_not_found(client, round_id, manager):
+    assert client.get(f"/rounds/{round_id}/report.docx").status_code == 404
+    assert client.get(f"/rounds/{round_id + 99}/report.csv").status_code == 404
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_anonymous_visitors_go_to_log_in(client, round_id, fmt):
+    response = client.get(f"/rounds/{round_id}/report.{fmt}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ["manager", "lead", "admin"])
+def test_every_role_that_reads_reports_downloads(client, round_id, make_user, login, role):
+    login(make_user(role))
+    assert fetch(client, round_id, "csv").data.startswith(b"round_id,partner_type")
+
+
+def test_downloads_admit_exactly_the_report_readers():
+    # every staff role reads reports, so no account can be refused; the rule is what matters
+    assert routes.download.required_roles == routes.show.required_roles == \
+        ("admin", "lead", "manager")
