@@ -1,0 +1,40 @@
+"""The in-process report cache is only an optimisation: it never serves a stale view."""
+
+from surveyapp.extensions import db
+from surveyapp.models import Round
+from surveyapp.services import report_exports
+from surveyapp.services import rounds as round_svc
+
+
+def test_view_is_rebuilt_when_an_automatically_compared_round_changes(app, make_round):
+    report_exports._cache.clear()
+    earlier = make_round("Earlier", open_=True, partner_type_slugs=["school"])
+    with app.app_context():
+        round_svc.close_round(db.session.get(Round, earlier))
+        db.session.commit()
+    later = make_round("Later", open_=True, partner_type_slugs=["school"])
+    with app.app_context():
+        # No explicit comparison: the report picks the latest earlier closed round itself.
+        db.session.get(Round, later).compared_round_id = None
+        db.session.commit()
+        first = report_exports.report_view(db.session.get(Round, later))
+        assert report_exports.report_view(db.session.get(Round, later)) is first
+        db.session.get(Round, earlier).data_version += 1
+        db.session.commit()
+        assert report_exports.report_view(db.session.get(Round, later)) is not first
+
+
+def test_a_new_round_never_gets_the_view_of_an_erased_round_with_the_same_id(app, make_round):
+    from surveyapp.services.dataprotection import erase_round
+
+    report_exports._cache.clear()
+    gone = make_round("Erased", open_=True, partner_type_slugs=["school"])
+    with app.app_context():
+        old = report_exports.report_view(db.session.get(Round, gone))
+        erase_round(db.session.get(Round, gone))
+        db.session.commit()
+    new = make_round("New", open_=True, partner_type_slugs=["police"])
+    with app.app_context():
+        view = report_exports.report_view(db.session.get(Round, new))
+        assert view is not old
+        assert view.report is not old.report
