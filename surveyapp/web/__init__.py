@@ -15,3 +15,5 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, rounds_bp, respond_bp, admin_bp, results_bp, reports_bp):
         app.register_blueprint(bp)
+    from surveyapp.web.health import bp as health_bp
+    app.register_blueprint(health_bp)
