@@ -106,7 +106,7 @@ def _set_open_cookie(response: Any, slug: str) -> Any:
 
 
 def _open_respondent(slug: str) -> Callable[[], svc.Respondent]:
-    return lambda: svc.for_open_link(svc.open_link(slug), _open_key())
+    return lambda: svc.for_open_link(slug, _open_key())
 
 
 @bp.get("/o/<slug>")
@@ -192,6 +192,7 @@ def _step(resolve: Callable[[], svc.Respondent], number: int, step_endpoint: str
         db.session.commit()
         return redirect(url_for(step_endpoint, number=resume_at, **link), 303)
     signposts = svc.signpost_domains(respondent, state)
+    round_id = respondent.round.id  # read before the commit expires it
     try:
         svc.submit(respondent, state)
     except svc.Incomplete as problem:
@@ -201,7 +202,7 @@ def _step(resolve: Callable[[], svc.Respondent], number: int, step_endpoint: str
         db.session.rollback()
     else:
         db.session.commit()
-    session["respond_done"] = {"key": respondent.receipt_key[:16], "round": respondent.round.id,
+    session["respond_done"] = {"key": respondent.receipt_key[:16], "round": round_id,
                                "signposts": signposts}
     return redirect(url_for(done_endpoint, **link), 303)
 
