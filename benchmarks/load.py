@@ -94,6 +94,7 @@ def server_settings(database_url: str, redis_url: str) -> dict[str, Any]:
         "BASE_URL": "http://127.0.0.1",
         # Every virtual user comes from 127.0.0.1: raise the per-address limits for the run.
         "OPEN_LINK_RATE_LIMIT": "10000000 per minute",
+        "TOKEN_LINK_RATE_LIMIT": "10000000 per minute",
         "OPEN_LINK_SUBMIT_RATE_LIMIT": "10000000 per minute",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "REDIS_URL": redis_url,
@@ -554,6 +555,9 @@ def print_level(level: Level, duration: float, trivial_rate: float, trivial_erro
         values = level.latencies.get(step, [])
         print(f"{step:<16}{len(values):>8} {_ms(values)}")
     print(f"{'whole response':<16}{len(level.whole):>8} {_ms(level.whole)}")
+    if not level.completed_in_window and level.requests_in_window:
+        print("note: no response was finished inside the window (a whole response takes "
+              "longer than --duration at this load): raise --duration")
     errors = sum(level.errors.values())
     print(f"errors: {errors}" + ("" if not errors else " (" + ", ".join(
         f"{k} x{v}" for k, v in level.errors.most_common()) + ")"))
