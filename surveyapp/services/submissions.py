@@ -154,13 +154,14 @@ _ROUND_COLUMNS = (Round.id, Round.title, Round.instrument_id, Round.status, Roun
 _SUBMITTED = sa.exists().where(SubmissionReceipt.key_hash == sa.bindparam("receipt_key"))
 _DRAFT = (sa.select(Draft.data).where(Draft.key_hash == sa.bindparam("draft_key"))
           .scalar_subquery())
-#: Built once: the invitation, its round (with the instrument snapshot), partner type and
-#: locality, whether a response is already in, and the draft.
+#: Built once: the invitation, its round (with the instrument snapshot and localities), partner
+#: type and locality, whether a response is already in, and the draft. The round's partner
+#: types are read only where the first page asks for one.
 _FIND_INVITATION = (
     sa.select(Invitation, Round, _SUBMITTED, _DRAFT)
     .join(Round, Round.id == Invitation.round_id)
     .options(so.joinedload(Invitation.partner_type), so.joinedload(Invitation.locality),
-             so.load_only(*_ROUND_COLUMNS))
+             so.load_only(*_ROUND_COLUMNS), so.joinedload(Round.localities))
     .where(Invitation.token_hash == sa.bindparam("token_hash")))
 #: Built once: the open link, its round (with the snapshot and localities), partner type and
 #: locality, whether this browser's response is in, and its draft.
@@ -177,7 +178,8 @@ def for_invitation(token: str) -> Respondent:
     if not 20 <= len(token) <= 100:
         raise LinkProblem("unknown")
     keys = {"receipt_key": sha256("submit:" + token), "draft_key": sha256("draft:" + token)}
-    row = db.session.execute(_FIND_INVITATION, {"token_hash": sha256(token), **keys}).first()
+    row = db.session.execute(_FIND_INVITATION,
+                             {"token_hash": sha256(token), **keys}).unique().first()
     if row is None:
         raise LinkProblem("unknown")
     invitation, round_, submitted, draft = row
@@ -189,9 +191,21 @@ def for_invitation(token: str) -> Respondent:
     return respondent
 
 
-def for_open_link(slug: str, session_key: str) -> Respondent:
-    """The respondent using the open link ``slug`` from one browser (``session_key`` from its
-    cookie), or :class:`LinkProblem`, in one query."""
+def open_link(slug: str) -> OpenLink:
+    """The open link with this slug, or :class:`LinkProblem`."""
+    link = db.session.scalar(sa.select(OpenLink).where(OpenLink.slug == slug)) \
+        if len(slug) <= 40 else None
+    if link is None:
+        raise LinkProblem("unknown")
+    if not link.active:
+        raise LinkProblem("withdrawn", link.round)
+    return link
+
+
+def for_open_link(link: OpenLink | str, session_key: str) -> Respondent:
+    """The respondent using an open link (the link, or its slug) from one browser
+    (``session_key`` from its cookie), or :class:`LinkProblem`, in one query."""
+    slug = link.slug if isinstance(link, OpenLink) else link
     if len(slug) > 40:
         raise LinkProblem("unknown")
     keys = {"receipt_key": sha256("submit:open:" + session_key),
@@ -199,14 +213,14 @@ def for_open_link(slug: str, session_key: str) -> Respondent:
     row = db.session.execute(_FIND_OPEN_LINK, {"slug": slug, **keys}).unique().first()
     if row is None:
         raise LinkProblem("unknown")
-    link, submitted, draft = row
-    if not link.active:
-        raise LinkProblem("withdrawn", link.round)
-    respondent = Respondent(link.round, "open", keys["draft_key"], keys["receipt_key"], None,
-                            link.partner_type, link.locality, SavedDraft(draft, True))
+    found, submitted, draft = row
+    if not found.active:
+        raise LinkProblem("withdrawn", found.round)
+    respondent = Respondent(found.round, "open", keys["draft_key"], keys["receipt_key"], None,
+                            found.partner_type, found.locality, SavedDraft(draft, True))
     if submitted:
-        raise LinkProblem("completed", link.round)
-    _check_round(link.round)
+        raise LinkProblem("completed", found.round)
+    _check_round(found.round)
     return respondent
 
 
