@@ -23,8 +23,6 @@ class RedactTokensFilter(logging.Filter):
     """A logging filter that redacts tokens in a record's formatted message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        # Keep the formatted text, so the handler does not format the message a second time.
+        record.msg, record.args = redact(record.getMessage()), None
         return True
