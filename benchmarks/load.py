@@ -197,11 +197,12 @@ def _proc_stat(pid: str) -> list[str] | None:
     return text[text.rindex(")") + 2:].split()
 
 
-def cpu_sample(master: int) -> dict[str, float]:
-    """CPU seconds so far: this client, gunicorn (master, workers, reaped workers), PostgreSQL
-    backends, and the whole machine's busy time."""
+def cpu_sample(master: int) -> dict[str, Any]:
+    """CPU seconds so far: this client, gunicorn (master, workers, reaped workers), each
+    PostgreSQL process (by pid: the server also serves other users), and the whole machine."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    out = {"client": usage.ru_utime + usage.ru_stime, "gunicorn": 0.0, "postgres": 0.0}
+    out: dict[str, Any] = {"client": usage.ru_utime + usage.ru_stime, "gunicorn": 0.0,
+                           "postgres": {}}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -219,10 +220,20 @@ def cpu_sample(master: int) -> dict[str, float]:
             except OSError:
                 continue
             if comm.startswith("postgres"):
-                out["postgres"] += own
+                out["postgres"][pid] = own
     ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     out["machine"] = (sum(ticks[:8]) - ticks[3] - ticks[4]) / TICK
     return out
+
+
+def cpu_used(before: dict[str, Any], after: dict[str, Any], seconds: float) -> dict[str, float]:
+    """Cores used between two samples. PostgreSQL processes that ended in between are missed."""
+    used = {k: (after[k] - before[k]) / seconds for k in ("client", "gunicorn")}
+    used["postgres"] = sum(cpu - before["postgres"].get(pid, 0.0)
+                           for pid, cpu in after["postgres"].items()) / seconds
+    used["rest of the machine"] = max(
+        0.0, (after["machine"] - before["machine"]) / seconds - sum(used.values()))
+    return used
 
 
 # --- the virtual users -------------------------------------------------------------------------
@@ -703,10 +714,7 @@ def main() -> int:
                     level = asyncio.run(run_level(base, users, args.warmup, args.duration,
                                                   fixture, invitations))
                     after, elapsed = cpu_sample(master), time.perf_counter() - t_before
-                    cpu = {k: (after[k] - before[k]) / elapsed
-                           for k in ("client", "gunicorn", "postgres")}
-                    cpu["rest of the machine"] = (after["machine"] - before["machine"]) / elapsed \
-                        - sum(cpu.values())
+                    cpu = cpu_used(before, after, elapsed)
                     trivial_rate, trivial_errors = asyncio.run(run_trivial(
                         base, users, args.trivial_duration, args.trivial_path))
                     completed.extend(level.submitted)
