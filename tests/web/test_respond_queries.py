@@ -1,6 +1,6 @@
 """The answering path stays lean: a page is found and shown with one SQL statement, whichever
-kind of link (two for the first page of an open link that asks the partner type); the open-link
-lookup takes the link or its slug."""
+kind of link (two for the first page of an open link that asks the partner type), and so is the
+thank-you page; the open-link lookup takes the link or its slug."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from surveyapp.extensions import db
 from surveyapp.models import OpenLink
 from surveyapp.services import submissions as svc
-from tests.web.respond_helpers import make_invitation, make_open_link
+from tests.web.respond_helpers import PAGES, answer_all, make_invitation, make_open_link
 
 
 def _statements(app, fetch) -> list[str]:
@@ -53,3 +53,13 @@ def test_open_link_found_by_link_or_slug(app, make_round):
         assert by_link.fixed_partner_type.slug == by_slug.fixed_partner_type.slug == "school"
         assert [s.title for s in svc.steps(by_slug)][:2] == ["About you",
                                                              "Communication between partners"]
+
+
+def test_thank_you_page_costs_one_statement(app, client, make_round):
+    token = make_invitation(app, make_round(open_=True))
+    values = {item: "4" for page in PAGES for item in page}
+    resp = answer_all(client, f"/s/{token}", values, {"role_level": "manager"})
+    done = []
+    statements = _statements(app, lambda: done.append(client.get(resp.headers["Location"])))
+    assert done[0].status_code == 200 and "Thank you" in done[0].text
+    assert len(statements) == 1, statements

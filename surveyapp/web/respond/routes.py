@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, session, url_for)
 from werkzeug.datastructures import MultiDict
@@ -224,10 +225,11 @@ def _done(receipt_key: str):
     """The thank-you page, with signposts when this browser has just submitted."""
     from surveyapp.models import Round, SubmissionReceipt
 
-    receipt = db.session.get(SubmissionReceipt, receipt_key)
-    if receipt is None:
+    round_ = db.session.scalar(sa.select(Round).join(
+        SubmissionReceipt, SubmissionReceipt.round_id == Round.id).where(
+        SubmissionReceipt.key_hash == receipt_key))
+    if round_ is None:
         abort(404)
-    round_ = db.session.get(Round, receipt.round_id)
     done = session.get("respond_done") or {}
     keys = done.get("signposts", []) if done.get("key") == receipt_key[:16] else []
     signposts = [round_.signposts[k] for k in keys if k in (round_.signposts or {})]
