@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
 
 from surveyapp import timeutil
@@ -64,6 +65,15 @@ class Incomplete(ServiceError):
         self.errors = errors
 
 
+@dataclass
+class SavedDraft:
+    """The stored draft's data, read in the same query that found the respondent; ``loaded``
+    until :func:`load_draft` has handed it out once."""
+
+    data: dict[str, Any] | None = None
+    loaded: bool = False
+
+
 @dataclass(frozen=True)
 class Respondent:
     """Someone answering a round, by invitation or through an open link."""
@@ -76,6 +86,7 @@ class Respondent:
     invitation: Invitation | None = None
     fixed_partner_type: PartnerType | None = None
     fixed_locality: Locality | None = None
+    saved: SavedDraft = field(default_factory=SavedDraft, compare=False, repr=False)
 
     @property
     def instrument(self) -> Instrument:
@@ -136,17 +147,45 @@ def _submitted(receipt_key: str) -> bool:
     return db.session.get(SubmissionReceipt, receipt_key) is not None
 
 
+#: What answering reads of a round; the email wording, actions and the like stay unloaded.
+_ROUND_COLUMNS = (Round.id, Round.title, Round.instrument_id, Round.status, Round.opens_on,
+                  Round.closes_on, Round.min_group_size, Round.signposts, Round.thank_you_message,
+                  Round.results_message, Round.published_at)
+_SUBMITTED = sa.exists().where(SubmissionReceipt.key_hash == sa.bindparam("receipt_key"))
+_DRAFT = (sa.select(Draft.data).where(Draft.key_hash == sa.bindparam("draft_key"))
+          .scalar_subquery())
+#: Built once: the invitation, its round (with the instrument snapshot and localities), partner
+#: type and locality, whether a response is already in, and the draft. The round's partner
+#: types are read only where the first page asks for one.
+_FIND_INVITATION = (
+    sa.select(Invitation, Round, _SUBMITTED, _DRAFT)
+    .join(Round, Round.id == Invitation.round_id)
+    .options(so.joinedload(Invitation.partner_type), so.joinedload(Invitation.locality),
+             so.load_only(*_ROUND_COLUMNS), so.joinedload(Round.localities))
+    .where(Invitation.token_hash == sa.bindparam("token_hash")))
+#: Built once: the open link, its round (with the snapshot and localities), partner type and
+#: locality, whether this browser's response is in, and its draft.
+_FIND_OPEN_LINK = (
+    sa.select(OpenLink, _SUBMITTED, _DRAFT)
+    .options(so.joinedload(OpenLink.round).load_only(*_ROUND_COLUMNS)
+             .joinedload(Round.localities),
+             so.joinedload(OpenLink.partner_type), so.joinedload(OpenLink.locality))
+    .where(OpenLink.slug == sa.bindparam("slug")))
+
+
 def for_invitation(token: str) -> Respondent:
-    """The respondent behind an invitation link, or :class:`LinkProblem`."""
-    invitation = db.session.scalar(sa.select(Invitation).where(
-        Invitation.token_hash == sha256(token))) if 20 <= len(token) <= 100 else None
-    if invitation is None:
+    """The respondent behind an invitation link, or :class:`LinkProblem`, in one query."""
+    if not 20 <= len(token) <= 100:
         raise LinkProblem("unknown")
-    round_ = db.session.get(Round, invitation.round_id)
-    assert round_ is not None
-    respondent = Respondent(round_, "invite", sha256("draft:" + token), sha256("submit:" + token),
-                            invitation, invitation.partner_type, invitation.locality)
-    if invitation.completed_on is not None or _submitted(respondent.receipt_key):
+    keys = {"receipt_key": sha256("submit:" + token), "draft_key": sha256("draft:" + token)}
+    row = db.session.execute(_FIND_INVITATION,
+                             {"token_hash": sha256(token), **keys}).unique().first()
+    if row is None:
+        raise LinkProblem("unknown")
+    invitation, round_, submitted, draft = row
+    respondent = Respondent(round_, "invite", keys["draft_key"], keys["receipt_key"], invitation,
+                            invitation.partner_type, invitation.locality, SavedDraft(draft, True))
+    if invitation.completed_on is not None or submitted:
         raise LinkProblem("completed", round_)
     _check_round(round_)
     return respondent
@@ -163,14 +202,25 @@ def open_link(slug: str) -> OpenLink:
     return link
 
 
-def for_open_link(link: OpenLink, session_key: str) -> Respondent:
-    """The respondent using an open link from one browser (``session_key`` from its cookie)."""
-    respondent = Respondent(link.round, "open", sha256("draft:open:" + session_key),
-                            sha256("submit:open:" + session_key), None, link.partner_type,
-                            link.locality)
-    if _submitted(respondent.receipt_key):
-        raise LinkProblem("completed", link.round)
-    _check_round(link.round)
+def for_open_link(link: OpenLink | str, session_key: str) -> Respondent:
+    """The respondent using an open link (the link, or its slug) from one browser
+    (``session_key`` from its cookie), or :class:`LinkProblem`, in one query."""
+    slug = link.slug if isinstance(link, OpenLink) else link
+    if len(slug) > 40:
+        raise LinkProblem("unknown")
+    keys = {"receipt_key": sha256("submit:open:" + session_key),
+            "draft_key": sha256("draft:open:" + session_key)}
+    row = db.session.execute(_FIND_OPEN_LINK, {"slug": slug, **keys}).unique().first()
+    if row is None:
+        raise LinkProblem("unknown")
+    found, submitted, draft = row
+    if not found.active:
+        raise LinkProblem("withdrawn", found.round)
+    respondent = Respondent(found.round, "open", keys["draft_key"], keys["receipt_key"], None,
+                            found.partner_type, found.locality, SavedDraft(draft, True))
+    if submitted:
+        raise LinkProblem("completed", found.round)
+    _check_round(found.round)
     return respondent
 
 
@@ -218,8 +268,14 @@ def steps(respondent: Respondent) -> list[Step]:
 
 
 def load_draft(respondent: Respondent) -> DraftState:
-    draft = db.session.scalar(sa.select(Draft).where(Draft.key_hash == respondent.draft_key))
-    return DraftState.from_data(draft.data if draft else None)
+    """The answers saved so far. The first call uses the draft read with the respondent; later
+    calls read it again, since it may have been saved in between."""
+    saved = respondent.saved
+    if saved.loaded:
+        saved.loaded = False
+        return DraftState.from_data(saved.data)
+    return DraftState.from_data(db.session.scalar(
+        sa.select(Draft.data).where(Draft.key_hash == respondent.draft_key)))
 
 
 def _parse(respondent: Respondent, step: Step, form: Mapping[str, Sequence[str]],

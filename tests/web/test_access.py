@@ -1,7 +1,7 @@
 """No staff page can be added without a role check: every endpoint is either public by design
-(respondents, published summaries, log in) or names the roles it admits."""
+(respondents, published summaries, log in, the health check) or names the roles it admits."""
 
-PUBLIC_BLUEPRINTS = {"respond", "results", "auth"}
+PUBLIC_BLUEPRINTS = {"respond", "results", "auth", "health"}
 
 
 def test_every_endpoint_is_public_by_design_or_role_checked(app):

@@ -37,6 +37,7 @@ ALLOWED: dict[str, set[str | None]] = {
 #: Every endpoint of the app and who may use it (all its methods alike).
 EXPECTED: dict[str, str] = {
     "static": PUBLIC,
+    "health.healthz": PUBLIC,
     # log in and out
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, session, url_for)
 from werkzeug.datastructures import MultiDict
@@ -120,7 +121,7 @@ def _set_open_cookie(response: Any, slug: str) -> Any:
 
 
 def _open_respondent(slug: str) -> Callable[[], svc.Respondent]:
-    return lambda: svc.for_open_link(svc.open_link(slug), _open_key())
+    return lambda: svc.for_open_link(slug, _open_key())
 
 
 @bp.get("/o/<slug>")
@@ -206,6 +207,7 @@ def _step(resolve: Callable[[], svc.Respondent], number: int, step_endpoint: str
         db.session.commit()
         return redirect(url_for(step_endpoint, number=resume_at, **link), 303)
     signposts = svc.signpost_domains(respondent, state)
+    round_id = respondent.round.id  # read before the commit expires it
     try:
         svc.submit(respondent, state)
     except svc.Incomplete as problem:
@@ -215,7 +217,7 @@ def _step(resolve: Callable[[], svc.Respondent], number: int, step_endpoint: str
         db.session.rollback()
     else:
         db.session.commit()
-    session["respond_done"] = {"key": respondent.receipt_key[:16], "round": respondent.round.id,
+    session["respond_done"] = {"key": respondent.receipt_key[:16], "round": round_id,
                                "signposts": signposts}
     return redirect(url_for(done_endpoint, **link), 303)
 
@@ -237,10 +239,11 @@ def _done(receipt_key: str):
     """The thank-you page, with signposts when this browser has just submitted."""
     from surveyapp.models import Round, SubmissionReceipt
 
-    receipt = db.session.get(SubmissionReceipt, receipt_key)
-    if receipt is None:
+    round_ = db.session.scalar(sa.select(Round).join(
+        SubmissionReceipt, SubmissionReceipt.round_id == Round.id).where(
+        SubmissionReceipt.key_hash == receipt_key))
+    if round_ is None:
         abort(404)
-    round_ = db.session.get(Round, receipt.round_id)
     done = session.get("respond_done") or {}
     keys = done.get("signposts", []) if done.get("key") == receipt_key[:16] else []
     signposts = [round_.signposts[k] for k in keys if k in (round_.signposts or {})]
