@@ -13,10 +13,6 @@ from typing import Any
 
 from surveyapp.analysis.data import RoundFrames
 
-#: Rows per executemany batch: big enough to be quick, small enough to stay light on memory.
-BATCH = 50_000
-
-
 def fresh_app(database_url: str) -> Any:
     """An app on ``database_url`` with every table dropped and rebuilt, partner types seeded."""
     from surveyapp import create_app
@@ -35,6 +31,26 @@ def fresh_app(database_url: str) -> Any:
 def _none(value: object) -> object:
     """``None`` for a missing value (pandas' NA or NaN), else the value."""
     return None if value is None or value != value else value
+
+
+def _bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert plain tuples on the session's DBAPI connection: COPY on PostgreSQL, executemany
+    elsewhere (millions of rows through the ORM would take minutes)."""
+    from surveyapp.extensions import db
+
+    connection = db.session.connection()
+    cursor = connection.connection.dbapi_connection.cursor()
+    names = ", ".join(columns)
+    try:
+        if connection.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+    finally:
+        cursor.close()
 
 
 def store_round(app: Any, frames: RoundFrames, *, title: str | None = None,
@@ -63,21 +79,20 @@ def store_round(app: Any, frames: RoundFrames, *, title: str | None = None,
         types = dict(db.session.execute(sa.select(PartnerType.slug, PartnerType.id)).all())
         places = dict(db.session.execute(sa.select(Locality.name, Locality.id)).all())
         response_rows = [
-            {"id": int(rid), "round_id": round_.id, "partner_type_id": types[pt],
-             "locality_id": places.get(_none(loc)), "role_level": _none(rl),
-             "training": _none(tr), "channel": "open", "submitted_on": date(2026, 11, 23)}
+            (int(rid), round_.id, types[pt], places.get(_none(loc)), _none(rl), _none(tr),
+             "open", date(2026, 11, 23))
             for rid, pt, loc, rl, tr in zip(
                 responses["response_id"], responses["partner_type"],
                 responses["locality"].astype(object), responses["role_level"].astype(object),
                 responses["training"].astype(object))]
-        for start in range(0, len(response_rows), BATCH):
-            db.session.execute(sa.insert(Response), response_rows[start:start + BATCH])
         answer_rows = [
-            {"response_id": int(rid), "item_id": item, "value": None if dk else int(v),
-             "dont_know": bool(dk)}
+            (int(rid), item, None if dk else int(v), bool(dk))
             for rid, item, v, dk in zip(answers["response_id"], answers["item_id"],
                                         answers["value"].astype(object), answers["dont_know"])]
-        for start in range(0, len(answer_rows), BATCH):
-            db.session.execute(sa.insert(Answer), answer_rows[start:start + BATCH])
+        _bulk_insert(Response.__tablename__, ("id", "round_id", "partner_type_id", "locality_id",
+                                              "role_level", "training", "channel",
+                                              "submitted_on"), response_rows)
+        _bulk_insert(Answer.__tablename__, ("response_id", "item_id", "value", "dont_know"),
+                     answer_rows)
         db.session.commit()
         return round_.id
