@@ -23,7 +23,9 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
+from matplotlib.textpath import TextToPath  # noqa: E402
 
 from surveyapp.analysis.data import ALL  # noqa: E402
 from surveyapp.analysis.metrics import LEVEL_COLUMNS, round_half_up  # noqa: E402
@@ -67,16 +69,41 @@ def _svg(fig: Figure) -> str:
 
 
 def _figure(width: float, height: float) -> Figure:
+    """A figure laid out by :func:`_margins`: a layout engine measures every label around the
+    axes on each of its passes, which cost as much as drawing the chart."""
     with matplotlib.rc_context(RC):
-        return Figure(figsize=(width, height), layout="constrained")
+        return Figure(figsize=(width, height))
+
+
+_TEXT = TextToPath()
+#: Inches: a tick and its padding, a line of 9-point text, the edge of the figure.
+TICK, LINE, EDGE = 0.1, 0.17, 0.08
+
+
+def _inches(labels: Sequence[str], size: float, weight: str = "normal") -> float:
+    """Width in inches of the widest line of ``labels`` at ``size`` points, plus a tenth:
+    browsers draw small text a little wider than FreeType measures it unhinted."""
+    prop = FontProperties(family=RC["font.family"], size=size, weight=weight)
+    return 1.1 * max((_TEXT.get_text_width_height_descent(line, prop, ismath=False)[0]
+                      for label in labels for line in str(label).split("\n") if line),
+                     default=0.0) / 72
+
+
+def _margins(fig: Figure, *, left: float, right: float, bottom: float,
+             top: float) -> dict[str, float]:
+    """Margins in inches as the figure fractions ``subplots_adjust`` and grids take."""
+    width, height = fig.get_size_inches()
+    return {"left": left / width, "right": 1 - right / width, "bottom": bottom / height,
+            "top": 1 - top / height}
+
+
+def _point_labels(ax) -> list[str]:
+    """The "+n pts" labels beside the points: the right margin has to fit them."""
+    return [t.get_text() for t in ax.texts if t.get_text().endswith(" pts")]
 
 
 def _label(ax, x: float, y: float, text: str, **kwargs) -> None:
-    """A label inside the axes (a figure, a suppressed cell's words).
-
-    Left out of the constrained layout, which only needs the ticks, titles and legends around
-    the axes: measuring hundreds of labels on every layout pass was most of a chart's cost.
-    """
+    """A label inside the axes (a figure, a suppressed cell's words)."""
     ax.text(x, y, text, **kwargs).set_in_layout(False)
 
 
@@ -130,12 +157,19 @@ def gap_heatmap(report: Report) -> Chart:
                 gap[r, c] = float(cell["gap"])
     fig = _figure(1.4 * len(columns) + 2.5, 0.45 * len(rows) + 1.8)
     ax = fig.add_subplot()
+    wrapped = _wrap_all(col_labels)
+    lines = max(label.count("\n") + 1 for label in wrapped)
+    # the colour bar takes a slim strip on the right of the axes' space; its numbers and
+    # label go in the right margin
+    fig.subplots_adjust(**_margins(fig, left=_inches(row_labels, 9) + TICK + EDGE, right=0.7,
+                                   bottom=lines * LINE + TICK + EDGE, top=0.4))
     with matplotlib.rc_context(RC):
-        sns.heatmap(pd.DataFrame(gap, index=row_labels, columns=_wrap_all(col_labels)), ax=ax,
+        sns.heatmap(pd.DataFrame(gap, index=row_labels, columns=wrapped), ax=ax,
                     mask=np.isnan(gap), cmap="Oranges", vmin=0, vmax=100, linewidths=1,
                     linecolor="white", annot=np.vectorize(lambda v: "" if math.isnan(v)
                                                           else pct(v))(gap),
-                    fmt="", cbar_kws={"label": "% not agreeing"})
+                    fmt="", cbar_kws={"label": "% not agreeing", "fraction": 0.04,
+                                              "pad": 0.02})
         for text in ax.texts:
             text.set_in_layout(False)
         for r, c in zip(*np.nonzero(hidden)):
@@ -244,6 +278,11 @@ def domain_bars(report: Report, domain: str) -> Chart:
             _label(ax, -118, top, heading, fontsize=8, fontweight="bold", va="center",
                    ha="left")
         ax.set_yticks(ticks, labels)
+        frame = _margins(fig, left=_inches(labels, 9) + TICK + EDGE, right=0.3,
+                         bottom=2 * (LINE + TICK) + 0.4, top=EDGE)
+        between = 0.3  # inches from the bars to the "don't know" panel
+        panels = (frame["right"] - frame["left"]) * fig.get_size_inches()[0] - between
+        fig.subplots_adjust(wspace=between / (panels / 2), **frame)
         ax.set_xlim(-118, 118)
         ax.set_xticks([-100, -50, 0, 50, 100], ["100%", "50%", "0", "50%", "100%"])
         ax.axvline(0, color="#333333", linewidth=0.8)
@@ -258,8 +297,7 @@ def domain_bars(report: Report, domain: str) -> Chart:
                                       "Agree", "Strongly agree"))]
         legend.append(Patch(facecolor=SUPPRESSED_COLOUR, hatch="///", edgecolor="#9e9e9e",
                             label="Suppressed"))
-        fig.legend(handles=legend, loc="outside lower center", ncols=6, frameon=False,
-                   fontsize=8)
+        fig.legend(handles=legend, loc="lower center", ncols=6, frameon=False, fontsize=8)
     domain_label = dict(zip(report.instrument_domains["domain"],
                             report.instrument_domains["label"]))[domain]
     if worst is None:
@@ -310,6 +348,10 @@ def contrast_chart(report: Report, contrast: str) -> Chart:
         ax.set_xlabel("Difference in % agreeing, percentage points (95% interval)")
         ax.set_title(label, loc="left")
         ax.spines[["top", "right"]].set_visible(False)
+        fig.subplots_adjust(**_margins(
+            fig, left=_inches([t.get_text() for t in ax.get_yticklabels()], 9) + TICK + EDGE,
+            right=_inches(_point_labels(ax), 8) + EDGE,
+            bottom=2 * (LINE + TICK) + EDGE, top=0.4))
     if biggest is None:
         alt = f"{label}, by partner type; every partner type is suppressed."
     else:
@@ -359,8 +401,12 @@ def change_chart(report: Report) -> Chart | None:
         ax.spines[["top", "right"]].set_visible(False)
         fig.legend(handles=[Patch(facecolor="#f4a582", label=then_label),
                             Patch(facecolor="#0571b0", label=report.title)],
-                   loc="outside lower center", ncols=2, frameon=False)
+                   loc="lower center", ncols=2, frameon=False)
         ax.set_title(f"Change since {then_label}", loc="left")
+        fig.subplots_adjust(**_margins(
+            fig, left=_inches([t.get_text() for t in ax.get_yticklabels()], 7) + TICK + EDGE,
+            right=_inches(_point_labels(ax), 8) + EDGE,
+            bottom=2 * (LINE + TICK) + 0.4, top=0.4))
     if biggest is None:
         alt = f"Change since {then_label}: no statement could be compared."
     else:
