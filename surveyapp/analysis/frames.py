@@ -41,7 +41,9 @@ def _packed_answers(item_ids: list[str]) -> list[sa.ColumnElement[int]]:
         chunk = item_ids[start:start + _ITEMS_PER_COLUMN]
         place = sa.case({item: 1 << (_BITS * k) for k, item in enumerate(chunk)},
                         value=Answer.item_id, else_=0)
-        total = sa.func.sum(place * code)
+        # BIGINT throughout: PostgreSQL would otherwise type small places as INTEGER and
+        # overflow on the product
+        total = sa.func.sum(sa.cast(place, sa.BigInteger) * code)
         columns.append(sa.select(sa.cast(total, sa.BigInteger))
                        .where(Answer.response_id == Response.id)
                        .scalar_subquery())
