@@ -23,7 +23,8 @@ from surveyapp.analysis.export import item_table_csv
 from surveyapp.analysis.report import build_report
 from surveyapp.analysis.synthetic import synthetic_round
 
-from stored_rounds import fresh_app, store_round  # noqa: I001 (benchmarks/ is on sys.path)
+from stored_rounds import (  # noqa: I001 (benchmarks/ is on sys.path)
+    add_database_option, fresh_app, store_round)
 
 SIZES = (10_000, 100_000)
 GOAL_SECONDS = 1.0
@@ -79,9 +80,7 @@ def measure(step: Step, state: dict[str, Any], repeats: int) -> tuple[float, int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--database-url", default=None,
-                        help="where to store the rounds (default: a temporary SQLite file); "
-                             "its tables are dropped and rebuilt")
+    add_database_option(parser)
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="surveyapp-bench-")
     times: dict[tuple[str, int], float] = {}

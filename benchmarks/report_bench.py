@@ -28,7 +28,8 @@ import click
 
 from surveyapp.analysis.synthetic import synthetic_round
 
-from stored_rounds import fresh_app, store_round  # noqa: I001 (benchmarks/ is on sys.path)
+from stored_rounds import (  # noqa: I001 (benchmarks/ is on sys.path)
+    add_database_option, fresh_app, store_round)
 
 COLD_GOAL = 5.0
 CACHED_GOAL = 0.2
@@ -104,9 +105,7 @@ def export(app: Any, round_id: int, fmt: str, out: Path) -> Callable[[], None]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=100_000)
-    parser.add_argument("--database-url", default=None,
-                        help="where to store the rounds (default: a temporary SQLite file); "
-                             "its tables are dropped and rebuilt")
+    add_database_option(parser)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="surveyapp-report-bench-"))
     size = args.responses

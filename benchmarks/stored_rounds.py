@@ -8,10 +8,18 @@ they read a real round.
 
 from __future__ import annotations
 
+import argparse
 from datetime import date
 from typing import Any
 
 from surveyapp.analysis.data import RoundFrames
+
+def add_database_option(parser: argparse.ArgumentParser) -> None:
+    """``--database-url``: where a benchmark stores its rounds."""
+    parser.add_argument("--database-url", default=None,
+                        help="where to store the rounds (default: a temporary SQLite file); "
+                             "its tables are dropped and rebuilt")
+
 
 def fresh_app(database_url: str) -> Any:
     """An app on ``database_url`` with every table dropped and rebuilt, partner types seeded."""
