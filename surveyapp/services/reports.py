@@ -12,6 +12,7 @@ from surveyapp.analysis.data import filter_frames
 from surveyapp.analysis.frames import compared_round_id, load_round_frames
 from surveyapp.analysis.report import Report, build_report
 from surveyapp.extensions import db
+from surveyapp.models import Round
 
 #: Loaded rounds kept in each process (two entries per round: its answers and its frames).
 #: A round of 100,000 responses takes about 50 MB; a report needs the round and the round it
@@ -59,6 +60,21 @@ _loaded = LRUCache(2 * LOADED_ROUNDS_KEPT)
 def clear_caches() -> None:
     """Forget every loaded round (as a freshly started process would have none)."""
     _loaded.clear()
+
+
+def report_key(round_: Round) -> tuple[Hashable, ...]:
+    """What a cached report of ``round_`` must be keyed by: for the round and the round it is
+    compared with (the one set on it, else the latest closed one), everything the report is
+    built from, answers included through ``data_version``. A lead may change the title,
+    minimum group size, partner types or compared round after answers arrive: a key without
+    them would keep serving a report suppressed for the old minimum."""
+    other_id = compared_round_id(db.session, round_.id)
+    other = db.session.get(Round, other_id) if other_id is not None else None
+    return tuple(
+        None if r is None else
+        (r.id, r.created_at, r.instrument_id, r.data_version, r.title, r.min_group_size,
+         tuple(p.id for p in r.partner_types))
+        for r in (round_, other))
 
 
 def round_report(round_id: int, **filters: str) -> Report:
