@@ -116,8 +116,9 @@ def load_round_frames(session: so.Session, round_id: int,
     """Read one round's responses and answers into the analysis contract.
 
     ``cache`` (a mapping the caller owns, such as a small per-process LRU) keeps what was
-    loaded, keyed by everything it was built from: the round's id, creation time, instrument
-    snapshot and ``data_version`` (bumped with every change to its responses) for the answers;
+    loaded, keyed by everything it was built from: the database, the round's id, creation time
+    (SQLite may give an erased round's id to a new one), instrument snapshot and
+    ``data_version`` (bumped with every change to its responses) for the answers;
     those plus its title, minimum group size and partner types for the frames. A hit is
     therefore exactly what a fresh load would return, and the analysis work already memoised
     on it (the encoded round) is reused; without a cache every call reads the database.
@@ -128,7 +129,8 @@ def load_round_frames(session: so.Session, round_id: int,
     instrument: Instrument = round_.instrument.instrument()
     item_ids = [i.id for i in instrument.items]
 
-    rows_key = ("rows", round_.id, round_.created_at, round_.instrument_id,
+    database = session.get_bind().url.render_as_string(hide_password=True)
+    rows_key = ("rows", database, round_.id, round_.created_at, round_.instrument_id,
                 round_.data_version)
     rows = cache.get(rows_key) if cache is not None else None
     if rows is None:

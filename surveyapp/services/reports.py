@@ -63,18 +63,18 @@ def clear_caches() -> None:
 
 
 def report_key(round_: Round) -> tuple[Hashable, ...]:
-    """What a cached report of ``round_`` must be keyed by: for the round and the round it is
-    compared with (the one set on it, else the latest closed one), everything the report is
-    built from, answers included through ``data_version``. A lead may change the title,
-    minimum group size, partner types or compared round after answers arrive: a key without
-    them would keep serving a report suppressed for the old minimum."""
+    """What a cached report of ``round_`` must be keyed by: the database and, for the round and
+    the round it is compared with (the one set on it, else the latest closed one), everything
+    the report is built from, answers included through ``data_version``. A lead may change the
+    title, minimum group size, partner types or compared round after answers arrive: a key
+    without them would keep serving a report suppressed for the old minimum."""
     other_id = compared_round_id(db.session, round_.id)
     other = db.session.get(Round, other_id) if other_id is not None else None
-    return tuple(
+    return (db.engine.url.render_as_string(hide_password=True), *(
         None if r is None else
         (r.id, r.created_at, r.instrument_id, r.data_version, r.title, r.min_group_size,
          tuple(p.id for p in r.partner_types))
-        for r in (round_, other))
+        for r in (round_, other)))
 
 
 def round_report(round_id: int, **filters: str) -> Report:

@@ -22,7 +22,7 @@ from surveyapp.analysis.metrics import round_half_up
 from surveyapp.analysis.report import Report
 from surveyapp.extensions import db
 from surveyapp.models import Round
-from surveyapp.services.reports import report_key, round_report
+from surveyapp.services.reports import round_report
 from surveyapp.web.access import READ_REPORTS, roles_required
 
 bp = Blueprint("reports", __name__, template_folder="templates")
@@ -67,9 +67,11 @@ def _build(round_id: int, dimension: str | None, value: str | None) -> ReportVie
 
 def report_view(round_: Round, dimension: str | None = None,
                 value: str | None = None) -> ReportView:
-    """The view from the in-process cache, rebuilt when anything it is built from changes
-    (see :func:`surveyapp.services.reports.report_key`)."""
-    key = (*report_key(round_), dimension, value)
+    """The view from the in-process cache, rebuilt when the round's (or the compared round's)
+    answers change: the key holds each round's ``data_version``."""
+    compared = round_.compared_round
+    key = (round_.id, round_.data_version, compared.id if compared else None,
+           compared.data_version if compared else None, dimension, value)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
