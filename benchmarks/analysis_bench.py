@@ -17,12 +17,14 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 
 from surveyapp.analysis.export import item_table_csv
 from surveyapp.analysis.report import build_report
 from surveyapp.analysis.synthetic import synthetic_round
+
+from stored_rounds import (  # noqa: I001 (benchmarks/ is on sys.path)
+    add_database_option, fresh_app, store_round)
 
 SIZES = (10_000, 100_000)
 GOAL_SECONDS = 1.0
@@ -49,44 +51,6 @@ def _load(state: dict[str, Any]) -> dict[str, Any]:
 
     with state["app"].app_context():
         return {"frames": load_round_frames(db.session, state["round_id"])}
-
-
-def store_round(frames: Any, database_url: str) -> tuple[Any, int]:
-    """Write a synthetic round into a fresh database (schema built from the models)."""
-    import sqlalchemy as sa
-
-    from surveyapp import create_app
-    from surveyapp.extensions import db
-    from surveyapp.models import Answer, PartnerType, Response
-    from surveyapp.services.reference import seed_partner_types
-    from surveyapp.services.rounds import create_round
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "benchmark"})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        seed_partner_types()
-        round_ = create_round(instrument_ref="early-help-pathways@1", title="Benchmark",
-                              min_group_size=frames.min_group_size)
-        types = dict(db.session.execute(sa.select(PartnerType.slug, PartnerType.id)).all())
-        responses = frames.responses
-        db.session.execute(sa.insert(Response), [
-            {"id": int(rid), "round_id": round_.id, "partner_type_id": types[pt],
-             "role_level": None if rl is None or rl != rl else rl,
-             "training": None if tr is None or tr != tr else tr,
-             "channel": "open", "submitted_on": date(2026, 11, 23)}
-            for rid, pt, rl, tr in zip(responses["response_id"], responses["partner_type"],
-                                       responses["role_level"].astype(object),
-                                       responses["training"].astype(object))])
-        answers = frames.answers
-        values = answers["value"].astype(object)
-        db.session.execute(sa.insert(Answer), [
-            {"response_id": int(rid), "item_id": item, "value": None if dk else int(v),
-             "dont_know": bool(dk)}
-            for rid, item, v, dk in zip(answers["response_id"], answers["item_id"], values,
-                                        answers["dont_know"])])
-        db.session.commit()
-        return app, round_.id
 
 
 STEPS = (
@@ -116,9 +80,7 @@ def measure(step: Step, state: dict[str, Any], repeats: int) -> tuple[float, int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--database-url", default=None,
-                        help="where to store the rounds (default: a temporary SQLite file); "
-                             "its tables are dropped and rebuilt")
+    add_database_option(parser)
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="surveyapp-bench-")
     times: dict[tuple[str, int], float] = {}
@@ -126,8 +88,8 @@ def main() -> None:
     for size in SIZES:
         frames = synthetic_round(size, seed=1, round_id=2)
         started = time.perf_counter()
-        app, round_id = store_round(frames, args.database_url
-                                    or f"sqlite:///{tmp}/bench-{size}.sqlite")
+        app = fresh_app(args.database_url or f"sqlite:///{tmp}/bench-{size}.sqlite")
+        round_id = store_round(app, frames)
         print(f"{size:>10,}  {'(storing the round)':<24} {time.perf_counter() - started:>8.1f}")
         state: dict[str, Any] = {
             "app": app, "round_id": round_id,

@@ -21,8 +21,11 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
+from matplotlib.textpath import TextToPath  # noqa: E402
 
 from surveyapp.analysis.data import ALL  # noqa: E402
 from surveyapp.analysis.metrics import LEVEL_COLUMNS, round_half_up  # noqa: E402
@@ -33,6 +36,8 @@ LEVEL_COLOURS = ("#ca0020", "#f4a582", "#cccccc", "#92c5de", "#0571b0")
 DONT_KNOW_COLOUR = "#737373"
 SUPPRESSED_COLOUR = "#e0e0e0"
 SUPPRESSED_TEXT = "suppressed"
+#: Characters of a statement per line above its bars (more would run under "Don't know").
+HEADING_WIDTH = 75
 RC = {"svg.fonttype": "none", "font.size": 9, "font.family": "DejaVu Sans",
       "svg.hashsalt": "surveyapp"}
 
@@ -64,17 +69,66 @@ def _svg(fig: Figure) -> str:
 
 
 def _figure(width: float, height: float) -> Figure:
+    """A figure laid out by :func:`_margins`: a layout engine measures every label around the
+    axes on each of its passes, which cost as much as drawing the chart."""
     with matplotlib.rc_context(RC):
-        return Figure(figsize=(width, height), layout="constrained")
+        return Figure(figsize=(width, height))
+
+
+_TEXT = TextToPath()
+#: Inches: a tick and its padding, a line of 9-point text, the edge of the figure.
+TICK, LINE, EDGE = 0.1, 0.17, 0.08
+
+
+def _inches(labels: Sequence[str], size: float, weight: str = "normal") -> float:
+    """Width in inches of the widest line of ``labels`` at ``size`` points, plus a tenth:
+    browsers draw small text a little wider than FreeType measures it unhinted."""
+    prop = FontProperties(family=RC["font.family"], size=size, weight=weight)
+    return 1.1 * max((_TEXT.get_text_width_height_descent(line, prop, ismath=False)[0]
+                      for label in labels for line in str(label).split("\n") if line),
+                     default=0.0) / 72
+
+
+def _margins(fig: Figure, *, left: float, right: float, bottom: float,
+             top: float) -> dict[str, float]:
+    """Margins in inches as the figure fractions ``subplots_adjust`` and grids take."""
+    width, height = fig.get_size_inches()
+    return {"left": left / width, "right": 1 - right / width, "bottom": bottom / height,
+            "top": 1 - top / height}
+
+
+def _point_labels(ax) -> list[str]:
+    """The "+n pts" labels beside the points: the right margin has to fit them."""
+    return [t.get_text() for t in ax.texts if t.get_text().endswith(" pts")]
+
+
+def _label(ax, x: float, y: float, text: str, **kwargs) -> None:
+    """A label inside the axes (a figure, a suppressed cell's words)."""
+    ax.text(x, y, text, **kwargs).set_in_layout(False)
 
 
 def _hatch(ax, x: float, y: float, width: float, height: float, *, text: str = SUPPRESSED_TEXT,
            text_x: float | None = None) -> None:
     """A hatched grey box with ``text``: how every chart draws a suppressed cell."""
-    ax.add_patch(Rectangle((x, y), width, height, facecolor=SUPPRESSED_COLOUR,
-                           edgecolor="#9e9e9e", hatch="///", linewidth=0.5))
-    ax.text(x + width / 2 if text_x is None else text_x, y + height / 2, text,
-            ha="center", va="center", fontsize=8, color="#333333")
+    # add_artist, not add_patch: every chart sets its own limits, and add_patch's autoscaling
+    # bookkeeping is slow.
+    ax.add_artist(Rectangle((x, y), width, height, facecolor=SUPPRESSED_COLOUR,
+                            edgecolor="#9e9e9e", hatch="///", linewidth=0.5))
+    if text:
+        _label(ax, x + width / 2 if text_x is None else text_x, y + height / 2, text,
+               ha="center", va="center", fontsize=8, color="#333333")
+
+
+def _bars(ax, y: Sequence[float], left: np.ndarray, width: np.ndarray, height: float,
+          **style: object) -> None:
+    """Horizontal bars as one collection: the same shapes as ``barh`` without an artist (and
+    its autoscaling) per bar."""
+    y = np.asarray(y, dtype=np.float64)
+    x0, x1 = left, left + width
+    y0, y1 = y - height / 2, y + height / 2
+    corners = np.stack([np.stack([x0, y0], -1), np.stack([x0, y1], -1),
+                        np.stack([x1, y1], -1), np.stack([x1, y0], -1)], axis=1)
+    ax.add_collection(PolyCollection(corners, **style), autolim=False)
 
 
 def _group_order(report: Report, keys: Sequence[str]) -> list[str]:
@@ -103,12 +157,21 @@ def gap_heatmap(report: Report) -> Chart:
                 gap[r, c] = float(cell["gap"])
     fig = _figure(1.4 * len(columns) + 2.5, 0.45 * len(rows) + 1.8)
     ax = fig.add_subplot()
+    wrapped = _wrap_all(col_labels)
+    lines = max(label.count("\n") + 1 for label in wrapped)
+    # the colour bar takes a slim strip on the right of the axes' space; its numbers and
+    # label go in the right margin
+    fig.subplots_adjust(**_margins(fig, left=_inches(row_labels, 9) + TICK + EDGE, right=0.7,
+                                   bottom=lines * LINE + TICK + EDGE, top=0.4))
     with matplotlib.rc_context(RC):
-        sns.heatmap(pd.DataFrame(gap, index=row_labels, columns=_wrap_all(col_labels)), ax=ax,
+        sns.heatmap(pd.DataFrame(gap, index=row_labels, columns=wrapped), ax=ax,
                     mask=np.isnan(gap), cmap="Oranges", vmin=0, vmax=100, linewidths=1,
                     linecolor="white", annot=np.vectorize(lambda v: "" if math.isnan(v)
                                                           else pct(v))(gap),
-                    fmt="", cbar_kws={"label": "% not agreeing"})
+                    fmt="", cbar_kws={"label": "% not agreeing", "fraction": 0.04,
+                                              "pad": 0.02})
+        for text in ax.texts:
+            text.set_in_layout(False)
         for r, c in zip(*np.nonzero(hidden)):
             _hatch(ax, c, r, 1, 1)
         ax.set_xlabel("")
@@ -156,7 +219,10 @@ def domain_bars(report: Report, domain: str) -> Chart:
                     if report.instrument_items.set_index("item_id").loc[i, "domain"] == domain]
     groups = _group_order(report, items[by].unique())
     table = items.set_index([by, "item_id"])
-    n_rows = len(domain_items) * (len(groups) + 1)
+    # A statement too long for the bars' width is wrapped, and gets a row per extra line.
+    wrapped = {item: _wrap(texts[item], HEADING_WIDTH) for item in domain_items}
+    extra = {item: 0.6 * wrapped[item].count("\n") for item in domain_items}
+    n_rows = len(domain_items) * (len(groups) + 1) + sum(extra.values())
     fig = _figure(9.5, 0.26 * n_rows + 1.6)
     grid = fig.add_gridspec(1, 2, width_ratios=(5, 1))
     ax, ax_dk = fig.add_subplot(grid[0]), fig.add_subplot(grid[1], sharey=None)
@@ -167,8 +233,8 @@ def domain_bars(report: Report, domain: str) -> Chart:
     dont_know: list[float] = []
     with matplotlib.rc_context(RC):
         for item in domain_items:
-            headings.append((y, _wrap(texts[item], 90)))
-            y += 1
+            headings.append((y + extra[item] / 2, wrapped[item]))
+            y += 1 + extra[item]
             for key in groups:
                 row = table.loc[(key, item)]
                 label = str(row["group_label"])
@@ -179,12 +245,17 @@ def domain_bars(report: Report, domain: str) -> Chart:
                 else:
                     shown_y.append(y)
                     shares.append([float(row[c]) for c in LEVEL_COLUMNS])
-                    ax.text(101, y, pct(float(row["pct_positive"])), va="center", fontsize=7)
-                    ax.text(-101, y, pct(float(row["pct_negative"])), va="center", ha="right",
-                            fontsize=7)
+                    _label(ax, 101, y, pct(float(row["pct_positive"])), va="center",
+                           fontsize=7)
+                    _label(ax, -101, y, pct(float(row["pct_negative"])), va="center",
+                           ha="right", fontsize=7)
                     dk = float(row["pct_dont_know"])
                     dont_know.append(dk)
-                    ax_dk.text(dk + 2, y, pct(dk), va="center", fontsize=7)
+                    if dk > 75:  # no room right of a long bar: white on the bar's end
+                        _label(ax_dk, dk - 2, y, pct(dk), va="center", ha="right",
+                               fontsize=7, color="white")
+                    else:
+                        _label(ax_dk, dk + 2, y, pct(dk), va="center", fontsize=7)
                     labels.append(f"{label} (n={int(row['n_valid'])})")
                     gap = float(row["gap"])
                     if key != ALL and (worst is None or gap > worst[0]):
@@ -195,17 +266,23 @@ def domain_bars(report: Report, domain: str) -> Chart:
             level = np.array(shares)
             left = -(level[:, 0] + level[:, 1] + level[:, 2] / 2)
             for k, colour in enumerate(LEVEL_COLOURS):
-                ax.barh(shown_y, level[:, k], left=left, height=0.8, color=colour,
-                        edgecolor="white", linewidth=0.3)
+                _bars(ax, shown_y, left, level[:, k], 0.8, facecolor=colour,
+                      edgecolor="white", linewidth=0.3)
                 left = left + level[:, k]
-            ax_dk.barh(shown_y, dont_know, height=0.8, color=DONT_KNOW_COLOUR)
+            _bars(ax_dk, shown_y, np.zeros(len(shown_y)), np.array(dont_know), 0.8,
+                  facecolor=DONT_KNOW_COLOUR, edgecolor="none")
         for axis in (ax, ax_dk):
             axis.set_ylim(y - 0.4, -0.8)
             axis.spines[["top", "right"]].set_visible(False)
         for top, heading in headings:
-            ax.text(-118, top, heading, fontsize=8, fontweight="bold", va="center",
-                    ha="left", transform=ax.transData)
+            _label(ax, -118, top, heading, fontsize=8, fontweight="bold", va="center",
+                   ha="left")
         ax.set_yticks(ticks, labels)
+        frame = _margins(fig, left=_inches(labels, 9) + TICK + EDGE, right=0.3,
+                         bottom=2 * (LINE + TICK) + 0.4, top=EDGE)
+        between = 0.3  # inches from the bars to the "don't know" panel
+        panels = (frame["right"] - frame["left"]) * fig.get_size_inches()[0] - between
+        fig.subplots_adjust(wspace=between / (panels / 2), **frame)
         ax.set_xlim(-118, 118)
         ax.set_xticks([-100, -50, 0, 50, 100], ["100%", "50%", "0", "50%", "100%"])
         ax.axvline(0, color="#333333", linewidth=0.8)
@@ -220,8 +297,7 @@ def domain_bars(report: Report, domain: str) -> Chart:
                                       "Agree", "Strongly agree"))]
         legend.append(Patch(facecolor=SUPPRESSED_COLOUR, hatch="///", edgecolor="#9e9e9e",
                             label="Suppressed"))
-        fig.legend(handles=legend, loc="outside lower center", ncols=6, frameon=False,
-                   fontsize=8)
+        fig.legend(handles=legend, loc="lower center", ncols=6, frameon=False, fontsize=8)
     domain_label = dict(zip(report.instrument_domains["domain"],
                             report.instrument_domains["label"]))[domain]
     if worst is None:
@@ -247,6 +323,7 @@ def contrast_chart(report: Report, contrast: str) -> Chart:
     shown = rows.loc[~rows["suppressed"].astype(bool)]
     span = max(10.0, float(np.nanmax(np.abs(shown[["ci_low", "ci_high"]].to_numpy(
         dtype=np.float64)))) + 8 if len(shown) else 10.0)
+    points_at: list[tuple[int, float, float, float]] = []
     with matplotlib.rc_context(RC):
         for y, key in enumerate(groups):
             row = rows.loc[key]
@@ -254,13 +331,16 @@ def contrast_chart(report: Report, contrast: str) -> Chart:
                 _hatch(ax, -span, y - 0.35, 2 * span, 0.7)
                 continue
             value = float(row["value"])
-            ax.errorbar(value, y, xerr=[[value - float(row["ci_low"])],
-                                        [float(row["ci_high"]) - value]],
-                        fmt="o", color="#0571b0", ecolor="#333333", capsize=3)
+            points_at.append((y, value, float(row["ci_low"]), float(row["ci_high"])))
+            # in the layout: near the edge, the label decides the right margin
             ax.text(float(row["ci_high"]) + 1, y, f"{points(value)} pts", va="center",
                     fontsize=8)
             if key != ALL and (biggest is None or abs(value) > abs(biggest[0])):
                 biggest = (value, str(row["group_label"]))
+        if points_at:
+            ys, values, lows, highs = (np.array(column) for column in zip(*points_at))
+            ax.errorbar(values, ys, xerr=[values - lows, highs - values], fmt="o",
+                        color="#0571b0", ecolor="#333333", capsize=3)
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.set_yticks(range(len(groups)), [str(rows.loc[k, "group_label"]) for k in groups])
         ax.set_ylim(len(groups) - 0.5, -0.5)
@@ -268,6 +348,10 @@ def contrast_chart(report: Report, contrast: str) -> Chart:
         ax.set_xlabel("Difference in % agreeing, percentage points (95% interval)")
         ax.set_title(label, loc="left")
         ax.spines[["top", "right"]].set_visible(False)
+        fig.subplots_adjust(**_margins(
+            fig, left=_inches([t.get_text() for t in ax.get_yticklabels()], 9) + TICK + EDGE,
+            right=_inches(_point_labels(ax), 8) + EDGE,
+            bottom=2 * (LINE + TICK) + EDGE, top=0.4))
     if biggest is None:
         alt = f"{label}, by partner type; every partner type is suppressed."
     else:
@@ -317,8 +401,12 @@ def change_chart(report: Report) -> Chart | None:
         ax.spines[["top", "right"]].set_visible(False)
         fig.legend(handles=[Patch(facecolor="#f4a582", label=then_label),
                             Patch(facecolor="#0571b0", label=report.title)],
-                   loc="outside lower center", ncols=2, frameon=False)
+                   loc="lower center", ncols=2, frameon=False)
         ax.set_title(f"Change since {then_label}", loc="left")
+        fig.subplots_adjust(**_margins(
+            fig, left=_inches([t.get_text() for t in ax.get_yticklabels()], 7) + TICK + EDGE,
+            right=_inches(_point_labels(ax), 8) + EDGE,
+            bottom=2 * (LINE + TICK) + 0.4, top=0.4))
     if biggest is None:
         alt = f"Change since {then_label}: no statement could be compared."
     else:

@@ -1,12 +1,16 @@
 """The one boundary between the database and the analysis: a round as :class:`RoundFrames`.
 
 Everything else in ``surveyapp.analysis`` is pure pandas; this module alone takes a SQLAlchemy
-session (passed in, never imported from Flask) and runs two queries per round: its responses
-and its answers.
+session (passed in, never imported from Flask) and reads a round's responses, each with its
+answers packed into an integer or two, in one query.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable, MutableMapping
+from typing import Any
+
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -17,54 +21,135 @@ from surveyapp.models import (Answer, InstrumentSnapshot, Locality, PartnerType,
                               Round)
 
 
-def _fetch(session: so.Session, sql: str, round_id: int, columns: list[str]) -> pd.DataFrame:
-    """Run one read on the session's own DBAPI connection.
+#: Answers packed per response: each item's answer is a 3-bit code (0 none, 1-5 the value,
+#: 6 "don't know") at its own place in a 64-bit integer, 20 items to an integer.
+_BITS = 3
+_ITEMS_PER_COLUMN = 20
+_DONT_KNOW_CODE = 6
 
-    A round can hold well over a million answers; building a SQLAlchemy row object for each
-    costs ~5x the database's own time, so this boundary reads plain tuples instead.
+
+def _packed_answers(item_ids: list[str]) -> list[sa.ColumnElement[int]]:
+    """One scalar subquery per 20 items, summing each answer's code at its item's place.
+
+    A round can hold well over a million answers; letting the database fold them into one row
+    per response (the primary key allows one answer per item) is ~10x cheaper than building a
+    Python object for each. Answers to items outside ``item_ids`` add nothing.
     """
+    code = sa.case((Answer.dont_know, _DONT_KNOW_CODE), else_=Answer.value)
+    columns = []
+    for start in range(0, len(item_ids), _ITEMS_PER_COLUMN):
+        chunk = item_ids[start:start + _ITEMS_PER_COLUMN]
+        place = sa.case({item: 1 << (_BITS * k) for k, item in enumerate(chunk)},
+                        value=Answer.item_id, else_=0)
+        # BIGINT throughout: PostgreSQL would otherwise type small places as INTEGER and
+        # overflow on the product
+        total = sa.func.sum(sa.cast(place, sa.BigInteger) * code)
+        columns.append(sa.select(sa.cast(total, sa.BigInteger))
+                       .where(Answer.response_id == Response.id)
+                       .scalar_subquery())
+    return columns
+
+
+def _unpack(packed: np.ndarray, n_items: int) -> np.ndarray:
+    """The (responses × items) matrix of answer codes from the packed columns."""
+    codes = np.zeros((packed.shape[0], n_items), dtype=np.int8)
+    for k in range(n_items):
+        column, place = divmod(k, _ITEMS_PER_COLUMN)
+        codes[:, k] = (packed[:, column] >> (_BITS * place)) & ((1 << _BITS) - 1)
+    return codes
+
+
+def _fetchall(session: so.Session, statement: sa.Select) -> list[tuple]:
+    """Run ``statement`` on the session's own DBAPI connection and return plain tuples: a
+    SQLAlchemy row object per response costs more than the database's own work."""
     connection = session.connection()
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    compiled = statement.compile(dialect=connection.dialect)
+    params = compiled.params
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        cursor.execute(sql.replace(":round_id", marker), (round_id,))
-        rows = cursor.fetchall()
+        cursor.execute(str(compiled), tuple(params[name] for name in compiled.positiontup)
+                       if compiled.positional else params)
+        return cursor.fetchall()
     finally:
         cursor.close()
-    return pd.DataFrame.from_records(rows, columns=columns)
 
 
-_RESPONSES_SQL = (
-    f"SELECT r.id, p.slug, l.name, r.role_level, r.training "
-    f"FROM {Response.__tablename__} r "
-    f"JOIN {PartnerType.__tablename__} p ON p.id = r.partner_type_id "
-    f"LEFT JOIN {Locality.__tablename__} l ON l.id = r.locality_id "
-    f"WHERE r.round_id = :round_id"
-)
-_ANSWERS_SQL = (
-    f"SELECT a.response_id, a.item_id, a.value, a.dont_know "
-    f"FROM {Answer.__tablename__} a JOIN {Response.__tablename__} r ON r.id = a.response_id "
-    f"WHERE r.round_id = :round_id"
-)
+def _round_rows(session: so.Session, round_id: int,
+                item_ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The round's responses and answers in the analysis contract, from one query."""
+    packed_columns = _packed_answers(item_ids)
+    statement = (
+        sa.select(Response.id, PartnerType.slug, Locality.name, Response.role_level,
+                  Response.training, *packed_columns)
+        .join(PartnerType, PartnerType.id == Response.partner_type_id)
+        .outerjoin(Locality, Locality.id == Response.locality_id)
+        .where(Response.round_id == round_id)
+    )
+    rows = _fetchall(session, statement)
+    columns = list(zip(*rows)) if rows else [()] * (5 + len(packed_columns))
+    response_ids = np.array(columns[0], dtype=np.int64)
+    responses = pd.DataFrame({
+        "response_id": response_ids,
+        "partner_type": pd.Series(columns[1], dtype="str"),
+        "locality": pd.Series(columns[2], dtype="string"),
+        "role_level": pd.Series(columns[3], dtype="string"),
+        "training": pd.Series(columns[4], dtype="string"),
+    })
+    packed = np.zeros((len(rows), len(packed_columns)), dtype=np.int64)
+    for k, column in enumerate(columns[5:]):  # a response with no answers sums to NULL
+        packed[:, k] = [0 if v is None else v for v in column]
+    codes = _unpack(packed, len(item_ids))
+    which, items = np.nonzero(codes)
+    values = codes[which, items].astype(np.int64)
+    dont_know = values == _DONT_KNOW_CODE
+    answers = pd.DataFrame({
+        "response_id": response_ids[which],
+        "item_id": pd.array(np.array(item_ids, dtype=object)[items], dtype="str"),
+        "value": pd.arrays.IntegerArray(np.where(dont_know, 0, values), dont_know),
+        "dont_know": dont_know,
+    })
+    return responses, answers
 
 
-def load_round_frames(session: so.Session, round_id: int) -> RoundFrames:
-    """Read one round's responses and answers into the analysis contract."""
+def load_round_frames(session: so.Session, round_id: int,
+                      cache: MutableMapping[Hashable, Any] | None = None) -> RoundFrames:
+    """Read one round's responses and answers into the analysis contract.
+
+    ``cache`` (a mapping the caller owns, such as a small per-process LRU) keeps what was
+    loaded, keyed by everything it was built from: the database, the round's id, creation time
+    (SQLite may give an erased round's id to a new one), instrument snapshot and
+    ``data_version`` (bumped with every change to its responses) for the answers;
+    those plus its title, minimum group size and partner types for the frames. A hit is
+    therefore exactly what a fresh load would return, and the analysis work already memoised
+    on it (the encoded round) is reused; without a cache every call reads the database.
+    """
     round_ = session.get(Round, round_id)
     if round_ is None:
         raise AnalysisError(f"there is no round {round_id}")
     instrument: Instrument = round_.instrument.instrument()
+    item_ids = [i.id for i in instrument.items]
 
-    responses = _fetch(session, _RESPONSES_SQL, round_id,
-                       ["response_id", "partner_type", "locality", "role_level", "training"])
-    answers = _fetch(session, _ANSWERS_SQL, round_id,
-                     ["response_id", "item_id", "value", "dont_know"])
-    responses = responses.astype({"response_id": "int64"})
-    for column in ("locality", "role_level", "training"):
-        responses[column] = responses[column].astype("string")
-    answers = answers.astype({"response_id": "int64", "value": "Int64", "dont_know": "bool"})
-    # Answers to items that are not in the snapshot cannot be placed; the snapshot decides.
-    answers = answers[answers["item_id"].isin([i.id for i in instrument.items])]
+    database = session.get_bind().url.render_as_string(hide_password=True)
+    rows_key = ("rows", database, round_.id, round_.created_at, round_.instrument_id,
+                round_.data_version)
+    rows = cache.get(rows_key) if cache is not None else None
+    if rows is None:
+        rows = _round_rows(session, round_id, item_ids)
+        if cache is not None:
+            cache[rows_key] = rows
+    responses, answers = rows
+
+    # The round's partner types in display order, plus any that answered without being
+    # targeted (imports of older data); the order here is the order of every table.
+    present = set(responses["partner_type"].unique())
+    targeted = {p.slug for p in round_.partner_types}
+    labels = {slug: label for slug, label in session.execute(
+        sa.select(PartnerType.slug, PartnerType.label).order_by(PartnerType.position))
+        if slug in targeted or slug in present}
+    frames_key = ("frames", *rows_key[1:], round_.title, round_.min_group_size,
+                  tuple(labels.items()))
+    if cache is not None and frames_key in cache:
+        return cache[frames_key]
 
     items = pd.DataFrame(
         [(i.id, i.domain, i.text, n) for n, i in enumerate(instrument.items)],
@@ -74,25 +159,21 @@ def load_round_frames(session: so.Session, round_id: int) -> RoundFrames:
         [(d.key, d.label, n) for n, d in enumerate(instrument.domains)],
         columns=["domain", "label", "position"],
     )
-    # The round's partner types in display order, plus any that answered without being
-    # targeted (imports of older data); the order here is the order of every table.
-    present = set(responses["partner_type"])
-    targeted = {p.slug for p in round_.partner_types}
-    labels = {slug: label for slug, label in session.execute(
-        sa.select(PartnerType.slug, PartnerType.label).order_by(PartnerType.position))
-        if slug in targeted or slug in present}
-    return RoundFrames(
+    frames = RoundFrames(
         round_id=round_.id,
         title=round_.title,
         min_group_size=round_.min_group_size,
-        responses=responses.reset_index(drop=True),
-        answers=answers.reset_index(drop=True),
+        responses=responses,
+        answers=answers,
         items=items,
         domains=domains,
         contrasts=tuple(Contrast(c.key, c.label, c.item_a, c.item_b)
                         for c in instrument.contrasts),
         partner_type_labels=labels,
     )
+    if cache is not None:
+        cache[frames_key] = frames
+    return frames
 
 
 def compared_round_id(session: so.Session, round_id: int) -> int | None:
