@@ -29,14 +29,13 @@ from surveyapp import timeutil
 from surveyapp.analysis import charts
 from surveyapp.analysis.data import ALL, NOT_STATED, AnalysisError
 from surveyapp.analysis.export import item_table_csv
-from surveyapp.analysis.frames import compared_round_id
 from surveyapp.analysis.metrics import round_half_up
 from surveyapp.analysis.report import Report
 from surveyapp.analysis.xlsx import report_xlsx
 from surveyapp.extensions import db
 from surveyapp.models import Round
 from surveyapp.services import ServiceError
-from surveyapp.services.reports import round_report
+from surveyapp.services.reports import report_key, round_report
 
 #: The dimensions a report can be filtered by, with the label of each in the filter menu.
 FILTERS = {"locality": "Locality", "role_level": "Role level", "training": "Early help training"}
@@ -113,16 +112,11 @@ _cache_lock = threading.Lock()
 
 def report_view(round_: Round, dimension: str | None = None,
                 value: str | None = None) -> ReportView:
-    """The view from the in-process cache, rebuilt when the round's (or the compared round's)
-    answers change: the key holds each round's ``data_version``, whether the compared round was
-    chosen or picked automatically; each round's creation time, as SQLite may give an erased
-    round's id to a new one; and the database, so two apps in one process never share a view."""
-    compared_id = compared_round_id(db.session, round_.id)
-    compared = db.session.get(Round, compared_id) if compared_id is not None else None
-    key = (db.engine.url.render_as_string(hide_password=True),
-           round_.id, round_.created_at, round_.data_version,
-           *((compared.id, compared.created_at, compared.data_version) if compared else ()),
-           dimension, value)
+    """The view from the in-process cache, rebuilt whenever anything the report is built from
+    changes (:func:`surveyapp.services.reports.report_key`: answers, minimum group size, partner
+    types, the compared round even when picked automatically, and each round's creation time, as
+    SQLite may give an erased round's id to a new one)."""
+    key = (*report_key(round_), dimension, value)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)

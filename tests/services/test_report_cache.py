@@ -38,3 +38,26 @@ def test_a_new_round_never_gets_the_view_of_an_erased_round_with_the_same_id(app
         view = report_exports.report_view(db.session.get(Round, new))
         assert view is not old
         assert view.report is not old.report
+
+
+def test_raising_the_minimum_group_size_suppresses_a_cached_group(app, runner, make_round,
+                                                                  tmp_path):
+    """A lead raises the minimum after answers arrived: the next view hides the smaller group."""
+    report_exports._cache.clear()
+    rid = make_round("Small groups", open_=True, partner_type_slugs=["school", "police"],
+                     min_group_size=5)
+    source = tmp_path / "answers.csv"
+    source.write_text("partner_type,comm_partners\n" + "school,4\n" * 9 + "police,2\n" * 7)
+    assert runner.invoke(args=["responses", "import", str(rid), str(source)]).exit_code == 0
+
+    def police_shown() -> bool:
+        items = report_exports.report_view(db.session.get(Round, rid)).report.items
+        police = items.loc[(items["partner_type"] == "police")
+                           & (items["item_id"] == "comm_partners")]
+        return not bool(police["suppressed"].iloc[0])
+
+    with app.app_context():
+        assert police_shown()  # 7 answers, minimum 5
+        db.session.get(Round, rid).min_group_size = 8
+        db.session.commit()
+        assert not police_shown()  # 7 answers, minimum 8
