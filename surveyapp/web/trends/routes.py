@@ -7,6 +7,7 @@ suppressed domain table); this module only caches the built view and lays it out
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 import pandas as pd
@@ -38,10 +39,12 @@ class TrendView:
 
 
 @lru_cache(maxsize=16)
-def _build(database: str, key: str, versions: tuple[tuple[int, int], ...]) -> TrendView:
-    """Built once per process for each set of (round id, data version): new answers in any
-    round change the key. ``database`` keeps apps on different databases apart."""
-    rounds = [db.session.get(Round, round_id) for round_id, _ in versions]
+def _build(database: str, key: str,
+           versions: tuple[tuple[int, datetime, int], ...]) -> TrendView:
+    """Built once per process for each set of (round id, created at, data version): new answers
+    in any round change the key (closed rounds change in nothing else), and so does a new round
+    given an erased round's id by SQLite. ``database`` keeps apps on different databases apart."""
+    rounds = [db.session.get(Round, round_id) for round_id, _, _ in versions]
     trend = instrument_trend([r for r in rounds if r is not None])
     return TrendView(trend=trend, rounds=round_order(trend),
                      wide=charts.trend_chart(trend, columns=3),
@@ -50,7 +53,7 @@ def _build(database: str, key: str, versions: tuple[tuple[int, int], ...]) -> Tr
 
 def trend_view(key: str, rounds: list[Round]) -> TrendView:
     return _build(str(current_app.config["SQLALCHEMY_DATABASE_URI"]), key,
-                  tuple((r.id, r.data_version) for r in rounds))
+                  tuple((r.id, r.created_at, r.data_version) for r in rounds))
 
 
 def _cell(row) -> tuple[str, str, str, str]:
