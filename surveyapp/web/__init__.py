@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from itertools import chain
+
+from flask import Flask, abort, request
 
 
 def register_blueprints(app: Flask) -> None:
@@ -15,3 +17,16 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, rounds_bp, respond_bp, admin_bp, results_bp, reports_bp):
         app.register_blueprint(bp)
+    app.before_request(refuse_nul)
+
+
+def refuse_nul() -> None:
+    """400 for a NUL character in the address, the query, a form field or an upload's name: no
+    page of ours sends one, and PostgreSQL text cannot hold it (it would be a 500 there)."""
+    texts = chain([request.path], *request.args.lists())
+    if request.method == "POST":
+        texts = chain(texts, *request.form.lists(),
+                      (f.filename or "" for f in request.files.values()))
+    for text in texts:
+        if "\x00" in (text if isinstance(text, str) else "".join(text)):
+            abort(400, "The request contained a character that is not allowed (NUL).")
