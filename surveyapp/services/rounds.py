@@ -59,10 +59,17 @@ def localities_by_name(names: Iterable[str]) -> list[Locality]:
     return result
 
 
+#: Longest locality name (the column's size).
+LOCALITY_NAME_MAX = 120
+
+
 def get_or_create_locality(name: str) -> Locality:
     slug = slugify(name)
     if not slug:
         raise ServiceError(f"{name!r} is not a usable locality name", "localities")
+    if len(name) > LOCALITY_NAME_MAX:
+        raise ServiceError(f"a locality name must be {LOCALITY_NAME_MAX} characters or fewer",
+                           "localities")
     loc = db.session.scalar(sa.select(Locality).where(
         sa.or_(Locality.slug == slug, sa.func.lower(Locality.name) == name.lower())))
     if loc is None:
