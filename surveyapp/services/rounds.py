@@ -63,13 +63,20 @@ def localities_by_name(names: Iterable[str]) -> list[Locality]:
 LOCALITY_NAME_MAX = 120
 
 
-def get_or_create_locality(name: str) -> Locality:
-    slug = slugify(name)
-    if not slug:
-        raise ServiceError(f"{name!r} is not a usable locality name", "localities")
+def locality_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a new locality's name, or None."""
+    if not slugify(name):
+        return f"{name!r} is not a usable locality name"
     if len(name) > LOCALITY_NAME_MAX:
-        raise ServiceError(f"a locality name must be {LOCALITY_NAME_MAX} characters or fewer",
-                           "localities")
+        return f"a locality name must be {LOCALITY_NAME_MAX} characters or fewer"
+    return None
+
+
+def get_or_create_locality(name: str) -> Locality:
+    problem = locality_name_problem(name)
+    if problem:
+        raise ServiceError(problem, "localities")
+    slug = slugify(name)
     loc = db.session.scalar(sa.select(Locality).where(
         sa.or_(Locality.slug == slug, sa.func.lower(Locality.name) == name.lower())))
     if loc is None:

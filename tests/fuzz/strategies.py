@@ -68,6 +68,16 @@ hostile_text = st.one_of(st.sampled_from(HOSTILE_TEXT), st.text(max_size=60),
                          st.text(st.characters(codec="utf-8"), max_size=20))
 
 
+def often(value: Any, others: list[Any], times: int = 4) -> st.SearchStrategy[Any]:
+    """``value`` about ``times`` times as often as any one of ``others`` put together."""
+    return st.sampled_from([value] * (times * len(others)) + others)
+
+
+def rarely(one_in: int = 8) -> st.SearchStrategy[bool]:
+    """True about one time in ``one_in``."""
+    return st.sampled_from([False] * (one_in - 1) + [True])
+
+
 def db_snapshot() -> dict[str, list[str]]:
     """Every row of every table, as text: equal snapshots mean nothing was written."""
     snapshot = {}

@@ -16,6 +16,7 @@ from surveyapp.models import Response
 from surveyapp.services import submissions as svc
 from surveyapp.services.submissions import COMMENT_MAX
 from tests.fuzz.strategies import (FUZZ, HOSTILE_TEXT, SCRIPT, assert_no_reflected_script,
+                                   often,
                                    changed_tables, db_snapshot, hostile_text)
 from tests.web.respond_helpers import make_invitation, make_open_link
 
@@ -58,12 +59,6 @@ def _prefill(respondent: svc.Respondent, skip: int) -> None:
 field_choice = st.sampled_from(["valid"] * 12 + ["absent", "empty", "hostile", "dup"])
 
 
-def _often(value, others):
-    """``value`` about four times in five, else one of ``others``."""
-    return st.one_of(st.just(value), st.just(value), st.just(value), st.just(value),
-                     st.sampled_from(others))
-
-
 @st.composite
 def page_posts(draw):
     """(link kind, page number, prefill, action, csrf mode, [(choice, pick, text)] per field,
@@ -71,12 +66,12 @@ def page_posts(draw):
     number = draw(st.sampled_from([1, 2, 3, 4, 5, 6, 7, 7, 7, 0, 8, 99]))
     actions = ["submit"] * 4 if number == 7 else ["next", "next", "back", "save"]
     return (draw(st.sampled_from(["invite", "open", "open_fixed"])), number, draw(st.booleans()),
-            draw(_often(draw(st.sampled_from(actions)),
+            draw(often(draw(st.sampled_from(actions)),
                         [None, "", "submit", "next", "save", "back", "delete", SCRIPT])),
-            draw(_often("ok", ["missing", "wrong", "dup"])),
+            draw(often("ok", ["missing", "wrong", "dup"])),
             draw(st.lists(st.tuples(field_choice, st.integers(0, 5), hostile_text),
                           min_size=5, max_size=5)),
-            draw(_often([], [[(SCRIPT, "1")], [("comm_partners", "1")], [("x", SCRIPT)]])))
+            draw(often([], [[(SCRIPT, "1")], [("comm_partners", "1")], [("x", SCRIPT)]])))
 
 
 def _build_form(respondent: svc.Respondent, step: svc.Step | None, choices, comment: str,
