@@ -151,28 +151,36 @@ def test_invitations_upload(app, client, make_user, login, invitations_round):
     upload()
 
 
+def _command(app, runner, args: list[str], path, content: bytes):
+    """Run a CLI command on ``content`` saved at ``path``: (result, snapshot before, after).
+    It ends cleanly: success, or exit 1 with an ``Error:`` line, never a traceback."""
+    path.write_bytes(content)
+    with app.app_context():
+        before = db_snapshot()
+    result = runner.invoke(args=[*args, str(path)])
+    event(f"exit {result.exit_code}")
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        repr(result.exception)
+    assert result.exit_code in (0, 1)
+    if result.exit_code:
+        assert "Error: " in result.output
+    with app.app_context():
+        after = db_snapshot()
+    return result, before, after
+
+
 def test_invitations_add_command(app, runner, invitations_round, tmp_path):
     @FUZZ
     @given(content=invitation_files)
     @example(content=INVITATION_EXAMPLES[0])
     @example(content=INVITATION_EXAMPLES[2])
     def add(content):
-        path = tmp_path / "people.csv"
-        path.write_bytes(content)
-        with app.app_context():
-            before = db_snapshot()
-        result = runner.invoke(args=["invitations", "add", str(invitations_round), str(path)])
-        event(f"exit {result.exit_code}")
-        assert result.exception is None or isinstance(result.exception, SystemExit), \
-            result.exception
-        assert result.exit_code in (0, 1)
-        with app.app_context():
-            after = db_snapshot()
+        result, before, after = _command(app, runner, ["invitations", "add",
+                                                        str(invitations_round)],
+                                         tmp_path / "people.csv", content)
         reported = 0
         if result.exit_code == 0:
             reported = int(re.search(r"Added (\d+) invitation", result.output).group(1))
-        else:
-            assert "Error: " in result.output
         _check_invitations(app, content, result.exit_code == 0, before, after, reported)
 
     add()
@@ -224,19 +232,9 @@ def test_responses_import_command(app, runner, make_round, tmp_path):
     @example(content=IMPORT_EXAMPLES[4])
     @example(content=IMPORT_EXAMPLES[5])
     def import_(content):
-        path = tmp_path / "responses.csv"
-        path.write_bytes(content)
-        with app.app_context():
-            before = db_snapshot()
-        result = runner.invoke(args=["responses", "import", str(rid), str(path)])
-        event(f"exit {result.exit_code}")
-        assert result.exception is None or isinstance(result.exception, SystemExit), \
-            repr(result.exception)
-        assert result.exit_code in (0, 1)
-        with app.app_context():
-            after = db_snapshot()
+        result, before, after = _command(app, runner, ["responses", "import", str(rid)],
+                                         tmp_path / "responses.csv", content)
         if result.exit_code != 0:
-            assert "Error: " in result.output
             assert after == before
             return
         assert changed_tables(before, after) <= {"responses", "answers", "import_batches",
