@@ -3,6 +3,7 @@ never lose each other's answers (no lost update), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 from surveyapp.extensions import db
@@ -68,3 +69,33 @@ def test_same_page_saved_at_once_keeps_one_whole_save(app, make_round):
             answers = svc.load_draft(svc.for_invitation(token)).answers
         assert answers.pop("comm_partners") == "4"
         assert answers in [{k: v[0] for k, v in form.items()} for form in same_page]
+
+
+def test_pages_saved_at_once_over_http(app, make_round):
+    """What respond.js does when phones are put away in several tabs: each page's background
+    save (HTTP 204) lands, and the person resumes with every answer."""
+    rid = make_round(open_=True)
+    for n in range(ROUNDS):
+        token = make_invitation(app, rid, email=f"h{n}@example.org")
+        barrier = threading.Barrier(len(PAGES))
+        statuses: list[int] = []
+
+        def save(page_no: int, items: list[str]) -> None:
+            client = app.test_client()
+            page = client.get(f"/s/{token}/{page_no}")
+            data = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"',
+                                            page.text).group(1),
+                    "action": "save", **{item: "dk" for item in items}}
+            barrier.wait(timeout=30)
+            statuses.append(client.post(f"/s/{token}/{page_no}", data=data).status_code)
+
+        threads = [threading.Thread(target=save, args=(page_no, items))
+                   for page_no, items in enumerate(PAGES, start=2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert statuses == [204] * len(PAGES)
+        with app.app_context():
+            answers = svc.load_draft(svc.for_invitation(token)).answers
+        assert answers == {item: "dk" for page in PAGES for item in page}
