@@ -187,7 +187,10 @@ def close_round(round_: Round, *, by: User | None = None) -> None:
 
 def create_open_link(round_: Round, *, partner_type_slug: str | None = None,
                      locality_name: str | None = None, by: User | None = None) -> OpenLink:
-    """A shareable link, optionally fixed to one of the round's partner types and localities."""
+    """A shareable link, optionally fixed to one of the round's partner types and localities
+    (blank means not fixed)."""
+    partner_type_slug = (partner_type_slug or "").strip()
+    locality_name = (locality_name or "").strip()
     partner_type = None
     if partner_type_slug:
         partner_type = partner_types_by_slug([partner_type_slug])[0]
@@ -203,7 +206,7 @@ def create_open_link(round_: Round, *, partner_type_slug: str | None = None,
     db.session.add(link)
     db.session.flush()
     record("open_link.create", user=by, round_id=round_.id, slug=link.slug,
-           partner_type=partner_type_slug, locality=locality_name)
+           partner_type=partner_type_slug or None, locality=locality_name or None)
     return link
 
 

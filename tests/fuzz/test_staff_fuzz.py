@@ -185,6 +185,8 @@ def test_create_open_link(app, lead_client, make_round):
     @given(pairs=form_values({"partner_type": "police", "locality": "North"}))
     @example(pairs=[("partner_type", "gp"), ("locality", "")])
     @example(pairs=[("partner_type", ""), ("locality", "Nowhere")])
+    @example(pairs=[("partner_type", "\r"), ("locality", "North")])
+    @example(pairs=[("partner_type", "police"), ("locality", " \t")])
     def create(pairs):
         resp, before, after = _post(app, lead_client, f"/rounds/{rid}/links", pairs)
         if resp.status_code == 302:
@@ -193,8 +195,8 @@ def test_create_open_link(app, lead_client, make_round):
             with app.app_context():
                 link = db.session.scalars(sa.select(OpenLink).order_by(OpenLink.id.desc())).first()
                 assert (link.partner_type.slug if link.partner_type else "") == (
-                    _first(pairs, "partner_type") or "")
+                    _first(pairs, "partner_type") or "").strip()
                 assert (link.locality.name if link.locality else "") == (
-                    _first(pairs, "locality") or "")
+                    _first(pairs, "locality") or "").strip()
 
     create()
