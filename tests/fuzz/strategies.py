@@ -1,9 +1,10 @@
 """Shared pieces of the fuzz tests: hypothesis settings, hostile values, and a way to see that
 a refused request wrote nothing.
 
-``SURVEYAPP_FUZZ_EXAMPLES`` sets how many examples each test tries (default 40); a long run is
-``SURVEYAPP_FUZZ_EXAMPLES=2000 pytest tests/fuzz``. No example database is kept, so runs leave
-no ``.hypothesis/`` folder behind.
+``SURVEYAPP_FUZZ_EXAMPLES`` sets how many examples each test tries (default 30); a long run is
+``SURVEYAPP_FUZZ_EXAMPLES=2000 pytest tests/fuzz``. No example database is kept. Each test
+builds one app and database and runs its examples inside (an inner ``@given`` function), so
+every property is about what one request changed, against a snapshot taken just before it.
 """
 
 from __future__ import annotations
@@ -19,13 +20,11 @@ from surveyapp.extensions import db
 
 settings.register_profile(
     "surveyapp-fuzz",
-    max_examples=int(os.environ.get("SURVEYAPP_FUZZ_EXAMPLES", "40")),
+    max_examples=int(os.environ.get("SURVEYAPP_FUZZ_EXAMPLES", "30")),
     deadline=None,
     database=None,
-    # One app and database per test, shared by its examples: every property is about what a
-    # single request changes, measured against a snapshot taken just before it.
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large],
+    # A request through the whole app is slow by hypothesis's standards, and big on purpose.
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 FUZZ = settings.get_profile("surveyapp-fuzz")
 
