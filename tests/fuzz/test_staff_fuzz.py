@@ -119,6 +119,9 @@ def test_create_round(app, lead_client):
     @example(pairs=_pairs(new_localities="x" * 200))
     @example(pairs=_pairs(new_localities="!!!, ???"))
     @example(pairs=_pairs(new_localities=SCRIPT))
+    @example(pairs=_pairs(thank_you_message=SCRIPT, results_message=SCRIPT,
+                          signpost_pathways_label=SCRIPT))
+    @example(pairs=_pairs(signpost_pathways_url="javascript:alert(1)//https://x.example"))
     def create(pairs):
         resp, before, after = _post(app, lead_client, "/rounds/new", pairs)
         if resp.status_code == 302:
@@ -127,9 +130,10 @@ def test_create_round(app, lead_client):
                 rid = int(resp.headers["Location"].rsplit("/", 1)[1])
                 assert len(after["rounds"]) == len(before["rounds"]) + 1
                 _check_round(db.session.get(Round, rid), pairs)
-            page = lead_client.get(f"/rounds/{rid}")
-            assert page.status_code == 200
-            assert_no_reflected_script(page)
+            for page in (lead_client.get(f"/rounds/{rid}"),
+                         lead_client.get(f"/rounds/{rid}/preview")):
+                assert page.status_code == 200
+                assert_no_reflected_script(page)
 
     create()
 
@@ -200,3 +204,32 @@ def test_create_open_link(app, lead_client, make_round):
                     _first(pairs, "locality") or "").strip()
 
     create()
+
+
+def test_publish_summary(app, lead_client, make_round):
+    """The "you said, we did" text is public: whatever is typed, it is shown as text."""
+    from surveyapp.services.rounds import close_round
+    from tests.web.respond_helpers import make_open_link
+
+    rid = make_round(open_=True, results_message=SCRIPT)
+    slug = make_open_link(app, rid)
+    with app.app_context():
+        close_round(db.session.get(Round, rid))
+        db.session.commit()
+
+    @FUZZ
+    @given(pairs=form_values({"actions_text": "We will run joint training in May."}))
+    @example(pairs=[("actions_text", SCRIPT)])
+    @example(pairs=[("actions_text", "\r\n" + "x" * 10_001)])
+    def publish(pairs):
+        resp, before, after = _post(app, lead_client, f"/rounds/{rid}/publish", pairs)
+        if resp.status_code == 302:
+            assert changed_tables(before, after) <= {"rounds", "audit_events"}
+            with app.app_context():
+                text = db.session.get(Round, rid).actions_text
+            assert text == _first(pairs, "actions_text").strip().replace("\r\n", "\n")
+            summary = lead_client.get(f"/results/{slug}")
+            assert summary.status_code == 200
+            assert_no_reflected_script(summary)
+
+    publish()
