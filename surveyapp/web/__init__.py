@@ -5,9 +5,23 @@ from __future__ import annotations
 from itertools import chain
 
 from flask import Flask, abort, request
+from werkzeug.routing import IntegerConverter
+
+#: Largest id an INTEGER column holds (PostgreSQL's int4; SQLite's is larger).
+DB_INT_MAX = 2**31 - 1
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in routes: a number too big for an id column matches no page (404) rather
+    than reaching the database and failing there (500)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseId
     from surveyapp.web.admin.routes import bp as admin_bp
     from surveyapp.web.auth.routes import bp as auth_bp
     from surveyapp.web.reports.routes import bp as reports_bp
