@@ -16,11 +16,13 @@ from surveyapp.models import Answer, ImportBatch, Response, Round, User
 from surveyapp.models.responses import ROLE_LEVELS, TRAINING_ANSWERS
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
-from surveyapp.services.rounds import get_or_create_locality
+from surveyapp.services.rounds import get_or_create_locality, locality_name_problem
 from surveyapp import timeutil
 
 MAX_ROWS = 100_000
 OPTIONAL_COLUMNS = ("locality", "role_level", "training")
+#: A file holding NUL characters is not text (and PostgreSQL could not store them).
+NUL_MESSAGE = "the file contains NUL characters, so it is not CSV text; save it as CSV UTF-8"
 _DONT_KNOW = {"dk", "don't know", "dont know", "don’t know", DONT_KNOW_LABEL.lower()}
 
 
@@ -75,6 +77,8 @@ def import_responses(round_: Round, content: bytes, filename: str, *,
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFailed("the file is not UTF-8 text; save it as CSV UTF-8 and try again") from exc
+    if "\x00" in text:
+        raise ImportFailed(NUL_MESSAGE)
     instrument: Instrument = round_.instrument.instrument()
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -121,6 +125,8 @@ def import_responses(round_: Round, content: bytes, filename: str, *,
                     locality = round_localities.get(raw_loc.lower())
                     if locality is None:
                         reasons.append(f"locality {raw_loc!r} is not part of this round")
+                elif locality_name_problem(raw_loc):
+                    reasons.append(f"locality: {locality_name_problem(raw_loc)}")
                 else:
                     locality = raw_loc
             extra: dict[str, str | None] = {}

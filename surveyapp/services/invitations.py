@@ -24,7 +24,7 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.rounds import RoundStatus
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
-from surveyapp.services.imports import RowProblem
+from surveyapp.services.imports import NUL_MESSAGE, RowProblem
 from surveyapp.services.rounds import EmailWording, wording_of
 from surveyapp.services.tokens import invitation_token, new_nonce, sha256
 from surveyapp.services.users import normalise_email, valid_email
@@ -63,6 +63,8 @@ def read_recipients(round_: Round, content: bytes) -> list[Recipient]:
     except UnicodeDecodeError as exc:
         raise RecipientsRejected("the file is not UTF-8 text; save it as CSV UTF-8 and try "
                                  "again") from exc
+    if "\x00" in text:
+        raise RecipientsRejected(NUL_MESSAGE)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader)]

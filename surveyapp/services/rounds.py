@@ -59,10 +59,24 @@ def localities_by_name(names: Iterable[str]) -> list[Locality]:
     return result
 
 
+#: Longest locality name (the column's size).
+LOCALITY_NAME_MAX = 120
+
+
+def locality_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a new locality's name, or None."""
+    if not slugify(name):
+        return f"{name!r} is not a usable locality name"
+    if len(name) > LOCALITY_NAME_MAX:
+        return f"a locality name must be {LOCALITY_NAME_MAX} characters or fewer"
+    return None
+
+
 def get_or_create_locality(name: str) -> Locality:
+    problem = locality_name_problem(name)
+    if problem:
+        raise ServiceError(problem, "localities")
     slug = slugify(name)
-    if not slug:
-        raise ServiceError(f"{name!r} is not a usable locality name", "localities")
     loc = db.session.scalar(sa.select(Locality).where(
         sa.or_(Locality.slug == slug, sa.func.lower(Locality.name) == name.lower())))
     if loc is None:
@@ -173,7 +187,10 @@ def close_round(round_: Round, *, by: User | None = None) -> None:
 
 def create_open_link(round_: Round, *, partner_type_slug: str | None = None,
                      locality_name: str | None = None, by: User | None = None) -> OpenLink:
-    """A shareable link, optionally fixed to one of the round's partner types and localities."""
+    """A shareable link, optionally fixed to one of the round's partner types and localities
+    (blank means not fixed)."""
+    partner_type_slug = (partner_type_slug or "").strip()
+    locality_name = (locality_name or "").strip()
     partner_type = None
     if partner_type_slug:
         partner_type = partner_types_by_slug([partner_type_slug])[0]
@@ -189,7 +206,7 @@ def create_open_link(round_: Round, *, partner_type_slug: str | None = None,
     db.session.add(link)
     db.session.flush()
     record("open_link.create", user=by, round_id=round_.id, slug=link.slug,
-           partner_type=partner_type_slug, locality=locality_name)
+           partner_type=partner_type_slug or None, locality=locality_name or None)
     return link
 
 

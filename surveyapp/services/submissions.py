@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from surveyapp import timeutil
@@ -68,7 +69,7 @@ class Incomplete(ServiceError):
 @dataclass
 class SavedDraft:
     """The stored draft's data, read in the same query that found the respondent; ``loaded``
-    until :func:`load_draft` has handed it out once."""
+    until :func:`load_draft` has handed it out once or the draft is written."""
 
     data: dict[str, Any] | None = None
     loaded: bool = False
@@ -336,9 +337,10 @@ def save_page(respondent: Respondent, step: Step, form: Mapping[str, Sequence[st
               allowed_extra: frozenset[str] = frozenset()) -> DraftState:
     """Merge this page's answers into the draft (kept even when some are missing) and remember
     where to resume: ``resume_at``, or this page when moving ``forward`` with answers missing.
-    The first save of an invitation records that it was started."""
+    The first save of an invitation records that it was started. Raises :class:`BadInput`, or
+    :class:`AlreadySubmitted` when the response is already in (the caller rolls back)."""
     about, answers, comment = _parse(respondent, step, form, allowed_extra)
-    state = load_draft(respondent)
+    state = _lock_draft(respondent)
     for q in step.about:
         state.about.pop(q.id, None)
     for item in step.items:
@@ -348,7 +350,8 @@ def save_page(respondent: Respondent, step: Step, form: Mapping[str, Sequence[st
     if comment is not None:
         state.comment = comment
     state.page = step.number if forward and step_errors(respondent, step, state) else resume_at
-    _write_draft(respondent, state)
+    db.session.execute(sa.update(Draft).where(Draft.key_hash == respondent.draft_key)
+                       .values(data=state.to_data(), updated_at=utcnow()))
     if respondent.invitation is not None and respondent.invitation.started_on is None:
         db.session.execute(sa.update(Invitation)
                            .where(Invitation.id == respondent.invitation.id,
@@ -357,20 +360,23 @@ def save_page(respondent: Respondent, step: Step, form: Mapping[str, Sequence[st
     return state
 
 
-def _write_draft(respondent: Respondent, state: DraftState) -> None:
-    """Insert or update the draft; a concurrent insert from another tab turns into an update."""
-    data = state.to_data()
-    updated = db.session.execute(sa.update(Draft).where(Draft.key_hash == respondent.draft_key)
-                                 .values(data=data, updated_at=utcnow()))
-    if updated.rowcount:
-        return
-    try:
-        with db.session.begin_nested():
-            db.session.execute(sa.insert(Draft).values(round_id=respondent.round.id,
-                                                       key_hash=respondent.draft_key, data=data))
-    except IntegrityError:
-        db.session.execute(sa.update(Draft).where(Draft.key_hash == respondent.draft_key)
-                           .values(data=data))
+def _lock_draft(respondent: Respondent) -> DraftState:
+    """The draft, created empty if need be and locked until the transaction ends, so that pages
+    saved at the same moment (two tabs, a retried request) queue instead of overwriting each
+    other's answers. Raises :class:`AlreadySubmitted` (caller rolls back) when the response
+    went in while this request waited for the lock."""
+    respondent.saved.loaded = False  # written from here on: the next load_draft reads it again
+    insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql"
+              else sqlite.insert)
+    # The write comes first: on SQLite it takes the database's write lock before the read.
+    db.session.execute(insert(Draft).values(round_id=respondent.round.id,
+                                            key_hash=respondent.draft_key, data={})
+                       .on_conflict_do_nothing(index_elements=[Draft.key_hash]))
+    data = db.session.scalar(sa.select(Draft.data).where(Draft.key_hash == respondent.draft_key)
+                             .with_for_update())
+    if _submitted(respondent.receipt_key):
+        raise AlreadySubmitted()
+    return DraftState.from_data(data)
 
 
 def first_incomplete(respondent: Respondent, state: DraftState) -> Incomplete | None:
@@ -434,6 +440,7 @@ def submit(respondent: Respondent, state: DraftState) -> Response:
                            .values(completed_on=today,
                                    started_on=sa.func.coalesce(Invitation.started_on, today)))
     db.session.execute(sa.delete(Draft).where(Draft.key_hash == respondent.draft_key))
+    respondent.saved.loaded = False
     db.session.execute(sa.update(Round).where(Round.id == round_.id)
                        .values(data_version=Round.data_version + 1))
     db.session.flush()

@@ -13,6 +13,7 @@ from surveyapp.models import AuditEvent, Round, User
 from surveyapp.services import ServiceError
 from surveyapp.services import dataprotection as dp
 from surveyapp.services.users import MIN_PASSWORD_LENGTH, create_user
+from surveyapp.web import DB_INT_MAX
 from surveyapp.web.access import ADMIN, roles_required
 from surveyapp.web.admin.forms import EraseRoundForm, NewUserForm, SubjectAccessForm
 from surveyapp.web.rounds.forms import show_service_error
@@ -50,9 +51,11 @@ def users():
 def audit():
     """Every recorded staff action, newest first, 50 to a page."""
     page = request.args.get("page", 1, type=int) or 1
-    page = max(page, 1)
+    page = min(max(page, 1), DB_INT_MAX // AUDIT_PAGE_SIZE)
     query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     round_id = request.args.get("round", type=int)
+    if round_id is not None and not 0 < round_id <= DB_INT_MAX:
+        abort(404)
     if round_id is not None:
         query = query.where(AuditEvent.round_id == round_id)
     events = db.session.scalars(query.offset((page - 1) * AUDIT_PAGE_SIZE)

@@ -193,6 +193,9 @@ def _step(resolve: Callable[[], svc.Respondent], number: int, step_endpoint: str
     except svc.BadInput as exc:
         db.session.rollback()
         abort(400, exc.message)
+    except svc.AlreadySubmitted:
+        db.session.rollback()
+        return redirect(url_for(done_endpoint, **link), 303)
     if action == "save":
         db.session.commit()
         return "", 204

@@ -1,0 +1,117 @@
+"""One response per person, however "Send" is pressed: from many threads or many worker
+processes at the same instant, over and over; and a worker killed half way through a submission
+leaves the whole response or nothing, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from surveyapp.extensions import db
+from surveyapp.models import Answer, Draft, Invitation, Response, Round, SubmissionReceipt
+from tests.concurrency import workers
+from tests.conftest import count
+from tests.web.respond_helpers import PAGES, make_invitation
+
+#: Presses of "Send" at the same instant, and how many fresh invitations they are repeated on.
+AT_ONCE = 8
+#: Worker processes for the cross-process test (each pressing from AT_ONCE / PROCESSES threads).
+PROCESSES = 4
+THREAD_ROUNDS = 25
+PROCESS_ROUNDS = 20
+ITEMS = sum(len(page) for page in PAGES)
+
+
+def _assert_one_response_each(app, rid: int, people: int) -> None:
+    """``people`` invitations sent: that many responses, receipts and completions, each response
+    with all fifteen answers (values 1..5 three times each), no draft left, counted once."""
+    with app.app_context():
+        assert count(Response) == people
+        assert count(SubmissionReceipt) == people
+        assert count(Answer) == ITEMS * people
+        assert count(Draft) == 0
+        incomplete = db.session.scalar(sa.select(sa.func.count()).select_from(
+            sa.select(Answer.response_id).group_by(Answer.response_id)
+            .having(sa.func.count() != ITEMS).subquery()))
+        assert incomplete == 0
+        by_value = dict(db.session.execute(
+            sa.select(Answer.value, sa.func.count()).group_by(Answer.value)).all())
+        assert by_value == {v: 3 * people for v in range(1, 6)}
+        assert db.session.scalar(sa.select(sa.func.count()).where(
+            Response.comment == "More joint training")) == people
+        assert db.session.scalar(sa.select(sa.func.count()).where(
+            Invitation.completed_on.is_not(None))) == people
+        assert db.session.get(Round, rid).data_version == people
+
+
+def test_send_pressed_in_many_threads_at_once(app, make_round):
+    rid = make_round(open_=True)
+    for n in range(THREAD_ROUNDS):
+        token = make_invitation(app, rid, email=f"t{n}@example.org")
+        workers.fill_draft(app, token)
+        barrier = threading.Barrier(AT_ONCE)
+        results: list[tuple[int, str]] = []
+
+        def press() -> None:
+            results.append(workers.send(app, token, barrier))
+
+        threads = [threading.Thread(target=press) for _ in range(AT_ONCE)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert results == [(303, f"/s/{token}/done")] * AT_ONCE
+        _assert_one_response_each(app, rid, n + 1)
+
+
+def test_send_pressed_in_many_processes_at_once(app, app_config, make_round):
+    """Separate worker processes (spawned, each with its own app and connection pool, like
+    gunicorn workers) with two threads each, all pressing "Send" for one invitation at once."""
+    rid = make_round(open_=True)
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(AT_ONCE)
+    with ctx.Pool(PROCESSES, initializer=workers.init_worker,
+                  initargs=(app_config, barrier)) as pool:
+        for n in range(PROCESS_ROUNDS):
+            token = make_invitation(app, rid, email=f"p{n}@example.org")
+            workers.fill_draft(app, token)
+            batches = pool.starmap_async(workers.send_from_worker,
+                                         [(token, AT_ONCE // PROCESSES)] * PROCESSES,
+                                         chunksize=1).get(timeout=120)
+            results = [r for batch in batches for r in batch]
+            assert len({pid for _, _, pid in results}) == PROCESSES
+            assert [r[:2] for r in results] == [(303, f"/s/{token}/done")] * AT_ONCE
+            _assert_one_response_each(app, rid, n + 1)
+
+
+@pytest.mark.parametrize("point", ["answers", "commit"])
+def test_worker_killed_mid_submit_leaves_all_or_nothing(app, app_config, make_round, point):
+    """SIGKILL while the response row is written but not its answers, or while everything is
+    written but not committed: nothing of it remains, the draft is intact, and the person can
+    press "Send" again and get exactly one whole response."""
+    rid = make_round(open_=True)
+    token = make_invitation(app, rid)
+    workers.fill_draft(app, token)
+    ctx = multiprocessing.get_context("spawn")
+    paused = ctx.Event()
+    worker = ctx.Process(target=workers.send_and_hang, args=(app_config, token, point, paused))
+    worker.start()
+    try:
+        assert paused.wait(timeout=90), "the worker never reached the pause"
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.join(timeout=30)
+    assert worker.exitcode == -signal.SIGKILL
+    with app.app_context():
+        assert (count(Response), count(Answer), count(SubmissionReceipt)) == (0, 0, 0)
+        draft = db.session.scalar(sa.select(Draft))
+        assert len(draft.data["answers"]) == ITEMS - len(PAGES[-1])
+        assert db.session.scalar(sa.select(Invitation.completed_on)) is None
+        assert db.session.get(Round, rid).data_version == 0
+    assert workers.send(app, token) == (303, f"/s/{token}/done")
+    _assert_one_response_each(app, rid, 1)
