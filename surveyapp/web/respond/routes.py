@@ -59,8 +59,8 @@ def _limit_body() -> None:
 
 @bp.after_request
 def _headers(response: Response) -> Response:
-    """No caching or referrer for pages whose address holds a token, and gzip for HTML."""
-    response.headers["Referrer-Policy"] = "no-referrer"
+    """No caching or indexing of pages whose address holds a token, and gzip for HTML (the
+    referrer policy, same-origin, is set for every page in :mod:`surveyapp.security`)."""
     response.headers["X-Robots-Tag"] = "noindex"
     if response.mimetype == "text/html" and response.status_code not in (204, 301, 302, 303):
         response.headers["Cache-Control"] = "no-store"
