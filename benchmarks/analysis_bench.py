@@ -11,20 +11,23 @@ the report step pointed at its frames instead of the synthetic ones.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import resource
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from stored_rounds import (  # noqa: I001 (benchmarks/ is on sys.path)
+    add_database_option,
+    fresh_app,
+    store_round,
+)
+
 from surveyapp.analysis.export import item_table_csv
 from surveyapp.analysis.report import build_report
 from surveyapp.analysis.synthetic import synthetic_round
-
-from stored_rounds import (  # noqa: I001 (benchmarks/ is on sys.path)
-    add_database_option, fresh_app, store_round)
 
 SIZES = (10_000, 100_000)
 GOAL_SECONDS = 1.0
@@ -56,8 +59,10 @@ def _load(state: dict[str, Any]) -> dict[str, Any]:
 STEPS = (
     Step("load from database", _load),
     Step("report", lambda s: {"report": build_report(_fresh(s, "frames"))}),
-    Step("report + compared round",
-         lambda s: {"report": build_report(_fresh(s, "frames"), _fresh(s, "compared"))}),
+    Step(
+        "report + compared round",
+        lambda s: {"report": build_report(_fresh(s, "frames"), _fresh(s, "compared"))},
+    ),
     Step("csv export", lambda s: {"csv": item_table_csv(s["report"])}),
 )
 
@@ -92,9 +97,11 @@ def main() -> None:
         round_id = store_round(app, frames)
         print(f"{size:>10,}  {'(storing the round)':<24} {time.perf_counter() - started:>8.1f}")
         state: dict[str, Any] = {
-            "app": app, "round_id": round_id,
-            "compared": synthetic_round(size, seed=2, round_id=1,
-                                        item_shift={"comm_partners": 0.3}),
+            "app": app,
+            "round_id": round_id,
+            "compared": synthetic_round(
+                size, seed=2, round_id=1, item_shift={"comm_partners": 0.3}
+            ),
         }
         for step in STEPS:
             seconds, peak = measure(step, state, args.repeats)

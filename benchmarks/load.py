@@ -125,14 +125,22 @@ def build_round(settings: dict[str, Any], instance: Path, n_invitations: int) ->
     with app.app_context():
         upgrade()
         round_ = rounds.create_round(
-            instrument_ref="early-help-pathways@1", title="Load benchmark round",
-            locality_names=LOCALITIES, signposts={
+            instrument_ref="early-help-pathways@1",
+            title="Load benchmark round",
+            locality_names=LOCALITIES,
+            signposts={
                 "pathways": {"label": "Find early-help services", "url": "https://example.org/a"},
-                "thresholds": {"label": "Read the continuum of need",
-                               "url": "https://example.org/b"}})
+                "thresholds": {
+                    "label": "Read the continuum of need",
+                    "url": "https://example.org/b",
+                },
+            },
+        )
         rounds.open_round(round_)
-        slugs = [rounds.create_open_link(round_).slug,
-                 rounds.create_open_link(round_, partner_type_slug="school").slug]
+        slugs = [
+            rounds.create_open_link(round_).slug,
+            rounds.create_open_link(round_, partner_type_slug="school").slug,
+        ]
         partner_types = [(p.id, p.slug) for p in round_.partner_types]
         localities = [(loc.id, loc.slug) for loc in round_.localities]
         rows, invitations = [], []
@@ -141,9 +149,16 @@ def build_round(settings: dict[str, Any], instance: Path, n_invitations: int) ->
             token = invitation_token(nonce)
             pt_id, pt_slug = partner_types[n % len(partner_types)]
             loc_id, loc_slug = localities[n % len(localities)]
-            rows.append({"round_id": round_.id, "email": f"person{n}@bench.invalid",
-                         "partner_type_id": pt_id, "locality_id": loc_id,
-                         "token_hash": sha256(token), "token_nonce": nonce})
+            rows.append(
+                {
+                    "round_id": round_.id,
+                    "email": f"person{n}@bench.invalid",
+                    "partner_type_id": pt_id,
+                    "locality_id": loc_id,
+                    "token_hash": sha256(token),
+                    "token_nonce": nonce,
+                }
+            )
             invitations.append((token, pt_slug, loc_slug))
         db.session.execute(sa.insert(Invitation), rows)
         db.session.commit()
@@ -165,11 +180,22 @@ def gunicorn(instance: Path, port: int, workers: int | None, threads: int) -> It
     (its whole process group) however the block ends."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEYAPP_")}
     env["PYTHONPATH"] = str(ROOT)
-    command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-               "--bind", f"127.0.0.1:{port}", "--threads", str(threads),
-               "--access-logfile", str(instance / "access.log"),
-               "--error-logfile", str(instance / "error.log"),
-               f"surveyapp:create_app(instance_path={str(instance)!r})"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        str(ROOT / "gunicorn.conf.py"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--threads",
+        str(threads),
+        "--access-logfile",
+        str(instance / "access.log"),
+        "--error-logfile",
+        str(instance / "error.log"),
+        f"surveyapp:create_app(instance_path={str(instance)!r})",
+    ]
     if workers:
         command[5:5] = ["--workers", str(workers)]
     proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
@@ -194,15 +220,18 @@ def _proc_stat(pid: str) -> list[str] | None:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return text[text.rindex(")") + 2:].split()
+    return text[text.rindex(")") + 2 :].split()
 
 
 def cpu_sample(master: int) -> dict[str, Any]:
     """CPU seconds so far: this client, gunicorn (master, workers, reaped workers), each
     PostgreSQL process (by pid: the server also serves other users), and the whole machine."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    out: dict[str, Any] = {"client": usage.ru_utime + usage.ru_stime, "gunicorn": 0.0,
-                           "postgres": {}}
+    out: dict[str, Any] = {
+        "client": usage.ru_utime + usage.ru_stime,
+        "gunicorn": 0.0,
+        "postgres": {},
+    }
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -229,10 +258,13 @@ def cpu_sample(master: int) -> dict[str, Any]:
 def cpu_used(before: dict[str, Any], after: dict[str, Any], seconds: float) -> dict[str, float]:
     """Cores used between two samples. PostgreSQL processes that ended in between are missed."""
     used = {k: (after[k] - before[k]) / seconds for k in ("client", "gunicorn")}
-    used["postgres"] = sum(cpu - before["postgres"].get(pid, 0.0)
-                           for pid, cpu in after["postgres"].items()) / seconds
+    used["postgres"] = (
+        sum(cpu - before["postgres"].get(pid, 0.0) for pid, cpu in after["postgres"].items())
+        / seconds
+    )
     used["rest of the machine"] = max(
-        0.0, (after["machine"] - before["machine"]) / seconds - sum(used.values()))
+        0.0, (after["machine"] - before["machine"]) / seconds - sum(used.values())
+    )
     return used
 
 
@@ -272,17 +304,25 @@ class Client:
         self.session = session
         self.base = base
 
-    async def call(self, level: Level, step: str, method: str, path: str,
-                   cookies: dict[str, str], data: dict[str, str] | None = None,
-                   expect: int = 200) -> tuple[str, str]:
+    async def call(
+        self,
+        level: Level,
+        step: str,
+        method: str,
+        path: str,
+        cookies: dict[str, str],
+        data: dict[str, str] | None = None,
+        expect: int = 200,
+    ) -> tuple[str, str]:
         """One request; returns (body, Location). Anything unexpected raises :class:`Abandon`."""
         headers = {"Accept-Encoding": "gzip"}
         if cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         started = time.perf_counter()
         try:
-            async with self.session.request(method, self.base + path, data=data,
-                                            headers=headers, allow_redirects=False) as resp:
+            async with self.session.request(
+                method, self.base + path, data=data, headers=headers, allow_redirects=False
+            ) as resp:
                 body = await resp.text()
                 status = resp.status
                 location = resp.headers.get("Location", "")
@@ -356,8 +396,9 @@ def walk(link: str, rng: random.Random, expected: dict[str, Any]):  # -> Generat
     yield Request("thank-you GET", "GET", path)
 
 
-async def one_response(client: Client, level: Level, link: str, rng: random.Random,
-                       expected: dict[str, Any]) -> None:
+async def one_response(
+    client: Client, level: Level, link: str, rng: random.Random, expected: dict[str, Any]
+) -> None:
     """Walk the whole form once, as a new person. After the level's time is up no new page is
     started, but a response already submitted still gets its thank-you page."""
     cookies: dict[str, str] = {}
@@ -368,8 +409,15 @@ async def one_response(client: Client, level: Level, link: str, rng: random.Rand
         while True:
             if request.step == "page GET" and time.perf_counter() > level.end:
                 raise Abandon()
-            result = await client.call(level, request.step, request.method, request.path,
-                                       cookies, request.data, request.expect)
+            result = await client.call(
+                level,
+                request.step,
+                request.method,
+                request.path,
+                cookies,
+                request.data,
+                request.expect,
+            )
             if request.step == "submit POST":
                 level.submitted.append(expected)
             request = flow.send(result)
@@ -384,8 +432,9 @@ async def one_response(client: Client, level: Level, link: str, rng: random.Rand
         level.whole.append(ended - began)
 
 
-async def virtual_user(n: int, client: Client, level: Level, fixture: Fixture,
-                       invitations: list[tuple[str, str, str]]) -> None:
+async def virtual_user(
+    n: int, client: Client, level: Level, fixture: Fixture, invitations: list[tuple[str, str, str]]
+) -> None:
     rng = random.Random(n * 7919 + level.users)
     while time.perf_counter() < level.end:
         expected: dict[str, Any] = {"fingerprint": f"load-bench {uuid.uuid4().hex}"}
@@ -398,8 +447,11 @@ async def virtual_user(n: int, client: Client, level: Level, fixture: Fixture,
                 level.invitations_ran_out += 1
             slug = fixture.open_slugs[(n // 2) % len(fixture.open_slugs)]
             link = f"/o/{slug}"
-            expected.update(channel="open", partner_type="school" if slug ==
-                            fixture.open_slugs[1] else None, locality=None)
+            expected.update(
+                channel="open",
+                partner_type="school" if slug == fixture.open_slugs[1] else None,
+                locality=None,
+            )
         try:
             await one_response(client, level, link, rng, expected)
         except Abandon:
@@ -421,17 +473,26 @@ def _session(users: int) -> Any:
 
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=users, limit_per_host=users),
-        cookie_jar=aiohttp.DummyCookieJar(), timeout=aiohttp.ClientTimeout(total=60))
+        cookie_jar=aiohttp.DummyCookieJar(),
+        timeout=aiohttp.ClientTimeout(total=60),
+    )
 
 
-async def run_level(base: str, users: int, warmup: float, duration: float, fixture: Fixture,
-                    invitations: list[tuple[str, str, str]]) -> Level:
+async def run_level(
+    base: str,
+    users: int,
+    warmup: float,
+    duration: float,
+    fixture: Fixture,
+    invitations: list[tuple[str, str, str]],
+) -> Level:
     now = time.perf_counter()
     level = Level(users, now + warmup, now + warmup + duration)
     async with _session(users) as session:
         client = Client(session, base)
-        await asyncio.gather(*(virtual_user(n, client, level, fixture, invitations)
-                               for n in range(users)))
+        await asyncio.gather(
+            *(virtual_user(n, client, level, fixture, invitations) for n in range(users))
+        )
     return level
 
 
@@ -463,8 +524,13 @@ async def wait_until_up(base: str, seconds: float = 60) -> None:
 
 
 # --- profiling in one process --------------------------------------------------------------
-def profile(settings: dict[str, Any], instance: Path, fixture: Fixture, responses: int,
-            html_path: str | None) -> None:
+def profile(
+    settings: dict[str, Any],
+    instance: Path,
+    fixture: Fixture,
+    responses: int,
+    html_path: str | None,
+) -> None:
     """Answer ``responses`` times through Flask's test client (no server, no concurrency) and
     print, per step, the SQL statements and the median CPU time of this process (medians,
     because other work on the machine inflates some samples). With ``html_path``, pyinstrument's
@@ -480,8 +546,11 @@ def profile(settings: dict[str, Any], instance: Path, fixture: Fixture, response
     app = create_app(settings, instance_path=str(instance))
     statements = [0]
     with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute",
-                        lambda *_args: statements.__setitem__(0, statements[0] + 1))
+        sa.event.listen(
+            db.engine,
+            "before_cursor_execute",
+            lambda *_args: statements.__setitem__(0, statements[0] + 1),
+        )
     sql: dict[str, list[int]] = defaultdict(list)
     cpu: dict[str, list[float]] = defaultdict(list)
     whole_sql: list[int] = []
@@ -495,18 +564,19 @@ def profile(settings: dict[str, Any], instance: Path, fixture: Fixture, response
     invitations = list(fixture.invitations)
     for n in range(responses):
         client = app.test_client()
-        if n % 2:
-            link = f"/s/{invitations.pop()[0]}"
-        else:
-            link = f"/o/{fixture.open_slugs[(n // 2) % 2]}"
+        link = f"/s/{invitations.pop()[0]}" if n % 2 else f"/o/{fixture.open_slugs[n // 2 % 2]}"
         flow = walk(link, random.Random(n), {"fingerprint": f"profile {n}"})
         request = next(flow)
         whole_sql.append(0)
         whole_cpu.append(0.0)
         while True:
             q0, c0 = statements[0], time.process_time()
-            resp = client.open(request.path, method=request.method, data=request.data,
-                               headers={"Accept-Encoding": "gzip"})
+            resp = client.open(
+                request.path,
+                method=request.method,
+                data=request.data,
+                headers={"Accept-Encoding": "gzip"},
+            )
             body = resp.get_data()
             if resp.headers.get("Content-Encoding") == "gzip":
                 body = gzip.decompress(body)
@@ -530,10 +600,14 @@ def profile(settings: dict[str, Any], instance: Path, fixture: Fixture, response
     print(f"\n{responses} responses in one process (Flask test client, no server), medians:")
     print(f"{'step':<16}{'requests':>9}{'SQL':>6}{'CPU ms':>9}")
     for step in STEPS:
-        print(f"{step:<16}{len(cpu[step]):>9}{statistics.median(sql[step]):>6g}"
-              f"{statistics.median(cpu[step]) * 1000:>9.2f}")
-    print(f"{'whole response':<16}{responses:>9}{statistics.median(whole_sql):>6g}"
-          f"{statistics.median(whole_cpu) * 1000:>9.2f}")
+        print(
+            f"{step:<16}{len(cpu[step]):>9}{statistics.median(sql[step]):>6g}"
+            f"{statistics.median(cpu[step]) * 1000:>9.2f}"
+        )
+    print(
+        f"{'whole response':<16}{responses:>9}{statistics.median(whole_sql):>6g}"
+        f"{statistics.median(whole_cpu) * 1000:>9.2f}"
+    )
 
 
 # --- reporting ---------------------------------------------------------------------------------
@@ -549,38 +623,63 @@ def _ms(values: list[float]) -> str:
     return "  ".join(f"{percentile(values, p) * 1000:7.1f}" for p in (50, 95, 99))
 
 
-def print_level(level: Level, duration: float, trivial_rate: float, trivial_errors: Counter,
-                trivial_path: str, cpu: dict[str, float]) -> dict[str, float]:
+def print_level(
+    level: Level,
+    duration: float,
+    trivial_rate: float,
+    trivial_errors: Counter,
+    trivial_path: str,
+    cpu: dict[str, float],
+) -> dict[str, float]:
     rate = level.completed_in_window / duration
     answering_rps = level.requests_in_window / duration
     ratio = answering_rps / trivial_rate if trivial_rate else float("nan")
     print(f"\n== {level.users} concurrent users, {duration:g} s measured ==")
-    print(f"completed responses: {level.completed_in_window} = {rate:.1f} a second; answering "
-          f"requests {answering_rps:.0f} a second")
+    print(
+        f"completed responses: {level.completed_in_window} = {rate:.1f} a second; answering "
+        f"requests {answering_rps:.0f} a second"
+    )
     print(f"{'step':<16}{'count':>8}     p50      p95      p99  (ms)")
     for step in STEPS:
         values = level.latencies.get(step, [])
         print(f"{step:<16}{len(values):>8} {_ms(values)}")
     print(f"{'whole response':<16}{len(level.whole):>8} {_ms(level.whole)}")
     if not level.completed_in_window and level.requests_in_window:
-        print("note: no response was finished inside the window (a whole response takes "
-              "longer than --duration at this load): raise --duration")
+        print(
+            "note: no response was finished inside the window (a whole response takes "
+            "longer than --duration at this load): raise --duration"
+        )
     errors = sum(level.errors.values())
-    print(f"errors: {errors}" + ("" if not errors else " (" + ", ".join(
-        f"{k} x{v}" for k, v in level.errors.most_common()) + ")"))
+    print(
+        f"errors: {errors}"
+        + (
+            ""
+            if not errors
+            else " (" + ", ".join(f"{k} x{v}" for k, v in level.errors.most_common()) + ")"
+        )
+    )
     if level.invitations_ran_out:
-        print(f"note: invitations ran out; {level.invitations_ran_out} invitation users used an "
-              "open link instead (raise --invitations)")
-    print(f"trivial page {trivial_path}: {trivial_rate:.0f} requests a second at {level.users} "
-          f"users ({sum(trivial_errors.values())} errors); answering requests run at "
-          f"{ratio:.2f} of that")
+        print(
+            f"note: invitations ran out; {level.invitations_ran_out} invitation users used an "
+            "open link instead (raise --invitations)"
+        )
+    print(
+        f"trivial page {trivial_path}: {trivial_rate:.0f} requests a second at {level.users} "
+        f"users ({sum(trivial_errors.values())} errors); answering requests run at "
+        f"{ratio:.2f} of that"
+    )
     print("CPU while answering, in cores: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()))
-    return {"rate": rate, "p95": percentile(level.whole, 95) * 1000, "ratio": ratio,
-            "errors": errors + sum(trivial_errors.values())}
+    return {
+        "rate": rate,
+        "p95": percentile(level.whole, 95) * 1000,
+        "ratio": ratio,
+        "errors": errors + sum(trivial_errors.values()),
+    }
 
 
-def verify(settings: dict[str, Any], instance: Path, round_id: int,
-           completed: list[dict[str, Any]]) -> tuple[int, list[str]]:
+def verify(
+    settings: dict[str, Any], instance: Path, round_id: int, completed: list[dict[str, Any]]
+) -> tuple[int, list[str]]:
     """Every response the client saw completed is in the database once, with its answers."""
     import sqlalchemy as sa
 
@@ -592,15 +691,25 @@ def verify(settings: dict[str, Any], instance: Path, round_id: int,
     app = create_app(settings, instance_path=str(instance))
     with app.app_context():
         rows = db.session.execute(
-            sa.select(Response.id, Response.comment, Response.channel, PartnerType.slug,
-                      Locality.slug, Response.role_level, Response.training)
+            sa.select(
+                Response.id,
+                Response.comment,
+                Response.channel,
+                PartnerType.slug,
+                Locality.slug,
+                Response.role_level,
+                Response.training,
+            )
             .join(PartnerType, Response.partner_type_id == PartnerType.id)
             .outerjoin(Locality, Response.locality_id == Locality.id)
-            .where(Response.round_id == round_id)).all()
+            .where(Response.round_id == round_id)
+        ).all()
         answers: dict[int, dict[str, str]] = defaultdict(dict)
         for response_id, item_id, value, dont_know in db.session.execute(
-                sa.select(Answer.response_id, Answer.item_id, Answer.value, Answer.dont_know)
-                .join(Response).where(Response.round_id == round_id)):
+            sa.select(Answer.response_id, Answer.item_id, Answer.value, Answer.dont_know)
+            .join(Response)
+            .where(Response.round_id == round_id)
+        ):
             answers[response_id][item_id] = "dk" if dont_know else str(value)
         db.session.remove()
         db.engine.dispose()
@@ -614,14 +723,22 @@ def verify(settings: dict[str, Any], instance: Path, round_id: int,
             continue
         row = found[0]
         sent = exp["answers"]
-        want_items = {k: v for k, v in sent.items()
-                      if k not in {"partner_type", "locality", "role_level", "training",
-                                   "one_thing"}}
+        want_items = {
+            k: v
+            for k, v in sent.items()
+            if k not in {"partner_type", "locality", "role_level", "training", "one_thing"}
+        }
         partner_type = exp["partner_type"] or sent.get("partner_type")
         locality = exp["locality"] or sent.get("locality")
-        if (answers[row.id] != want_items or len(want_items) != 15 or row.channel != exp["channel"]
-                or row[3] != partner_type or row[4] != locality
-                or row.role_level != sent.get("role_level") or row.training != sent.get("training")):
+        if (
+            answers[row.id] != want_items
+            or len(want_items) != 15
+            or row.channel != exp["channel"]
+            or row[3] != partner_type
+            or row[4] != locality
+            or row.role_level != sent.get("role_level")
+            or row.training != sent.get("training")
+        ):
             problems.append(f"{exp['fingerprint']}: stored answers differ from those sent")
     extra = len(rows) - len(completed)
     if extra:
@@ -639,28 +756,54 @@ def tokens_in_access_log(instance: Path, fixture: Fixture) -> tuple[int, int]:
 # --- main --------------------------------------------------------------------------------------
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=DEFAULT_DB,
-                        help=f"PostgreSQL server to use (a fresh schema is made); default {DEFAULT_DB}")
-    parser.add_argument("--redis-url", default="",
-                        help="keep rate limits in this Redis (default: each worker's memory)")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="gunicorn worker processes (default: gunicorn.conf.py's, 2 x cores + 1)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads per worker (more than 1 uses gthread workers)")
-    parser.add_argument("--users", default="20,50,200",
-                        help="concurrent users per level, comma-separated")
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_DB,
+        help=f"PostgreSQL server to use (a fresh schema is made); default {DEFAULT_DB}",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default="",
+        help="keep rate limits in this Redis (default: each worker's memory)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn worker processes (default: gunicorn.conf.py's, 2 x cores + 1)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per worker (more than 1 uses gthread workers)",
+    )
+    parser.add_argument(
+        "--users", default="20,50,200", help="concurrent users per level, comma-separated"
+    )
     parser.add_argument("--duration", type=float, default=15.0, help="seconds measured per level")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
-    parser.add_argument("--trivial-path", default="/healthz",
-                        help="the trivial page timed at the same concurrency")
+    parser.add_argument(
+        "--trivial-path", default="/healthz", help="the trivial page timed at the same concurrency"
+    )
     parser.add_argument("--trivial-duration", type=float, default=5.0)
-    parser.add_argument("--profile", type=int, metavar="N", default=0,
-                        help="instead: answer N times in this process and print SQL statements "
-                        "and CPU time per step")
-    parser.add_argument("--profile-html", metavar="PATH",
-                        help="with --profile: write pyinstrument's profile here")
-    parser.add_argument("--invitations", type=int, default=None,
-                        help="invitations to create (default: enough for 250 responses a second)")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        default=0,
+        help="instead: answer N times in this process and print SQL statements "
+        "and CPU time per step",
+    )
+    parser.add_argument(
+        "--profile-html", metavar="PATH", help="with --profile: write pyinstrument's profile here"
+    )
+    parser.add_argument(
+        "--invitations",
+        type=int,
+        default=None,
+        help="invitations to create (default: enough for 250 responses a second)",
+    )
     args = parser.parse_args()
     if args.workers is not None and args.workers < 2:
         parser.error("--workers must be at least 2")
@@ -672,8 +815,10 @@ def main() -> int:
     try:
         import aiohttp  # noqa: F401
     except ImportError:
-        print("benchmarks/load.py needs aiohttp: .venv/bin/pip install aiohttp==3.14.5",
-              file=sys.stderr)
+        print(
+            "benchmarks/load.py needs aiohttp: .venv/bin/pip install aiohttp==3.14.5",
+            file=sys.stderr,
+        )
         return 2
 
     def stop(signum: int, _frame: Any) -> None:
@@ -689,11 +834,14 @@ def main() -> int:
         with fresh_schema(args.database_url) as url:
             settings = server_settings(url, args.redis_url)
             (instance / "config.py").write_text(
-                "".join(f"{k} = {v!r}\n" for k, v in settings.items()))
+                "".join(f"{k} = {v!r}\n" for k, v in settings.items())
+            )
             t0 = time.perf_counter()
             fixture = build_round(settings, instance, n_invitations)
-            print(f"schema built, round {fixture.round_id} with 2 open links and "
-                  f"{n_invitations} invitations in {time.perf_counter() - t0:.1f} s")
+            print(
+                f"schema built, round {fixture.round_id} with 2 open links and "
+                f"{n_invitations} invitations in {time.perf_counter() - t0:.1f} s"
+            )
             if args.profile:
                 profile(settings, instance, fixture, args.profile, args.profile_html)
                 return 0
@@ -702,24 +850,32 @@ def main() -> int:
             with gunicorn(instance, port, args.workers, args.threads) as master:
                 asyncio.run(wait_until_up(base))
                 time.sleep(1.0)  # let every worker finish booting before counting them
-                workers = sum(1 for pid in os.listdir("/proc") if pid.isdigit()
-                              and (_proc_stat(pid) or ["", "0"])[1] == str(master))
-                print(f"gunicorn on {base}: {workers} workers x {args.threads} thread(s); "
-                      f"{os.cpu_count()} cores shared by server, PostgreSQL and this client "
-                      "(one process, asyncio + aiohttp)")
+                workers = sum(
+                    1
+                    for pid in os.listdir("/proc")
+                    if pid.isdigit() and (_proc_stat(pid) or ["", "0"])[1] == str(master)
+                )
+                print(
+                    f"gunicorn on {base}: {workers} workers x {args.threads} thread(s); "
+                    f"{os.cpu_count()} cores shared by server, PostgreSQL and this client "
+                    "(one process, asyncio + aiohttp)"
+                )
                 invitations = list(fixture.invitations)
                 completed: list[dict[str, Any]] = []
                 for users in levels:
                     before, t_before = cpu_sample(master), time.perf_counter()
-                    level = asyncio.run(run_level(base, users, args.warmup, args.duration,
-                                                  fixture, invitations))
+                    level = asyncio.run(
+                        run_level(base, users, args.warmup, args.duration, fixture, invitations)
+                    )
                     after, elapsed = cpu_sample(master), time.perf_counter() - t_before
                     cpu = cpu_used(before, after, elapsed)
-                    trivial_rate, trivial_errors = asyncio.run(run_trivial(
-                        base, users, args.trivial_duration, args.trivial_path))
+                    trivial_rate, trivial_errors = asyncio.run(
+                        run_trivial(base, users, args.trivial_duration, args.trivial_path)
+                    )
                     completed.extend(level.submitted)
-                    summary[users] = print_level(level, args.duration, trivial_rate,
-                                                 trivial_errors, args.trivial_path, cpu)
+                    summary[users] = print_level(
+                        level, args.duration, trivial_rate, trivial_errors, args.trivial_path, cpu
+                    )
             in_db, problems = verify(settings, instance, fixture.round_id, completed)
             logged, leaked = tokens_in_access_log(instance, fixture)
     except KeyboardInterrupt:
@@ -728,23 +884,40 @@ def main() -> int:
     finally:
         shutil.rmtree(instance, ignore_errors=True)
 
-    print(f"\ndatabase check: {len(completed)} responses completed by the client, {in_db} in "
-          f"the database; " + ("every one present once with all its answers"
-                               if not problems else f"{len(problems)} problems:"))
+    print(
+        f"\ndatabase check: {len(completed)} responses completed by the client, {in_db} in "
+        f"the database; "
+        + (
+            "every one present once with all its answers"
+            if not problems
+            else f"{len(problems)} problems:"
+        )
+    )
     for problem in problems[:20]:
         print("  " + problem)
-    print(f"access log: {logged} invitation-link requests, "
-          + ("no token in it" if not leaked else f"{leaked} tokens in it"))
+    print(
+        f"access log: {logged} invitation-link requests, "
+        + ("no token in it" if not leaked else f"{leaked} tokens in it")
+    )
     ok = not problems and not leaked
     if GOAL_USERS in summary:
         s = summary[GOAL_USERS]
         checks = [
-            (f"completed responses a second >= {GOAL_RATE:g}", f"{s['rate']:.1f}",
-             s["rate"] >= GOAL_RATE),
-            (f"p95 whole response < {GOAL_P95_MS:g} ms", f"{s['p95']:.0f} ms",
-             s["p95"] < GOAL_P95_MS),
-            (f"answering requests >= {GOAL_RATIO:g} x trivial page", f"{s['ratio']:.2f}",
-             s["ratio"] >= GOAL_RATIO),
+            (
+                f"completed responses a second >= {GOAL_RATE:g}",
+                f"{s['rate']:.1f}",
+                s["rate"] >= GOAL_RATE,
+            ),
+            (
+                f"p95 whole response < {GOAL_P95_MS:g} ms",
+                f"{s['p95']:.0f} ms",
+                s["p95"] < GOAL_P95_MS,
+            ),
+            (
+                f"answering requests >= {GOAL_RATIO:g} x trivial page",
+                f"{s['ratio']:.2f}",
+                s["ratio"] >= GOAL_RATIO,
+            ),
             ("errors = 0", f"{s['errors']:g}", s["errors"] == 0),
             ("every completed response stored", "yes" if not problems else "no", not problems),
         ]

@@ -43,8 +43,14 @@ def _serve(db_url: str, port: int, ready: mp.Event) -> None:
     from surveyapp import create_app
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": "benchmark",
-                      "RATELIMIT_ENABLED": False, "BASE_URL": f"http://127.0.0.1:{port}"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": db_url,
+            "SECRET_KEY": "benchmark",
+            "RATELIMIT_ENABLED": False,
+            "BASE_URL": f"http://127.0.0.1:{port}",
+        }
+    )
     server = make_server("127.0.0.1", port, app, threaded=True)
     ready.set()
     server.serve_forever()
@@ -63,15 +69,22 @@ def _setup(db_url: str) -> tuple[str, str]:
     with app.app_context():
         db.create_all()
         seed_partner_types()
-        round_ = rounds.create_round(instrument_ref="early-help-pathways@1",
-                                     title="Benchmark round")
+        round_ = rounds.create_round(
+            instrument_ref="early-help-pathways@1", title="Benchmark round"
+        )
         rounds.open_round(round_)
         link = rounds.create_open_link(round_)
         nonce = new_nonce()
         token = invitation_token(nonce)
-        db.session.add(Invitation(round_id=round_.id, email="b@example.org",
-                                  partner_type_id=round_.partner_types[0].id,
-                                  token_hash=sha256(token), token_nonce=nonce))
+        db.session.add(
+            Invitation(
+                round_id=round_.id,
+                email="b@example.org",
+                partner_type_id=round_.partner_types[0].id,
+                token_hash=sha256(token),
+                token_nonce=nonce,
+            )
+        )
         db.session.commit()
         return token, link.slug
 
@@ -85,12 +98,17 @@ def _get(url: str) -> tuple[bytes, dict[str, str]]:
 def _weight(base: str, path: str) -> dict[str, int]:
     """Bytes on the wire for a page and each resource it links, by kind."""
     body, headers = _get(base + path)
-    html = gzip.decompress(body).decode() if headers.get("Content-Encoding") == "gzip" else body.decode()
+    html = (
+        gzip.decompress(body).decode()
+        if headers.get("Content-Encoding") == "gzip"
+        else body.decode()
+    )
     sizes = {"html": len(body), "css": 0, "js": 0, "fonts": 0, "images": 0}
     for ref in re.findall(r'(?:href|src)="(/static/[^"]+)"', html):
         data, _ = _get(base + ref)
         kind = {"css": "css", "js": "js", "woff": "fonts", "woff2": "fonts"}.get(
-            ref.rsplit(".", 1)[-1], "images")
+            ref.rsplit(".", 1)[-1], "images"
+        )
         sizes[kind] += len(data)
     return sizes
 
@@ -119,15 +137,19 @@ def _timings(base: str, paths: list[str], samples: int) -> dict[str, list[float]
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, headless=True,
-                                         args=["--no-sandbox", "--disable-gpu"])
+            browser = pw.chromium.launch(
+                executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"]
+            )
             page = browser.new_page(viewport={"width": 360, "height": 740})
             for path in paths:
                 for _ in range(samples):
                     page.goto(base + path)
-                    result[path].append(page.evaluate(
-                        "(() => { const n = performance.getEntriesByType('navigation')[0];"
-                        " return n.loadEventEnd - n.startTime; })()"))
+                    result[path].append(
+                        page.evaluate(
+                            "(() => { const n = performance.getEntriesByType('navigation')[0];"
+                            " return n.loadEventEnd - n.startTime; })()"
+                        )
+                    )
             browser.close()
     else:
         for path in paths:
@@ -177,8 +199,10 @@ def main() -> None:
         print(f"Time to load and render at 360 x 740 ({args.samples} samples each):")
         for name, path in pages.items():
             print(f"  {name:20} idle: {_summary(idle[path])}")
-            print(f"  {name:20} under load ({args.load_clients} clients in a second process): "
-                  f"{_summary(busy[path])}")
+            print(
+                f"  {name:20} under load ({args.load_clients} clients in a second process): "
+                f"{_summary(busy[path])}"
+            )
         server.terminate()
         server.join(5)
 

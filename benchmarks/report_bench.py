@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+from stored_rounds import (  # noqa: I001 (benchmarks/ is on sys.path)
+    add_database_option,
+    fresh_app,
+    store_round,
+)
 
 from surveyapp.analysis.synthetic import synthetic_round
-
-from stored_rounds import (  # noqa: I001 (benchmarks/ is on sys.path)
-    add_database_option, fresh_app, store_round)
 
 COLD_GOAL = 5.0
 CACHED_GOAL = 0.2
@@ -80,8 +82,10 @@ def logged_in_client(app: Any) -> Any:
     page = client.get("/login")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
     assert token, "the login page has no CSRF token"
-    answer = client.post("/login", data={"email": "manager@example.org", "password": PASSWORD,
-                                         "csrf_token": token.group(1)})
+    answer = client.post(
+        "/login",
+        data={"email": "manager@example.org", "password": PASSWORD, "csrf_token": token.group(1)},
+    )
     assert answer.status_code == 302, answer.status_code
     return client
 
@@ -98,6 +102,7 @@ def get(client: Any, url: str) -> Callable[[], None]:
         page = client.get(url)
         assert page.status_code == 200, (url, page.status_code)
         assert page.text.count("data:image/svg+xml") >= 8, "the page has lost its charts"
+
     return run
 
 
@@ -107,9 +112,11 @@ def export(app: Any, round_id: int, fmt: str, out: Path) -> Callable[[], None]:
     def run() -> None:
         clear_caches()
         result = app.test_cli_runner().invoke(
-            report_command, [str(round_id), "--format", fmt, "--out", str(out)])
+            report_command, [str(round_id), "--format", fmt, "--out", str(out)]
+        )
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 0
+
     return run
 
 
@@ -125,11 +132,17 @@ def main() -> None:
     app = fresh_app(args.database_url or f"sqlite:///{tmp}/report-bench.sqlite")
     earlier = store_round(app, synthetic_round(size, seed=2, round_id=1), title="Last year")
     round_id = store_round(
-        app, synthetic_round(size, seed=1, round_id=2, first_response_id=size + 1,
-                             item_shift={"comm_partners": 0.3}),
-        title="This year", compared_round_id=earlier)
-    print(f"stored 2 rounds of {size:,} responses in {time.perf_counter() - started:.0f} s "
-          f"({app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]})\n")
+        app,
+        synthetic_round(
+            size, seed=1, round_id=2, first_response_id=size + 1, item_shift={"comm_partners": 0.3}
+        ),
+        title="This year",
+        compared_round_id=earlier,
+    )
+    print(
+        f"stored 2 rounds of {size:,} responses in {time.perf_counter() - started:.0f} s "
+        f"({app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]})\n"
+    )
 
     client = logged_in_client(app)
     page = f"/rounds/{round_id}/report"
@@ -141,8 +154,10 @@ def main() -> None:
         ("filtered page, cached", get(client, filtered), CACHED_GOAL),
         ("filtered page, cold", lambda: (clear_caches(), get(client, filtered)()), COLD_GOAL),
     ]
-    steps += [(f"report --format {fmt}", export(app, round_id, fmt, tmp / f"report.{fmt}"),
-               COLD_GOAL) for fmt in report_formats()]
+    steps += [
+        (f"report --format {fmt}", export(app, round_id, fmt, tmp / f"report.{fmt}"), COLD_GOAL)
+        for fmt in report_formats()
+    ]
 
     print(f"{'step':<28} {'seconds':>8} {'CPU s':>7} {'goal':>6} {'/ goal':>7}")
     for name, run, goal in steps:

@@ -14,11 +14,15 @@ from typing import Any
 
 from surveyapp.analysis.data import RoundFrames
 
+
 def add_database_option(parser: argparse.ArgumentParser) -> None:
     """``--database-url``: where a benchmark stores its rounds."""
-    parser.add_argument("--database-url", default=None,
-                        help="where to store the rounds (default: a temporary SQLite file); "
-                             "its tables are dropped and rebuilt")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="where to store the rounds (default: a temporary SQLite file); "
+        "its tables are dropped and rebuilt",
+    )
 
 
 def fresh_app(database_url: str) -> Any:
@@ -61,8 +65,9 @@ def _bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> Non
         cursor.close()
 
 
-def store_round(app: Any, frames: RoundFrames, *, title: str | None = None,
-                compared_round_id: int | None = None) -> int:
+def store_round(
+    app: Any, frames: RoundFrames, *, title: str | None = None, compared_round_id: int | None = None
+) -> int:
     """Write ``frames`` as a new round (closed, dated by its id) and return the round's id.
 
     Response ids are taken from the frames, so two stored rounds need disjoint ids
@@ -77,30 +82,64 @@ def store_round(app: Any, frames: RoundFrames, *, title: str | None = None,
     responses, answers = frames.responses, frames.answers
     localities = sorted(str(v) for v in responses["locality"].dropna().unique())
     with app.app_context():
-        round_ = create_round(instrument_ref="early-help-pathways@1",
-                              title=title or frames.title, locality_names=localities,
-                              min_group_size=frames.min_group_size,
-                              compared_round_id=compared_round_id)
+        round_ = create_round(
+            instrument_ref="early-help-pathways@1",
+            title=title or frames.title,
+            locality_names=localities,
+            min_group_size=frames.min_group_size,
+            compared_round_id=compared_round_id,
+        )
         round_.status = "closed"
         round_.closes_on = date(2026, 1, 1 + frames.round_id % 28)
         db.session.flush()
         types = dict(db.session.execute(sa.select(PartnerType.slug, PartnerType.id)).all())
         places = dict(db.session.execute(sa.select(Locality.name, Locality.id)).all())
         response_rows = [
-            (int(rid), round_.id, types[pt], places.get(_none(loc)), _none(rl), _none(tr),
-             "open", date(2026, 11, 23))
+            (
+                int(rid),
+                round_.id,
+                types[pt],
+                places.get(_none(loc)),
+                _none(rl),
+                _none(tr),
+                "open",
+                date(2026, 11, 23),
+            )
             for rid, pt, loc, rl, tr in zip(
-                responses["response_id"], responses["partner_type"],
-                responses["locality"].astype(object), responses["role_level"].astype(object),
-                responses["training"].astype(object))]
+                responses["response_id"],
+                responses["partner_type"],
+                responses["locality"].astype(object),
+                responses["role_level"].astype(object),
+                responses["training"].astype(object),
+                strict=True,
+            )
+        ]
         answer_rows = [
             (int(rid), item, None if dk else int(v), bool(dk))
-            for rid, item, v, dk in zip(answers["response_id"], answers["item_id"],
-                                        answers["value"].astype(object), answers["dont_know"])]
-        _bulk_insert(Response.__tablename__, ("id", "round_id", "partner_type_id", "locality_id",
-                                              "role_level", "training", "channel",
-                                              "submitted_on"), response_rows)
-        _bulk_insert(Answer.__tablename__, ("response_id", "item_id", "value", "dont_know"),
-                     answer_rows)
+            for rid, item, v, dk in zip(
+                answers["response_id"],
+                answers["item_id"],
+                answers["value"].astype(object),
+                answers["dont_know"],
+                strict=True,
+            )
+        ]
+        _bulk_insert(
+            Response.__tablename__,
+            (
+                "id",
+                "round_id",
+                "partner_type_id",
+                "locality_id",
+                "role_level",
+                "training",
+                "channel",
+                "submitted_on",
+            ),
+            response_rows,
+        )
+        _bulk_insert(
+            Answer.__tablename__, ("response_id", "item_id", "value", "dont_know"), answer_rows
+        )
         db.session.commit()
         return round_.id

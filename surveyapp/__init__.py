@@ -13,8 +13,9 @@ from surveyapp import security
 from surveyapp.extensions import csrf, db, limiter, login_manager, migrate
 
 
-def create_app(test_config: dict[str, Any] | None = None,
-               instance_path: str | None = None) -> Flask:
+def create_app(
+    test_config: dict[str, Any] | None = None, instance_path: str | None = None
+) -> Flask:
     """Application factory: defaults, then ``instance/config.py``, then ``SURVEYAPP_*``
     environment variables, then ``test_config``."""
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
@@ -82,25 +83,37 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(e):
-        return page(400, "Something was wrong with that request",
-                    getattr(e, "description", None) or "Please go back and try again.")
+        return page(
+            400,
+            "Something was wrong with that request",
+            getattr(e, "description", None) or "Please go back and try again.",
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
-        return page(400, "This form has expired",
-                    "For your security the form could not be accepted. Go back, reload the page "
-                    "and try again. Nothing was saved.")
+        return page(
+            400,
+            "This form has expired",
+            "For your security the form could not be accepted. Go back, reload the page "
+            "and try again. Nothing was saved.",
+        )
 
     @app.errorhandler(403)
     def forbidden(e):
-        return page(403, "You do not have access to this page",
-                    "Your account does not have the role this page needs.")
+        return page(
+            403,
+            "You do not have access to this page",
+            "Your account does not have the role this page needs.",
+        )
 
     @app.errorhandler(404)
     def not_found(e):
-        return page(404, "Page not found",
-                    "If you typed the address, check it is correct. If you followed a link, it "
-                    "may be out of date.")
+        return page(
+            404,
+            "Page not found",
+            "If you typed the address, check it is correct. If you followed a link, it "
+            "may be out of date.",
+        )
 
     @app.errorhandler(405)
     def method_not_allowed(e):
@@ -108,18 +121,27 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(e):
-        return page(413, "That was too large to accept",
-                    "The form or file you sent is larger than we accept. Nothing was saved.")
+        return page(
+            413,
+            "That was too large to accept",
+            "The form or file you sent is larger than we accept. Nothing was saved.",
+        )
 
     @app.errorhandler(429)
     def too_many(e):
-        return page(429, "Too many attempts",
-                    "Please wait a minute and try again. Your answers so far are kept.")
+        return page(
+            429,
+            "Too many attempts",
+            "Please wait a minute and try again. Your answers so far are kept.",
+        )
 
     @app.errorhandler(500)
     def server_error(e):
-        return page(500, "Sorry, something went wrong",
-                    "Please try again later. If it keeps happening, tell the early-help team.")
+        return page(
+            500,
+            "Sorry, something went wrong",
+            "Please try again later. If it keeps happening, tell the early-help team.",
+        )
 
 
 def _register_template_helpers(app: Flask) -> None:

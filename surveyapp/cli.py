@@ -66,7 +66,9 @@ def _parse_date(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-30", param_hint=name)
+        raise click.BadParameter(
+            f"{value!r} is not a date like 2026-11-30", param_hint=name
+        ) from None
 
 
 def open_link_url(slug: str) -> str:
@@ -117,15 +119,24 @@ def rounds_cli() -> None:
 @click.option("--compare-with", type=int, default=None, help="Round id to compare with.")
 @click.option("--open", "open_now", is_flag=True, help="Open the round straight away.")
 @with_appcontext
-def rounds_create(instrument_ref: str, title: str, partner_types: str, localities: str,
-                  min_group_size: int, opens_on: str | None, closes_on: str | None,
-                  compare_with: int | None, open_now: bool) -> None:
+def rounds_create(
+    instrument_ref: str,
+    title: str,
+    partner_types: str,
+    localities: str,
+    min_group_size: int,
+    opens_on: str | None,
+    closes_on: str | None,
+    compare_with: int | None,
+    open_now: bool,
+) -> None:
     """Create a round; prints its id alone on the last line."""
     from surveyapp.services import rounds as svc
 
     try:
         round_ = svc.create_round(
-            instrument_ref=instrument_ref, title=title,
+            instrument_ref=instrument_ref,
+            title=title,
             partner_type_slugs=[s for s in partner_types.split(",") if s.strip()],
             locality_names=[s for s in localities.split(",") if s.strip()],
             min_group_size=min_group_size,
@@ -138,8 +149,11 @@ def rounds_create(instrument_ref: str, title: str, partner_types: str, localitie
     except ServiceError as exc:
         raise _fail(exc.message) from exc
     db.session.commit()
-    click.echo(f"Created {round_.status} round {round_.id!r}: {round_.title} "
-               f"({round_.instrument.key}@{round_.instrument.version})", err=True)
+    click.echo(
+        f"Created {round_.status} round {round_.id!r}: {round_.title} "
+        f"({round_.instrument.key}@{round_.instrument.version})",
+        err=True,
+    )
     click.echo(str(round_.id))
 
 
@@ -220,14 +234,19 @@ def invitations_add(round_id: int, csv_file: Path) -> None:
     except ServiceError as exc:
         raise _fail(exc.message) from exc
     db.session.commit()
-    click.echo(f"Added {result.added} invitation(s) to round {round_.id}; "
-               f"{result.already_invited} already invited")
+    click.echo(
+        f"Added {result.added} invitation(s) to round {round_.id}; "
+        f"{result.already_invited} already invited"
+    )
 
 
 @invitations_cli.command("send")
 @click.argument("round_id", type=int)
-@click.option("--reminders", is_flag=True,
-              help="Queue reminders to people who have not completed, instead of invitations.")
+@click.option(
+    "--reminders",
+    is_flag=True,
+    help="Queue reminders to people who have not completed, instead of invitations.",
+)
 @with_appcontext
 def invitations_send(round_id: int, reminders: bool) -> None:
     """Queue invitation (or reminder) emails in the outbox; `mail send` delivers them."""
@@ -239,8 +258,9 @@ def invitations_send(round_id: int, reminders: bool) -> None:
     except ServiceError as exc:
         raise _fail(exc.message) from exc
     db.session.commit()
-    click.echo(f"Queued {queued} {'reminder' if reminders else 'invitation'}(s) for round "
-               f"{round_.id}")
+    click.echo(
+        f"Queued {queued} {'reminder' if reminders else 'invitation'}(s) for round {round_.id}"
+    )
 
 
 @click.group("mail", help="The outbox.")
@@ -260,14 +280,18 @@ def mail_send(round_id: int | None) -> None:
     db.session.commit()
     click.echo(f"Mail to {delivery_description()}: {result}")
     if result.failed:
-        raise click.ClickException(f"{result.failed} message(s) failed for good; see the "
-                                   f"round's invitations page")
+        raise click.ClickException(
+            f"{result.failed} message(s) failed for good; see the round's invitations page"
+        )
 
 
 # --- demo --------------------------------------------------------------------------------------
 @click.command("demo")
-@click.option("--admin-email", default=None,
-              help="Also create a demo admin with a random password (local demo only).")
+@click.option(
+    "--admin-email",
+    default=None,
+    help="Also create a demo admin with a random password (local demo only).",
+)
 @with_appcontext
 def demo_command(admin_email: str | None) -> None:
     """Load demo data (idempotent): the standard instrument, two closed rounds and an open one."""
@@ -285,12 +309,23 @@ REPORT_FORMATS = ("csv", "xlsx", "html", "pdf")
 
 @click.command("report")
 @click.argument("round_id", type=int)
-@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="csv",
-              show_default=True)
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write.")
-@click.option("--filter", "chosen", default="", metavar="DIMENSION:VALUE",
-              help="One group only, e.g. locality:North, role_level:manager or training:yes.")
+@click.option(
+    "--format", "fmt", type=click.Choice(REPORT_FORMATS), default="csv", show_default=True
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write.",
+)
+@click.option(
+    "--filter",
+    "chosen",
+    default="",
+    metavar="DIMENSION:VALUE",
+    help="One group only, e.g. locality:North, role_level:manager or training:yes.",
+)
 @with_appcontext
 def report_command(round_id: int, fmt: str, out: Path, chosen: str) -> None:
     """Write a round's gap report: CSV (the item table of product.md section 5), XLSX (findings,
@@ -304,8 +339,9 @@ def report_command(round_id: int, fmt: str, out: Path, chosen: str) -> None:
         exported = export_report(round_, fmt, chosen)
     except ReportExportError as exc:
         if exc.field == "filter":
-            raise _fail(f"no group {chosen!r} in this report (use DIMENSION:VALUE, e.g. "
-                        f"locality:North)") from exc
+            raise _fail(
+                f"no group {chosen!r} in this report (use DIMENSION:VALUE, e.g. locality:North)"
+            ) from exc
         raise _fail(exc.message) from exc
     try:
         out.write_bytes(exported.content)
@@ -338,10 +374,14 @@ def retention_run(dry_run: bool) -> None:
         db.session.commit()
     verb = "Would erase" if dry_run else "Erased"
     for r in erased:
-        click.echo(f"{verb} round {r.round_id} ({r.title}): {r.emails} email address(es), {r.messages} "
-                   f"email(s), {r.drafts} unfinished response(s)")
-    click.echo(f"{len(erased)} round(s) {'to erase' if dry_run else 'erased'}; retention is "
-               f"{retention_days()} days after a round ends")
+        click.echo(
+            f"{verb} round {r.round_id} ({r.title}): {r.emails} email address(es), {r.messages} "
+            f"email(s), {r.drafts} unfinished response(s)"
+        )
+    click.echo(
+        f"{len(erased)} round(s) {'to erase' if dry_run else 'erased'}; retention is "
+        f"{retention_days()} days after a round ends"
+    )
 
 
 @rounds_cli.command("erase")
@@ -354,14 +394,21 @@ def rounds_erase(round_id: int, yes: bool) -> None:
 
     round_ = _get_round(round_id)
     contents = round_contents(round_)
-    click.echo(f"Round {round_.id}: {round_.title} ({round_.status}): {contents.responses} "
-               f"response(s), {contents.invitations} invitation(s), {contents.messages} "
-               f"email(s), {contents.open_links} open link(s)", err=True)
+    click.echo(
+        f"Round {round_.id}: {round_.title} ({round_.status}): {contents.responses} "
+        f"response(s), {contents.invitations} invitation(s), {contents.messages} "
+        f"email(s), {contents.open_links} open link(s)",
+        err=True,
+    )
     for rid, title in contents.compared_by:
-        click.echo(f"Round {rid} ({title}) is compared with it; its link to it will be removed "
-                   f"(its report then compares with the latest other closed round)", err=True)
-    if not yes and not title_confirmed(round_, click.prompt("Type the round's title to erase "
-                                                            "it", err=True)):
+        click.echo(
+            f"Round {rid} ({title}) is compared with it; its link to it will be removed "
+            f"(its report then compares with the latest other closed round)",
+            err=True,
+        )
+    if not yes and not title_confirmed(
+        round_, click.prompt("Type the round's title to erase it", err=True)
+    ):
         raise _fail("that is not the round's title; nothing was erased")
     title = round_.title
     erase_round(round_)
@@ -376,10 +423,16 @@ def data_cli() -> None:
 
 @data_cli.command("export-email")
 @click.argument("email")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (default: standard output).")
-@click.option("--format", "fmt", type=click.Choice(("json", "csv")), default="json",
-              show_default=True)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(("json", "csv")), default="json", show_default=True
+)
 @click.option("--reference", default="", help="Case reference to record in the audit log.")
 @with_appcontext
 def data_export_email(email: str, out: Path | None, fmt: str, reference: str) -> None:
@@ -399,5 +452,8 @@ def data_export_email(email: str, out: Path | None, fmt: str, reference: str) ->
         except OSError as exc:
             raise _fail(f"cannot write {out}: {exc.strerror}") from exc
     db.session.commit()
-    click.echo(f"{len(found.invitations)} invitation(s) and {len(found.messages)} email(s) "
-               f"found for {found.email}" + (f"; written to {out}" if out else ""), err=True)
+    click.echo(
+        f"{len(found.invitations)} invitation(s) and {len(found.messages)} email(s) "
+        f"found for {found.email}" + (f"; written to {out}" if out else ""),
+        err=True,
+    )

@@ -33,21 +33,33 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from surveyapp.config import ConfigError
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
-PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
-    "accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone",
-    "payment", "usb"))
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
 #: One year; browsers then refuse plain HTTP for this host (and its subdomains).
 HSTS = "max-age=31536000; includeSubDomains"
 #: Headers set on every response (a view may not weaken them).
@@ -61,8 +73,12 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 #: Settings holding a rate limit ("10 per minute; 100 per hour"), checked when the app starts.
-RATE_LIMIT_SETTINGS = ("LOGIN_RATE_LIMIT", "TOKEN_LINK_RATE_LIMIT", "OPEN_LINK_RATE_LIMIT",
-                       "OPEN_LINK_SUBMIT_RATE_LIMIT")
+RATE_LIMIT_SETTINGS = (
+    "LOGIN_RATE_LIMIT",
+    "TOKEN_LINK_RATE_LIMIT",
+    "OPEN_LINK_RATE_LIMIT",
+    "OPEN_LINK_SUBMIT_RATE_LIMIT",
+)
 
 
 def init_app(app: Flask) -> None:
@@ -82,9 +98,11 @@ def cookies_secure(app: Flask | None = None) -> bool:
     """Whether cookies set now must be Secure: configured so, the public address is HTTPS, or
     this request came over HTTPS (directly or through a trusted proxy)."""
     config = (app or current_app).config
-    return (bool(config.get("SESSION_COOKIE_SECURE"))
-            or str(config.get("BASE_URL", "")).startswith("https://")
-            or (has_request_context() and request.is_secure))
+    return (
+        bool(config.get("SESSION_COOKIE_SECURE"))
+        or str(config.get("BASE_URL", "")).startswith("https://")
+        or (has_request_context() and request.is_secure)
+    )
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -104,7 +122,8 @@ def _trust_proxies(app: Flask) -> None:
         raise ConfigError(f"TRUSTED_PROXIES must be a whole number 0 or more, not {hops!r}")
     if hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
 
 def _check_rate_limits(app: Flask) -> None:
@@ -117,8 +136,10 @@ def _check_rate_limits(app: Flask) -> None:
             if not parse_many(str(value)):
                 raise ValueError("no limit given")
         except ValueError as exc:
-            raise ConfigError(f"{name}: cannot read {value!r} as a rate limit such as "
-                              f"'10 per minute; 100 per hour' ({exc})") from exc
+            raise ConfigError(
+                f"{name}: cannot read {value!r} as a rate limit such as "
+                f"'10 per minute; 100 per hour' ({exc})"
+            ) from exc
 
 
 def _rate_limit_storage(app: Flask) -> None:

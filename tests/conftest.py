@@ -104,8 +104,9 @@ def make_user(app):
         from surveyapp.services.users import create_user
 
         with app.app_context():
-            user = create_user(email or f"{role}-{uuid.uuid4().hex[:6]}@example.org", role,
-                               password)
+            user = create_user(
+                email or f"{role}-{uuid.uuid4().hex[:6]}@example.org", role, password
+            )
             db.session.commit()
             return {"id": user.id, "email": user.email, "role": role, "password": password}
 
@@ -116,8 +117,14 @@ def make_user(app):
 def login(client):
     def do(user: dict) -> None:
         page = client.get("/login")
-        resp = client.post("/login", data={"email": user["email"], "password": user["password"],
-                                           "csrf_token": csrf_token_from(page.text)})
+        resp = client.post(
+            "/login",
+            data={
+                "email": user["email"],
+                "password": user["password"],
+                "csrf_token": csrf_token_from(page.text),
+            },
+        )
         assert resp.status_code == 302, resp.text
 
     return do

@@ -10,8 +10,10 @@ ITEMS = ["comm_partners", "path_children", "path_parents", "thr_next_steps"]
 
 
 def test_users_create_from_stdin(app, runner):
-    result = runner.invoke(args=["users", "create", "Lead@Example.org", "--role", "lead",
-                                 "--password-stdin"], input="a long enough password\n")
+    result = runner.invoke(
+        args=["users", "create", "Lead@Example.org", "--role", "lead", "--password-stdin"],
+        input="a long enough password\n",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(sa.select(User))
@@ -19,8 +21,10 @@ def test_users_create_from_stdin(app, runner):
 
 
 def test_users_create_from_prompt(app, runner):
-    result = runner.invoke(args=["users", "create", "admin@example.org", "--role", "admin"],
-                           input="a long enough password\na long enough password\n")
+    result = runner.invoke(
+        args=["users", "create", "admin@example.org", "--role", "admin"],
+        input="a long enough password\na long enough password\n",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert count(User) == 1
@@ -28,27 +32,47 @@ def test_users_create_from_prompt(app, runner):
 
 def test_users_create_bad_input_exits_non_zero_with_one_line(app, runner):
     cases = [
-        (["users", "create", "x@example.org", "--role", "boss", "--password-stdin"], "long pw here!!"),
-        (["users", "create", "not-an-email", "--role", "lead", "--password-stdin"], "long pw here!!"),
+        (
+            ["users", "create", "x@example.org", "--role", "boss", "--password-stdin"],
+            "long pw here!!",
+        ),
+        (
+            ["users", "create", "not-an-email", "--role", "lead", "--password-stdin"],
+            "long pw here!!",
+        ),
         (["users", "create", "x@example.org", "--role", "lead", "--password-stdin"], "short"),
     ]
     for args, password in cases:
         result = runner.invoke(args=args, input=password + "\n")
         assert result.exit_code != 0
         assert result.output.strip().splitlines()[-1].startswith("Error: ")
-    runner.invoke(args=cases[0][0][:3] + ["--role", "lead", "--password-stdin"],
-                  input="long pw here!!\n")
-    again = runner.invoke(args=cases[0][0][:3] + ["--role", "lead", "--password-stdin"],
-                          input="long pw here!!\n")
+    runner.invoke(
+        args=cases[0][0][:3] + ["--role", "lead", "--password-stdin"], input="long pw here!!\n"
+    )
+    again = runner.invoke(
+        args=cases[0][0][:3] + ["--role", "lead", "--password-stdin"], input="long pw here!!\n"
+    )
     assert again.exit_code == 1 and "already exists" in again.output
     with app.app_context():
         assert count(User) == 1
 
 
 def test_rounds_create_prints_id_alone_on_last_line(app, runner):
-    result = runner.invoke(args=["rounds", "create", "--instrument", "early-help-pathways@1",
-                                 "--title", "Autumn", "--partner-types", "school,police",
-                                 "--min-group-size", "8", "--open"])
+    result = runner.invoke(
+        args=[
+            "rounds",
+            "create",
+            "--instrument",
+            "early-help-pathways@1",
+            "--title",
+            "Autumn",
+            "--partner-types",
+            "school,police",
+            "--min-group-size",
+            "8",
+            "--open",
+        ]
+    )
     assert result.exit_code == 0, result.output
     last = result.output.strip().splitlines()[-1]
     with app.app_context():
@@ -61,7 +85,14 @@ def test_rounds_create_prints_id_alone_on_last_line(app, runner):
 def test_rounds_create_refuses_bad_input(app, runner):
     bad = [
         ["--instrument", "nope", "--title", "x"],
-        ["--instrument", "early-help-pathways", "--title", "x", "--partner-types", "school,wizards"],
+        [
+            "--instrument",
+            "early-help-pathways",
+            "--title",
+            "x",
+            "--partner-types",
+            "school,wizards",
+        ],
         ["--instrument", "early-help-pathways", "--title", "x", "--min-group-size", "4"],
         ["--instrument", "early-help-pathways", "--title", "   "],
         ["--instrument", "early-help-pathways", "--title", "x", "--opens-on", "2026-13-01"],
@@ -98,19 +129,25 @@ def _write(tmp_path, name, rows):
 
 def test_import_valid_csv_adds_every_response(app, runner, make_round, tmp_path):
     round_id = make_round(partner_type_slugs=["school", "police"])
-    path = _write(tmp_path, "paper.csv", [
-        ["partner_type", "locality", *ITEMS],
-        ["school", "North", "5", "Agree", "don't know", ""],
-        ["police", "", "strongly DISAGREE", "DK", "3", "1"],
-        ["police", "South", "Neither agree nor disagree", "4", "2", "2"],
-    ])
+    path = _write(
+        tmp_path,
+        "paper.csv",
+        [
+            ["partner_type", "locality", *ITEMS],
+            ["school", "North", "5", "Agree", "don't know", ""],
+            ["police", "", "strongly DISAGREE", "DK", "3", "1"],
+            ["police", "South", "Neither agree nor disagree", "4", "2", "2"],
+        ],
+    )
     result = runner.invoke(args=["responses", "import", str(round_id), str(path)])
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert count(Response) == 3
-        rows = db.session.execute(sa.select(Response.partner_type_id, Answer.item_id,
-                                            Answer.value, Answer.dont_know)
-                                  .join(Answer)).all()
+        rows = db.session.execute(
+            sa.select(
+                Response.partner_type_id, Answer.item_id, Answer.value, Answer.dont_know
+            ).join(Answer)
+        ).all()
         answers = [(item, value, dk) for _, item, value, dk in rows]
         assert len(answers) == 11  # one blank cell skipped
         assert ("comm_partners", 5, False) in answers and ("comm_partners", 1, False) in answers
@@ -126,15 +163,19 @@ def test_import_valid_csv_adds_every_response(app, runner, make_round, tmp_path)
 
 def test_import_with_bad_rows_adds_nothing_and_names_each_row(app, runner, make_round, tmp_path):
     round_id = make_round(partner_type_slugs=["school", "police"])
-    path = _write(tmp_path, "bad.csv", [
-        ["partner_type", *ITEMS],
-        ["school", "5", "4", "4", "4"],
-        ["gp", "5", "4", "4", "4"],
-        ["police", "6", "agree-ish", "4", "4"],
-        ["school", "", "", "", ""],
-        ["school", "1", "2"],
-        ["police", "1", "2", "3", "DK"],
-    ])
+    path = _write(
+        tmp_path,
+        "bad.csv",
+        [
+            ["partner_type", *ITEMS],
+            ["school", "5", "4", "4", "4"],
+            ["gp", "5", "4", "4", "4"],
+            ["police", "6", "agree-ish", "4", "4"],
+            ["school", "", "", "", ""],
+            ["school", "1", "2"],
+            ["police", "1", "2", "3", "DK"],
+        ],
+    )
     result = runner.invoke(args=["responses", "import", str(round_id), str(path)])
     assert result.exit_code == 1
     out = result.output
@@ -176,10 +217,13 @@ def test_demo_gaps_are_believable(app, runner):
     """Parents below children, police below schools on thresholds, as the seed found."""
     runner.invoke(args=["demo"])
     with app.app_context():
-        rows = db.session.execute(sa.text(
-            "SELECT p.slug, a.item_id, a.value FROM answers a JOIN responses r ON r.id = "
-            "a.response_id JOIN partner_types p ON p.id = r.partner_type_id "
-            "WHERE a.value IS NOT NULL")).all()
+        rows = db.session.execute(
+            sa.text(
+                "SELECT p.slug, a.item_id, a.value FROM answers a JOIN responses r ON r.id = "
+                "a.response_id JOIN partner_types p ON p.id = r.partner_type_id "
+                "WHERE a.value IS NOT NULL"
+            )
+        ).all()
 
     def pct_positive(item, slug=None):
         vals = [v for s, i, v in rows if i == item and (slug is None or s == slug)]

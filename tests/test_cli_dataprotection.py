@@ -15,8 +15,9 @@ from tests.dataprotection_helpers import fill_round, rows_of_round, table_counts
 
 def test_retention_run_dry_run_then_for_real(app, runner):
     with app.app_context():
-        old = fill_round("Old round", ["a@x.example", "b@x.example"],
-                         closed_at=datetime(2025, 1, 10, 12))
+        old = fill_round(
+            "Old round", ["a@x.example", "b@x.example"], closed_at=datetime(2025, 1, 10, 12)
+        )
         fill_round("Running round", ["c@x.example"])
         before = table_counts()
     result = runner.invoke(args=["retention", "run", "--dry-run"])
@@ -24,7 +25,8 @@ def test_retention_run_dry_run_then_for_real(app, runner):
     assert result.stdout.splitlines() == [
         f"Would erase round {old.round_id} (Old round): 2 email address(es), 3 email(s), "
         f"2 unfinished response(s)",
-        "1 round(s) to erase; retention is 180 days after a round ends"]
+        "1 round(s) to erase; retention is 180 days after a round ends",
+    ]
     with app.app_context():
         assert table_counts() == before
 
@@ -32,12 +34,20 @@ def test_retention_run_dry_run_then_for_real(app, runner):
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == (
         f"Erased round {old.round_id} (Old round): 2 email address(es), 3 email(s), "
-        f"2 unfinished response(s)")
+        f"2 unfinished response(s)"
+    )
     with app.app_context():
-        assert list(db.session.scalars(sa.select(Invitation.email).where(
-            Invitation.round_id == old.round_id))) == [None, None]
-        assert db.session.scalar(sa.select(AuditEvent.user_id).where(
-            AuditEvent.action == dp.ERASE_EMAILS)) is None
+        assert list(
+            db.session.scalars(
+                sa.select(Invitation.email).where(Invitation.round_id == old.round_id)
+            )
+        ) == [None, None]
+        assert (
+            db.session.scalar(
+                sa.select(AuditEvent.user_id).where(AuditEvent.action == dp.ERASE_EMAILS)
+            )
+            is None
+        )
     result = runner.invoke(args=["retention", "run"])
     assert result.exit_code == 0
     assert result.stdout == "0 round(s) erased; retention is 180 days after a round ends\n"
@@ -55,8 +65,7 @@ def test_rounds_erase_asks_for_the_title_unless_yes(app, runner):
     with app.app_context():
         assert table_counts() == before
 
-    result = runner.invoke(args=["rounds", "erase", str(doomed.round_id)],
-                           input="Mistaken round\n")
+    result = runner.invoke(args=["rounds", "erase", str(doomed.round_id)], input="Mistaken round\n")
     assert result.exit_code == 0, result.output
     assert f"Erased round {doomed.round_id}: Mistaken round" in result.output
     with app.app_context():
@@ -82,13 +91,31 @@ def test_data_export_email_to_stdout_and_to_a_file(app, runner, tmp_path):
     assert len(data["emails_sent"]) == 2
 
     out = tmp_path / "sar.csv"
-    result = runner.invoke(args=["data", "export-email", "pat@partner.example", "--out",
-                                 str(out), "--format", "csv", "--reference", "SAR-7"])
+    result = runner.invoke(
+        args=[
+            "data",
+            "export-email",
+            "pat@partner.example",
+            "--out",
+            str(out),
+            "--format",
+            "csv",
+            "--reference",
+            "SAR-7",
+        ]
+    )
     assert result.exit_code == 0, result.output
-    assert f"2 invitation(s) and 2 email(s) found for pat@partner.example; written to {out}" \
+    assert (
+        f"2 invitation(s) and 2 email(s) found for pat@partner.example; written to {out}"
         in result.output
+    )
     assert [line.split(",")[0] for line in out.read_text().splitlines()] == [
-        "record", "invitation", "invitation", "email", "email"]
+        "record",
+        "invitation",
+        "invitation",
+        "email",
+        "email",
+    ]
 
     result = runner.invoke(args=["data", "export-email", "nobody@partner.example"])
     assert result.exit_code == 0
@@ -96,5 +123,11 @@ def test_data_export_email_to_stdout_and_to_a_file(app, runner, tmp_path):
     result = runner.invoke(args=["data", "export-email", "not-an-address"])
     assert result.exit_code == 1 and "is not an email address" in result.output
     with app.app_context():
-        assert [e.detail["reference"] for e in db.session.scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == dp.SUBJECT_ACCESS).order_by(AuditEvent.id))] == ["", "SAR-7", ""]
+        assert [
+            e.detail["reference"]
+            for e in db.session.scalars(
+                sa.select(AuditEvent)
+                .where(AuditEvent.action == dp.SUBJECT_ACCESS)
+                .order_by(AuditEvent.id)
+            )
+        ] == ["", "SAR-7", ""]

@@ -4,10 +4,28 @@ import csv
 
 from statsmodels.stats.proportion import proportion_confint
 
-COLUMNS = ("round_id,partner_type,item_id,domain,n_responses,n_valid,n_dont_know,"
-           "pct_strongly_disagree,pct_disagree,pct_neutral,pct_agree,pct_strongly_agree,"
-           "pct_positive,pct_negative,gap,positive_ci_low,positive_ci_high,pct_dont_know,mean,"
-           "suppressed").split(",")
+COLUMNS = [
+    "round_id",
+    "partner_type",
+    "item_id",
+    "domain",
+    "n_responses",
+    "n_valid",
+    "n_dont_know",
+    "pct_strongly_disagree",
+    "pct_disagree",
+    "pct_neutral",
+    "pct_agree",
+    "pct_strongly_agree",
+    "pct_positive",
+    "pct_negative",
+    "gap",
+    "positive_ci_low",
+    "positive_ci_high",
+    "pct_dont_know",
+    "mean",
+    "suppressed",
+]
 
 ANSWERS = {  # comm_partners answers per partner type; 8 + 7 + 6 + 2 respondents
     "school": ["5", "4", "4", "3", "2", "1", "DK", "4"],
@@ -25,8 +43,10 @@ def _wilson(k, n):
 def test_report_csv_matches_a_hand_computation(app, runner, make_round, tmp_path):
     round_id = make_round(partner_type_slugs=list(ANSWERS), min_group_size=5)
     source = tmp_path / "answers.csv"
-    source.write_text("partner_type,comm_partners\n" + "".join(
-        f"{pt},{v}\n" for pt, values in ANSWERS.items() for v in values))
+    source.write_text(
+        "partner_type,comm_partners\n"
+        + "".join(f"{pt},{v}\n" for pt, values in ANSWERS.items() for v in values)
+    )
     assert runner.invoke(args=["responses", "import", str(round_id), str(source)]).exit_code == 0
     out = tmp_path / "report.csv"
     result = runner.invoke(args=["report", str(round_id), "--format", "csv", "--out", str(out)])
@@ -47,9 +67,16 @@ def test_report_csv_matches_a_hand_computation(app, runner, make_round, tmp_path
     assert school["domain"] == "communication" and school["round_id"] == str(round_id)
 
     police = rows["police", "comm_partners"]
-    assert [police[c] for c in ("pct_strongly_disagree", "pct_disagree", "pct_neutral",
-                                "pct_agree", "pct_strongly_agree")] == \
-        ["28.6", "28.6", "14.3", "14.3", "14.3"]
+    assert [
+        police[c]
+        for c in (
+            "pct_strongly_disagree",
+            "pct_disagree",
+            "pct_neutral",
+            "pct_agree",
+            "pct_strongly_agree",
+        )
+    ] == ["28.6", "28.6", "14.3", "14.3", "14.3"]
     assert police["mean"] == "2.57" and police["pct_dont_know"] == "0.0"
 
     everyone = rows["all", "comm_partners"]
@@ -73,8 +100,9 @@ def test_report_refuses_unknown_round_and_format(runner, tmp_path):
     assert not out.exists()
 
 
-def test_report_xlsx_holds_the_same_figures_and_keeps_suppression(app, runner, make_round,
-                                                                  tmp_path):
+def test_report_xlsx_holds_the_same_figures_and_keeps_suppression(
+    app, runner, make_round, tmp_path
+):
     from openpyxl import load_workbook
 
     from surveyapp.extensions import db
@@ -83,11 +111,14 @@ def test_report_xlsx_holds_the_same_figures_and_keeps_suppression(app, runner, m
     round_id = make_round(partner_type_slugs=list(ANSWERS), min_group_size=5)
     with app.app_context():  # an admin-edited label that a spreadsheet would run as a formula
         db.session.query(PartnerType).filter_by(slug="police").update(
-            {"label": "=HYPERLINK(\"http://evil.example\")"})
+            {"label": '=HYPERLINK("http://evil.example")'}
+        )
         db.session.commit()
     source = tmp_path / "answers.csv"
-    source.write_text("partner_type,comm_partners\n" + "".join(
-        f"{pt},{v}\n" for pt, values in ANSWERS.items() for v in values))
+    source.write_text(
+        "partner_type,comm_partners\n"
+        + "".join(f"{pt},{v}\n" for pt, values in ANSWERS.items() for v in values)
+    )
     runner.invoke(args=["responses", "import", str(round_id), str(source)])
     csv_out, xlsx_out = tmp_path / "r.csv", tmp_path / "r.xlsx"
     for fmt, out in (("csv", csv_out), ("xlsx", xlsx_out)):
@@ -99,7 +130,7 @@ def test_report_xlsx_holds_the_same_figures_and_keeps_suppression(app, runner, m
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     header = rows[0]
     assert list(header) == COLUMNS
-    by_key = {(r[1], r[2]): dict(zip(header, r)) for r in rows[1:]}
+    by_key = {(r[1], r[2]): dict(zip(header, r, strict=True)) for r in rows[1:]}
     with csv_out.open(newline="", encoding="utf-8") as fh:
         for expected in csv.DictReader(fh):
             got = by_key[expected["partner_type"], expected["item_id"]]
@@ -108,8 +139,9 @@ def test_report_xlsx_holds_the_same_figures_and_keeps_suppression(app, runner, m
                     assert got[column] is None, (expected["partner_type"], column)
                 elif column.startswith("pct") or column in ("gap", "positive_ci_low"):
                     assert round(got[column] * 100, 1) == float(expected[column])
-                    assert sheet.cell(row=4, column=header.index(column) + 1).number_format \
-                        == "0.0%"
+                    assert (
+                        sheet.cell(row=4, column=header.index(column) + 1).number_format == "0.0%"
+                    )
                 else:
                     assert round(float(got[column]), 2) == float(expected[column])
     hidden = by_key["gp", "comm_partners"]
@@ -119,22 +151,28 @@ def test_report_xlsx_holds_the_same_figures_and_keeps_suppression(app, runner, m
             for value in row:
                 assert not (isinstance(value, str) and value.startswith("=")), (ws.title, value)
     labels = [r[1] for r in book["Domain gaps"].iter_rows(min_row=4, values_only=True)]
-    assert "'=HYPERLINK(\"http://evil.example\")" in labels
+    assert '\'=HYPERLINK("http://evil.example")' in labels
 
 
 def _import(runner, make_round, tmp_path, **kwargs):
     round_id = make_round(partner_type_slugs=list(ANSWERS), min_group_size=5, **kwargs)
     source = tmp_path / "answers.csv"
-    source.write_text("partner_type,locality,comm_partners\n" + "".join(
-        f"{pt},{'North' if pt in ('school', 'housing') else 'South'},{v}\n"
-        for pt, values in ANSWERS.items() for v in values))
+    source.write_text(
+        "partner_type,locality,comm_partners\n"
+        + "".join(
+            f"{pt},{'North' if pt in ('school', 'housing') else 'South'},{v}\n"
+            for pt, values in ANSWERS.items()
+            for v in values
+        )
+    )
     result = runner.invoke(args=["responses", "import", str(round_id), str(source)])
     assert result.exit_code == 0, result.output
     return round_id
 
 
-def test_report_html_and_pdf_hold_the_figures_and_hide_small_groups(app, runner, make_round,
-                                                                     tmp_path):
+def test_report_html_and_pdf_hold_the_figures_and_hide_small_groups(
+    app, runner, make_round, tmp_path
+):
     import io
     import re
 
@@ -163,19 +201,32 @@ def test_report_html_and_pdf_hold_the_figures_and_hide_small_groups(app, runner,
 def test_report_filter_narrows_the_report_to_one_group(app, runner, make_round, tmp_path):
     round_id = _import(runner, make_round, tmp_path, locality_names=["North", "South"])
     out = tmp_path / "north.csv"
-    result = runner.invoke(args=["report", str(round_id), "--format", "csv", "--out", str(out),
-                                 "--filter", "locality:North"])
+    result = runner.invoke(
+        args=[
+            "report",
+            str(round_id),
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+            "--filter",
+            "locality:North",
+        ]
+    )
     assert result.exit_code == 0, result.output
     with out.open(newline="", encoding="utf-8") as fh:
         rows = {(r["partner_type"], r["item_id"]): r for r in csv.DictReader(fh)}
     # North: school (8) and housing (6): 12 valid, 7 agree; school alone is suppressed
-    assert (rows["all", "comm_partners"]["n_valid"],
-            rows["all", "comm_partners"]["pct_positive"]) == ("12", "58.3")
+    assert (
+        rows["all", "comm_partners"]["n_valid"],
+        rows["all", "comm_partners"]["pct_positive"],
+    ) == ("12", "58.3")
     assert rows["school", "comm_partners"]["suppressed"] == "true"
 
 
-def test_report_fails_cleanly_on_a_bad_filter_or_an_unwritable_path(app, runner, make_round,
-                                                                    tmp_path):
+def test_report_fails_cleanly_on_a_bad_filter_or_an_unwritable_path(
+    app, runner, make_round, tmp_path
+):
     round_id = _import(runner, make_round, tmp_path, locality_names=["North", "South"])
     blocker = tmp_path / "a-file"
     blocker.write_text("")
@@ -185,13 +236,13 @@ def test_report_fails_cleanly_on_a_bad_filter_or_an_unwritable_path(app, runner,
     }
     out = tmp_path / "r.pdf"
     for extra, message in cases.items():
-        result = runner.invoke(args=["report", str(round_id), "--format", "pdf", "--out",
-                                     str(out), *extra])
+        result = runner.invoke(
+            args=["report", str(round_id), "--format", "pdf", "--out", str(out), *extra]
+        )
         assert result.exit_code == 1 and message in result.output, result.output
         assert result.output.count("\n") == 1 and result.output.startswith("Error: ")
     for bad in (tmp_path / "missing" / "r.pdf", blocker / "r.pdf"):
-        result = runner.invoke(args=["report", str(round_id), "--format", "pdf", "--out",
-                                     str(bad)])
+        result = runner.invoke(args=["report", str(round_id), "--format", "pdf", "--out", str(bad)])
         assert result.exit_code == 1 and f"cannot write {bad}" in result.output, result.output
         assert result.output.count("\n") == 1
     missing = runner.invoke(args=["report", "999", "--format", "html", "--out", str(out)])

@@ -15,11 +15,19 @@ def write(tmp_path, name: str, content: str):
 
 
 def test_invitations_add_send_mail_and_status(app, runner, make_round, tmp_path):
-    round_id = make_round("Autumn", open_=True, partner_type_slugs=["school", "police"],
-                          locality_names=["North", "South"])
-    good = write(tmp_path, "people.csv", "email,partner_type,locality\n"
-                                         "a@x.example,school,North\nb@x.example,school,South\n"
-                                         "c@x.example,police,North\n")
+    round_id = make_round(
+        "Autumn",
+        open_=True,
+        partner_type_slugs=["school", "police"],
+        locality_names=["North", "South"],
+    )
+    good = write(
+        tmp_path,
+        "people.csv",
+        "email,partner_type,locality\n"
+        "a@x.example,school,North\nb@x.example,school,South\n"
+        "c@x.example,police,North\n",
+    )
     result = runner.invoke(args=["invitations", "add", str(round_id), good])
     assert result.exit_code == 0, result.output
     assert "Added 3 invitation(s) to round" in result.output
@@ -48,15 +56,24 @@ def test_invitations_add_send_mail_and_status(app, runner, make_round, tmp_path)
         invitations[2].started_on = invitations[0].started_on
         round_ = db.session.get(Round, round_id)
         north = round_.localities[0]
-        db.session.add(Response(round_id=round_id, partner_type_id=invitations[2].partner_type_id,
-                                locality_id=north.id, channel="open",
-                                submitted_on=invitations[0].started_on))
+        db.session.add(
+            Response(
+                round_id=round_id,
+                partner_type_id=invitations[2].partner_type_id,
+                locality_id=north.id,
+                channel="open",
+                submitted_on=invitations[0].started_on,
+            )
+        )
         db.session.commit()
         assert {m.status for m in db.session.scalars(sa.select(OutboxMessage))} == {"sent"}
     result = runner.invoke(args=["rounds", "status", str(round_id)])
     assert result.exit_code == 0, result.output
-    lines = {line.strip().split("  ")[0]: line.split()[-5:] for line in
-             result.output.splitlines() if line.startswith("  ") or line.startswith("All")}
+    lines = {
+        line.strip().split("  ")[0]: line.split()[-5:]
+        for line in result.output.splitlines()
+        if line.startswith("  ") or line.startswith("All")
+    }
     assert lines["School"] == ["2", "1", "1", "50%", "0"]
     assert lines["Police"] == ["1", "1", "0", "0%", "1"]
     assert lines["North"] == ["2", "2", "1", "50%", "1"]

@@ -24,8 +24,9 @@ def test_defaults_need_nothing_set(tmp_path, clean_env):
 
 
 def test_instance_config_then_environment_then_test_config(tmp_path, clean_env, monkeypatch):
-    (tmp_path / "config.py").write_text("COUNCIL_NAME = 'Instance Council'\nTIMEZONE = 'UTC'\n"
-                                        "MAIL_SENDER = 'eh@instance.example'\n")
+    (tmp_path / "config.py").write_text(
+        "COUNCIL_NAME = 'Instance Council'\nTIMEZONE = 'UTC'\nMAIL_SENDER = 'eh@instance.example'\n"
+    )
     monkeypatch.setenv("SURVEYAPP_TIMEZONE", "Europe/Dublin")
     monkeypatch.setenv("SURVEYAPP_MAIL_SENDER", "eh@env.example")
     app = create_app({"MAIL_SENDER": "eh@test.example"}, instance_path=str(tmp_path))
@@ -46,12 +47,21 @@ def test_secret_key_generated_once_and_kept(tmp_path, monkeypatch):
 
 
 def test_environment_variables_are_read(monkeypatch):
-    env = {"SURVEYAPP_DATABASE_URL": "postgresql://u@h/db", "SURVEYAPP_SECRET_KEY": "s3",
-           "SURVEYAPP_MAIL_PORT": "2525", "SURVEYAPP_MAIL_USE_TLS": "true",
-           "SURVEYAPP_TIMEZONE": "Europe/Dublin"}
+    env = {
+        "SURVEYAPP_DATABASE_URL": "postgresql://u@h/db",
+        "SURVEYAPP_SECRET_KEY": "s3",
+        "SURVEYAPP_MAIL_PORT": "2525",
+        "SURVEYAPP_MAIL_USE_TLS": "true",
+        "SURVEYAPP_TIMEZONE": "Europe/Dublin",
+    }
     found = from_environment(env)
-    assert found == {"SQLALCHEMY_DATABASE_URI": "postgresql://u@h/db", "SECRET_KEY": "s3",
-                     "MAIL_PORT": 2525, "MAIL_USE_TLS": True, "TIMEZONE": "Europe/Dublin"}
+    assert found == {
+        "SQLALCHEMY_DATABASE_URI": "postgresql://u@h/db",
+        "SECRET_KEY": "s3",
+        "MAIL_PORT": 2525,
+        "MAIL_USE_TLS": True,
+        "TIMEZONE": "Europe/Dublin",
+    }
 
 
 def test_bad_environment_value_names_the_variable():

@@ -30,15 +30,23 @@ def test_access_and_error_logs_redact_invitation_tokens(tmp_path):
     cfg.set("accesslog", str(tmp_path / "access.log"))
     cfg.set("errorlog", str(tmp_path / "error.log"))
     logger = cfg.logger_class(cfg)
-    environ = {"REQUEST_METHOD": "POST", "RAW_URI": f"/s/{TOKEN}/2", "PATH_INFO": f"/s/{TOKEN}/2",
-               "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
-               "HTTP_REFERER": f"http://x.example/s/{TOKEN}/1", "HTTP_USER_AGENT": "phone"}
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "RAW_URI": f"/s/{TOKEN}/2",
+        "PATH_INFO": f"/s/{TOKEN}/2",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_REFERER": f"http://x.example/s/{TOKEN}/1",
+        "HTTP_USER_AGENT": "phone",
+    }
     resp = SimpleNamespace(status="303 See Other", sent=0, headers=[])
     req = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])])
     logger.access(resp, req, environ, timedelta(milliseconds=12))
     logger.error("Error handling request %s", f"/s/{TOKEN}/2")
-    for handler in logging.getLogger("gunicorn.access").handlers + \
-            logging.getLogger("gunicorn.error").handlers:
+    for handler in (
+        logging.getLogger("gunicorn.access").handlers + logging.getLogger("gunicorn.error").handlers
+    ):
         handler.flush()
     access = (tmp_path / "access.log").read_text()
     error = (tmp_path / "error.log").read_text()

@@ -16,8 +16,9 @@ def test_upgrade_from_empty_matches_models_and_seeds_partner_types(app_config):
         upgrade()
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
-            rows = conn.execute(sa.text(
-                "SELECT slug, label FROM partner_types ORDER BY position")).all()
+            rows = conn.execute(
+                sa.text("SELECT slug, label FROM partner_types ORDER BY position")
+            ).all()
         assert diff == [], f"models and migrations differ: {diff}"
         assert [tuple(r) for r in rows] == list(SEED_PARTNER_TYPES)
         upgrade()  # a second run is a no-op
@@ -31,6 +32,19 @@ def test_cli_db_upgrade(app_config):
     with app.app_context():
         tables = set(sa.inspect(db.engine).get_table_names())
         db.engine.dispose()
-    assert {"rounds", "responses", "answers", "invitations", "open_links", "drafts", "users",
-            "audit_events", "outbox", "instrument_snapshots", "partner_types", "localities",
-            "submission_receipts", "import_batches"} <= tables
+    assert {
+        "rounds",
+        "responses",
+        "answers",
+        "invitations",
+        "open_links",
+        "drafts",
+        "users",
+        "audit_events",
+        "outbox",
+        "instrument_snapshots",
+        "partner_types",
+        "localities",
+        "submission_receipts",
+        "import_batches",
+    } <= tables

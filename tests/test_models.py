@@ -7,8 +7,16 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from surveyapp.extensions import db
-from surveyapp.models import (Answer, Invitation, Locality, OpenLink, PartnerType, Response,
-                              Round, SubmissionReceipt)
+from surveyapp.models import (
+    Answer,
+    Invitation,
+    Locality,
+    OpenLink,
+    PartnerType,
+    Response,
+    Round,
+    SubmissionReceipt,
+)
 
 
 @pytest.fixture
@@ -18,8 +26,13 @@ def round_id(make_round):
 
 def _response(round_id: int, **kwargs) -> Response:
     pt = db.session.scalar(sa.select(PartnerType).where(PartnerType.slug == "school"))
-    return Response(round_id=round_id, partner_type_id=pt.id, channel=kwargs.pop("channel", "open"),
-                    submitted_on=date(2026, 11, 23), **kwargs)
+    return Response(
+        round_id=round_id,
+        partner_type_id=pt.id,
+        channel=kwargs.pop("channel", "open"),
+        submitted_on=date(2026, 11, 23),
+        **kwargs,
+    )
 
 
 def _fails(*objects) -> None:
@@ -38,8 +51,10 @@ def test_answer_value_must_be_1_to_5_or_dont_know(app_ctx, round_id, value, dont
 
 def test_valid_answers_are_stored(app_ctx, round_id):
     response = _response(round_id)
-    response.answers = [Answer(item_id="comm_partners", value=5, dont_know=False),
-                        Answer(item_id="comm_roles", value=None, dont_know=True)]
+    response.answers = [
+        Answer(item_id="comm_partners", value=5, dont_know=False),
+        Answer(item_id="comm_roles", value=None, dont_know=True),
+    ]
     db.session.add(response)
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 2
@@ -58,8 +73,9 @@ def test_one_answer_per_item_per_response(app_ctx, round_id):
 
 
 def test_one_submission_receipt_per_invitation(app_ctx, round_id):
-    db.session.add(SubmissionReceipt(key_hash="a" * 64, round_id=round_id,
-                                     submitted_on=date(2026, 11, 23)))
+    db.session.add(
+        SubmissionReceipt(key_hash="a" * 64, round_id=round_id, submitted_on=date(2026, 11, 23))
+    )
     db.session.commit()
     _fails(SubmissionReceipt(key_hash="a" * 64, round_id=round_id, submitted_on=date(2026, 11, 24)))
 
@@ -77,13 +93,34 @@ def test_unique_slugs_and_emails(app_ctx, round_id):
     db.session.commit()
     _fails(OpenLink(round_id=round_id, slug="abc"))
     pt = db.session.scalar(sa.select(PartnerType.id).where(PartnerType.slug == "police"))
-    db.session.add(Invitation(round_id=round_id, email="a@x.org", partner_type_id=pt,
-                              token_hash="1" * 64, token_nonce="n1"))
+    db.session.add(
+        Invitation(
+            round_id=round_id,
+            email="a@x.org",
+            partner_type_id=pt,
+            token_hash="1" * 64,
+            token_nonce="n1",
+        )
+    )
     db.session.commit()
-    _fails(Invitation(round_id=round_id, email="a@x.org", partner_type_id=pt,
-                      token_hash="2" * 64, token_nonce="n2"))
-    _fails(Invitation(round_id=round_id, email="b@x.org", partner_type_id=pt,
-                      token_hash="1" * 64, token_nonce="n3"))
+    _fails(
+        Invitation(
+            round_id=round_id,
+            email="a@x.org",
+            partner_type_id=pt,
+            token_hash="2" * 64,
+            token_nonce="n2",
+        )
+    )
+    _fails(
+        Invitation(
+            round_id=round_id,
+            email="b@x.org",
+            partner_type_id=pt,
+            token_hash="1" * 64,
+            token_nonce="n3",
+        )
+    )
 
 
 def test_min_group_size_never_below_five(app_ctx, round_id):

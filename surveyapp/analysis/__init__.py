@@ -14,5 +14,14 @@ from surveyapp.analysis.data import (
 from surveyapp.analysis.export import item_table_csv, neutralise
 from surveyapp.analysis.report import Report, build_report
 
-__all__ = ["AnalysisError", "Contrast", "Report", "RoundFrames", "build_report",
-           "filter_frames", "item_table_csv", "neutralise", "tidy_answers"]
+__all__ = [
+    "AnalysisError",
+    "Contrast",
+    "Report",
+    "RoundFrames",
+    "build_report",
+    "filter_frames",
+    "item_table_csv",
+    "neutralise",
+    "tidy_answers",
+]

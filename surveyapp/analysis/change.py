@@ -21,8 +21,9 @@ SUPPRESSED = "suppressed"
 NOT_IN_COMPARED, NOT_IN_CURRENT = "not in compared round", "not in this round"
 
 
-def change_table(current: RoundFrames, compared: RoundFrames,
-                 by: str = "partner_type") -> pd.DataFrame:
+def change_table(
+    current: RoundFrames, compared: RoundFrames, by: str = "partner_type"
+) -> pd.DataFrame:
     """Per group (both rounds' groups, ``all`` first) × item (this round's, then dropped ones).
 
     Columns: <by>, group_label, item_id, domain, n_valid, pct_positive, compared_n_valid,
@@ -39,10 +40,16 @@ def change_table(current: RoundFrames, compared: RoundFrames,
     now_enc, then_enc = current.encoded, compared.encoded
 
     keys = list(now.keys) + [k for k in then.keys if k not in now.keys]
-    labels = dict(zip(then.keys, then.labels)) | dict(zip(now.keys, now.labels))
+    labels = dict(zip(then.keys, then.labels, strict=True)) | dict(
+        zip(now.keys, now.labels, strict=True)
+    )
     items = list(now_enc.item_ids) + [i for i in then_enc.item_ids if i not in now_enc.item_ids]
-    domains = dict(zip(then_enc.item_ids, np.array(then_enc.domain_ids)[then_enc.item_domain]))
-    domains |= dict(zip(now_enc.item_ids, np.array(now_enc.domain_ids)[now_enc.item_domain]))
+    domains = dict(
+        zip(then_enc.item_ids, np.array(then_enc.domain_ids)[then_enc.item_domain], strict=True)
+    )
+    domains |= dict(
+        zip(now_enc.item_ids, np.array(now_enc.domain_ids)[now_enc.item_domain], strict=True)
+    )
 
     g_now = pd.Index(now.keys).get_indexer(keys)
     g_then = pd.Index(then.keys).get_indexer(keys)
@@ -73,24 +80,35 @@ def change_table(current: RoundFrames, compared: RoundFrames,
     low, high = newcombe_interval(x1, n1, x2, n2)
     z, p = two_proportion_ztest(x1, n1, x2, n2)
     p1, p2 = 100 * safe_ratio(x1, n1), 100 * safe_ratio(x2, n2)
-    table = pd.DataFrame({
-        by: np.repeat(np.array(keys, dtype=object), len(items)),
-        "group_label": np.repeat(np.array([labels[k] for k in keys], dtype=object), len(items)),
-        "item_id": np.tile(np.array(items, dtype=object), len(keys)),
-        "domain": np.tile(np.array([domains[i] for i in items], dtype=object), len(keys)),
-        "n_valid": pd.array(n1.ravel(), dtype="Int64"),
-        "pct_positive": p1.ravel(),
-        "compared_n_valid": pd.array(n2.ravel(), dtype="Int64"),
-        "compared_pct_positive": p2.ravel(),
-        "difference": (p1 - p2).ravel(),
-        "ci_low": 100 * low.ravel(),
-        "ci_high": 100 * high.ravel(),
-        "z": z.ravel(),
-        "p_value": p.ravel(),
-        "status": status.ravel(),
-    })
-    figures = ["n_valid", "pct_positive", "compared_n_valid", "compared_pct_positive",
-               "difference", "ci_low", "ci_high", "z", "p_value"]
+    table = pd.DataFrame(
+        {
+            by: np.repeat(np.array(keys, dtype=object), len(items)),
+            "group_label": np.repeat(np.array([labels[k] for k in keys], dtype=object), len(items)),
+            "item_id": np.tile(np.array(items, dtype=object), len(keys)),
+            "domain": np.tile(np.array([domains[i] for i in items], dtype=object), len(keys)),
+            "n_valid": pd.array(n1.ravel(), dtype="Int64"),
+            "pct_positive": p1.ravel(),
+            "compared_n_valid": pd.array(n2.ravel(), dtype="Int64"),
+            "compared_pct_positive": p2.ravel(),
+            "difference": (p1 - p2).ravel(),
+            "ci_low": 100 * low.ravel(),
+            "ci_high": 100 * high.ravel(),
+            "z": z.ravel(),
+            "p_value": p.ravel(),
+            "status": status.ravel(),
+        }
+    )
+    figures = [
+        "n_valid",
+        "pct_positive",
+        "compared_n_valid",
+        "compared_pct_positive",
+        "difference",
+        "ci_low",
+        "ci_high",
+        "z",
+        "p_value",
+    ]
     shown = compared_cells.ravel()
     for column in figures:
         table[column] = table[column].where(shown)
@@ -106,7 +124,10 @@ def describe_changes(table: pd.DataFrame) -> pd.DataFrame:
     compared = (out["status"] == COMPARED).to_numpy()
     significant = out["significant"].to_numpy(dtype=bool) & compared
     difference = out["difference"].to_numpy(dtype=np.float64, na_value=np.nan)
-    words = np.where(significant & (difference > 0), "improved",
-                     np.where(significant & (difference < 0), "worsened", "no clear change"))
+    words = np.where(
+        significant & (difference > 0),
+        "improved",
+        np.where(significant & (difference < 0), "worsened", "no clear change"),
+    )
     out["change"] = np.where(compared, words, out["status"].to_numpy(dtype=object))
     return out

@@ -38,8 +38,12 @@ SUPPRESSED_COLOUR = "#e0e0e0"
 SUPPRESSED_TEXT = "suppressed"
 #: Characters of a statement per line above its bars (more would run under "Don't know").
 HEADING_WIDTH = 75
-RC = {"svg.fonttype": "none", "font.size": 9, "font.family": "DejaVu Sans",
-      "svg.hashsalt": "surveyapp"}
+RC = {
+    "svg.fonttype": "none",
+    "font.size": 9,
+    "font.family": "DejaVu Sans",
+    "svg.hashsalt": "surveyapp",
+}
 
 
 @dataclass(frozen=True)
@@ -84,17 +88,32 @@ def _inches(labels: Sequence[str], size: float, weight: str = "normal") -> float
     """Width in inches of the widest line of ``labels`` at ``size`` points, plus a tenth:
     browsers draw small text a little wider than FreeType measures it unhinted."""
     prop = FontProperties(family=RC["font.family"], size=size, weight=weight)
-    return 1.1 * max((_TEXT.get_text_width_height_descent(line, prop, ismath=False)[0]
-                      for label in labels for line in str(label).split("\n") if line),
-                     default=0.0) / 72
+    return (
+        1.1
+        * max(
+            (
+                _TEXT.get_text_width_height_descent(line, prop, ismath=False)[0]
+                for label in labels
+                for line in str(label).split("\n")
+                if line
+            ),
+            default=0.0,
+        )
+        / 72
+    )
 
 
-def _margins(fig: Figure, *, left: float, right: float, bottom: float,
-             top: float) -> dict[str, float]:
+def _margins(
+    fig: Figure, *, left: float, right: float, bottom: float, top: float
+) -> dict[str, float]:
     """Margins in inches as the figure fractions ``subplots_adjust`` and grids take."""
     width, height = fig.get_size_inches()
-    return {"left": left / width, "right": 1 - right / width, "bottom": bottom / height,
-            "top": 1 - top / height}
+    return {
+        "left": left / width,
+        "right": 1 - right / width,
+        "bottom": bottom / height,
+        "top": 1 - top / height,
+    }
 
 
 def _point_labels(ax) -> list[str]:
@@ -107,27 +126,60 @@ def _label(ax, x: float, y: float, text: str, **kwargs) -> None:
     ax.text(x, y, text, **kwargs).set_in_layout(False)
 
 
-def _hatch(ax, x: float, y: float, width: float, height: float, *, text: str = SUPPRESSED_TEXT,
-           text_x: float | None = None) -> None:
+def _hatch(
+    ax,
+    x: float,
+    y: float,
+    width: float,
+    height: float,
+    *,
+    text: str = SUPPRESSED_TEXT,
+    text_x: float | None = None,
+) -> None:
     """A hatched grey box with ``text``: how every chart draws a suppressed cell."""
     # add_artist, not add_patch: every chart sets its own limits, and add_patch's autoscaling
     # bookkeeping is slow.
-    ax.add_artist(Rectangle((x, y), width, height, facecolor=SUPPRESSED_COLOUR,
-                            edgecolor="#9e9e9e", hatch="///", linewidth=0.5))
+    ax.add_artist(
+        Rectangle(
+            (x, y),
+            width,
+            height,
+            facecolor=SUPPRESSED_COLOUR,
+            edgecolor="#9e9e9e",
+            hatch="///",
+            linewidth=0.5,
+        )
+    )
     if text:
-        _label(ax, x + width / 2 if text_x is None else text_x, y + height / 2, text,
-               ha="center", va="center", fontsize=8, color="#333333")
+        _label(
+            ax,
+            x + width / 2 if text_x is None else text_x,
+            y + height / 2,
+            text,
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="#333333",
+        )
 
 
-def _bars(ax, y: Sequence[float], left: np.ndarray, width: np.ndarray, height: float,
-          **style: object) -> None:
+def _bars(
+    ax, y: Sequence[float], left: np.ndarray, width: np.ndarray, height: float, **style: object
+) -> None:
     """Horizontal bars as one collection: the same shapes as ``barh`` without an artist (and
     its autoscaling) per bar."""
     y = np.asarray(y, dtype=np.float64)
     x0, x1 = left, left + width
     y0, y1 = y - height / 2, y + height / 2
-    corners = np.stack([np.stack([x0, y0], -1), np.stack([x0, y1], -1),
-                        np.stack([x1, y1], -1), np.stack([x1, y0], -1)], axis=1)
+    corners = np.stack(
+        [
+            np.stack([x0, y0], -1),
+            np.stack([x0, y1], -1),
+            np.stack([x1, y1], -1),
+            np.stack([x1, y0], -1),
+        ],
+        axis=1,
+    )
     ax.add_collection(PolyCollection(corners, **style), autolim=False)
 
 
@@ -161,18 +213,32 @@ def gap_heatmap(report: Report) -> Chart:
     lines = max(label.count("\n") + 1 for label in wrapped)
     # the colour bar takes a slim strip on the right of the axes' space; its numbers and
     # label go in the right margin
-    fig.subplots_adjust(**_margins(fig, left=_inches(row_labels, 9) + TICK + EDGE, right=0.7,
-                                   bottom=lines * LINE + TICK + EDGE, top=0.4))
+    fig.subplots_adjust(
+        **_margins(
+            fig,
+            left=_inches(row_labels, 9) + TICK + EDGE,
+            right=0.7,
+            bottom=lines * LINE + TICK + EDGE,
+            top=0.4,
+        )
+    )
     with matplotlib.rc_context(RC):
-        sns.heatmap(pd.DataFrame(gap, index=row_labels, columns=wrapped), ax=ax,
-                    mask=np.isnan(gap), cmap="Oranges", vmin=0, vmax=100, linewidths=1,
-                    linecolor="white", annot=np.vectorize(lambda v: "" if math.isnan(v)
-                                                          else pct(v))(gap),
-                    fmt="", cbar_kws={"label": "% not agreeing", "fraction": 0.04,
-                                              "pad": 0.02})
+        sns.heatmap(
+            pd.DataFrame(gap, index=row_labels, columns=wrapped),
+            ax=ax,
+            mask=np.isnan(gap),
+            cmap="Oranges",
+            vmin=0,
+            vmax=100,
+            linewidths=1,
+            linecolor="white",
+            annot=np.vectorize(lambda v: "" if math.isnan(v) else pct(v))(gap),
+            fmt="",
+            cbar_kws={"label": "% not agreeing", "fraction": 0.04, "pad": 0.02},
+        )
         for text in ax.texts:
             text.set_in_layout(False)
-        for r, c in zip(*np.nonzero(hidden)):
+        for r, c in zip(*np.nonzero(hidden), strict=True):
             _hatch(ax, c, r, 1, 1)
         ax.set_xlabel("")
         ax.set_ylabel("")
@@ -180,13 +246,17 @@ def gap_heatmap(report: Report) -> Chart:
         ax.set_title("Gap by partner type and domain (% not agreeing)", loc="left")
     ranking = report.domain_ranking
     if ranking.empty:
-        alt = ("Heatmap of the gap (% not agreeing) by partner type and domain; every partner "
-               "type is suppressed.")
+        alt = (
+            "Heatmap of the gap (% not agreeing) by partner type and domain; every partner "
+            "type is suppressed."
+        )
     else:
         top = ranking.iloc[0]
-        alt = (f"Heatmap of the gap (% not agreeing) by partner type and domain; the biggest "
-               f"gap is {top['group_label']} on {top['domain_label']}, {pct(top['gap'])} not "
-               f"agreeing.")
+        alt = (
+            f"Heatmap of the gap (% not agreeing) by partner type and domain; the biggest "
+            f"gap is {top['group_label']} on {top['domain_label']}, {pct(top['gap'])} not "
+            f"agreeing."
+        )
     return Chart(_svg(fig), alt)
 
 
@@ -214,9 +284,14 @@ def domain_bars(report: Report, domain: str) -> Chart:
     """
     items = report.items
     by = items.columns[0]
-    texts = dict(zip(report.instrument_items["item_id"], report.instrument_items["text"]))
-    domain_items = [i for i in report.instrument_items["item_id"]
-                    if report.instrument_items.set_index("item_id").loc[i, "domain"] == domain]
+    texts = dict(
+        zip(report.instrument_items["item_id"], report.instrument_items["text"], strict=True)
+    )
+    domain_items = [
+        i
+        for i in report.instrument_items["item_id"]
+        if report.instrument_items.set_index("item_id").loc[i, "domain"] == domain
+    ]
     groups = _group_order(report, items[by].unique())
     table = items.set_index([by, "item_id"])
     # A statement too long for the bars' width is wrapped, and gets a row per extra line.
@@ -245,15 +320,29 @@ def domain_bars(report: Report, domain: str) -> Chart:
                 else:
                     shown_y.append(y)
                     shares.append([float(row[c]) for c in LEVEL_COLUMNS])
-                    _label(ax, 101, y, pct(float(row["pct_positive"])), va="center",
-                           fontsize=7)
-                    _label(ax, -101, y, pct(float(row["pct_negative"])), va="center",
-                           ha="right", fontsize=7)
+                    _label(ax, 101, y, pct(float(row["pct_positive"])), va="center", fontsize=7)
+                    _label(
+                        ax,
+                        -101,
+                        y,
+                        pct(float(row["pct_negative"])),
+                        va="center",
+                        ha="right",
+                        fontsize=7,
+                    )
                     dk = float(row["pct_dont_know"])
                     dont_know.append(dk)
                     if dk > 75:  # no room right of a long bar: white on the bar's end
-                        _label(ax_dk, dk - 2, y, pct(dk), va="center", ha="right",
-                               fontsize=7, color="white")
+                        _label(
+                            ax_dk,
+                            dk - 2,
+                            y,
+                            pct(dk),
+                            va="center",
+                            ha="right",
+                            fontsize=7,
+                            color="white",
+                        )
                     else:
                         _label(ax_dk, dk + 2, y, pct(dk), va="center", fontsize=7)
                     labels.append(f"{label} (n={int(row['n_valid'])})")
@@ -266,20 +355,39 @@ def domain_bars(report: Report, domain: str) -> Chart:
             level = np.array(shares)
             left = -(level[:, 0] + level[:, 1] + level[:, 2] / 2)
             for k, colour in enumerate(LEVEL_COLOURS):
-                _bars(ax, shown_y, left, level[:, k], 0.8, facecolor=colour,
-                      edgecolor="white", linewidth=0.3)
+                _bars(
+                    ax,
+                    shown_y,
+                    left,
+                    level[:, k],
+                    0.8,
+                    facecolor=colour,
+                    edgecolor="white",
+                    linewidth=0.3,
+                )
                 left = left + level[:, k]
-            _bars(ax_dk, shown_y, np.zeros(len(shown_y)), np.array(dont_know), 0.8,
-                  facecolor=DONT_KNOW_COLOUR, edgecolor="none")
+            _bars(
+                ax_dk,
+                shown_y,
+                np.zeros(len(shown_y)),
+                np.array(dont_know),
+                0.8,
+                facecolor=DONT_KNOW_COLOUR,
+                edgecolor="none",
+            )
         for axis in (ax, ax_dk):
             axis.set_ylim(y - 0.4, -0.8)
             axis.spines[["top", "right"]].set_visible(False)
         for top, heading in headings:
-            _label(ax, -118, top, heading, fontsize=8, fontweight="bold", va="center",
-                   ha="left")
+            _label(ax, -118, top, heading, fontsize=8, fontweight="bold", va="center", ha="left")
         ax.set_yticks(ticks, labels)
-        frame = _margins(fig, left=_inches(labels, 9) + TICK + EDGE, right=0.3,
-                         bottom=2 * (LINE + TICK) + 0.4, top=EDGE)
+        frame = _margins(
+            fig,
+            left=_inches(labels, 9) + TICK + EDGE,
+            right=0.3,
+            bottom=2 * (LINE + TICK) + 0.4,
+            top=EDGE,
+        )
         between = 0.3  # inches from the bars to the "don't know" panel
         panels = (frame["right"] - frame["left"]) * fig.get_size_inches()[0] - between
         fig.subplots_adjust(wspace=between / (panels / 2), **frame)
@@ -292,20 +400,29 @@ def domain_bars(report: Report, domain: str) -> Chart:
         ax_dk.set_ylim(y - 0.4, -0.8)
         ax_dk.set_xlabel("Don't know")
         ax_dk.set_xticks([0, 50, 100], ["0", "50%", "100%"])
-        legend = [Patch(facecolor=c, label=lab) for c, lab in
-                  zip(LEVEL_COLOURS, ("Strongly disagree", "Disagree", "Neither",
-                                      "Agree", "Strongly agree"))]
-        legend.append(Patch(facecolor=SUPPRESSED_COLOUR, hatch="///", edgecolor="#9e9e9e",
-                            label="Suppressed"))
+        legend = [
+            Patch(facecolor=c, label=lab)
+            for c, lab in zip(
+                LEVEL_COLOURS,
+                ("Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"),
+                strict=True,
+            )
+        ]
+        legend.append(
+            Patch(facecolor=SUPPRESSED_COLOUR, hatch="///", edgecolor="#9e9e9e", label="Suppressed")
+        )
         fig.legend(handles=legend, loc="lower center", ncols=6, frameon=False, fontsize=8)
-    domain_label = dict(zip(report.instrument_domains["domain"],
-                            report.instrument_domains["label"]))[domain]
+    domain_label = dict(
+        zip(report.instrument_domains["domain"], report.instrument_domains["label"], strict=True)
+    )[domain]
     if worst is None:
         alt = f"Answers to the {domain_label} statements by partner type; all are suppressed."
     else:
-        alt = (f"Answers to the {domain_label} statements by partner type, disagreement left "
-               f"and agreement right; the biggest gap is {worst[1]} on \"{texts[worst[2]]}\", "
-               f"{pct(worst[0])} not agreeing.")
+        alt = (
+            f"Answers to the {domain_label} statements by partner type, disagreement left "
+            f'and agreement right; the biggest gap is {worst[1]} on "{texts[worst[2]]}", '
+            f"{pct(worst[0])} not agreeing."
+        )
     return Chart(_svg(fig), alt)
 
 
@@ -321,8 +438,12 @@ def contrast_chart(report: Report, contrast: str) -> Chart:
     ax = fig.add_subplot()
     biggest: tuple[float, str] | None = None
     shown = rows.loc[~rows["suppressed"].astype(bool)]
-    span = max(10.0, float(np.nanmax(np.abs(shown[["ci_low", "ci_high"]].to_numpy(
-        dtype=np.float64)))) + 8 if len(shown) else 10.0)
+    span = max(
+        10.0,
+        float(np.nanmax(np.abs(shown[["ci_low", "ci_high"]].to_numpy(dtype=np.float64)))) + 8
+        if len(shown)
+        else 10.0,
+    )
     points_at: list[tuple[int, float, float, float]] = []
     with matplotlib.rc_context(RC):
         for y, key in enumerate(groups):
@@ -333,14 +454,20 @@ def contrast_chart(report: Report, contrast: str) -> Chart:
             value = float(row["value"])
             points_at.append((y, value, float(row["ci_low"]), float(row["ci_high"])))
             # in the layout: near the edge, the label decides the right margin
-            ax.text(float(row["ci_high"]) + 1, y, f"{points(value)} pts", va="center",
-                    fontsize=8)
+            ax.text(float(row["ci_high"]) + 1, y, f"{points(value)} pts", va="center", fontsize=8)
             if key != ALL and (biggest is None or abs(value) > abs(biggest[0])):
                 biggest = (value, str(row["group_label"]))
         if points_at:
-            ys, values, lows, highs = (np.array(column) for column in zip(*points_at))
-            ax.errorbar(values, ys, xerr=[values - lows, highs - values], fmt="o",
-                        color="#0571b0", ecolor="#333333", capsize=3)
+            ys, values, lows, highs = (np.array(column) for column in zip(*points_at, strict=True))
+            ax.errorbar(
+                values,
+                ys,
+                xerr=[values - lows, highs - values],
+                fmt="o",
+                color="#0571b0",
+                ecolor="#333333",
+                capsize=3,
+            )
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.set_yticks(range(len(groups)), [str(rows.loc[k, "group_label"]) for k in groups])
         ax.set_ylim(len(groups) - 0.5, -0.5)
@@ -348,15 +475,22 @@ def contrast_chart(report: Report, contrast: str) -> Chart:
         ax.set_xlabel("Difference in % agreeing, percentage points (95% interval)")
         ax.set_title(label, loc="left")
         ax.spines[["top", "right"]].set_visible(False)
-        fig.subplots_adjust(**_margins(
-            fig, left=_inches([t.get_text() for t in ax.get_yticklabels()], 9) + TICK + EDGE,
-            right=_inches(_point_labels(ax), 8) + EDGE,
-            bottom=2 * (LINE + TICK) + EDGE, top=0.4))
+        fig.subplots_adjust(
+            **_margins(
+                fig,
+                left=_inches([t.get_text() for t in ax.get_yticklabels()], 9) + TICK + EDGE,
+                right=_inches(_point_labels(ax), 8) + EDGE,
+                bottom=2 * (LINE + TICK) + EDGE,
+                top=0.4,
+            )
+        )
     if biggest is None:
         alt = f"{label}, by partner type; every partner type is suppressed."
     else:
-        alt = (f"{label}, by partner type with 95% intervals; the biggest difference is "
-               f"{biggest[1]}, {points(biggest[0])} percentage points.")
+        alt = (
+            f"{label}, by partner type with 95% intervals; the biggest difference is "
+            f"{biggest[1]}, {points(biggest[0])} percentage points."
+        )
     return Chart(_svg(fig), alt)
 
 
@@ -371,7 +505,9 @@ def change_chart(report: Report) -> Chart | None:
     change = report.change
     by = change.columns[0]
     rows = change.loc[change[by] == ALL].reset_index(drop=True)
-    texts = dict(zip(report.instrument_items["item_id"], report.instrument_items["text"]))
+    texts = dict(
+        zip(report.instrument_items["item_id"], report.instrument_items["text"], strict=True)
+    )
     fig = _figure(9, 0.42 * len(rows) + 1.8)
     ax = fig.add_subplot()
     biggest: tuple[float, str] | None = None
@@ -384,35 +520,48 @@ def change_chart(report: Report) -> Chart | None:
                 continue
             then, now = float(row["compared_pct_positive"]), float(row["pct_positive"])
             pairs.append((y, then, now))
-            ax.text(max(then, now) + 2, y, f"{points(now - then)} pts", va="center",
-                    fontsize=8)
+            ax.text(max(then, now) + 2, y, f"{points(now - then)} pts", va="center", fontsize=8)
             if biggest is None or abs(now - then) > abs(biggest[0]):
                 biggest = (now - then, str(row["item_id"]))
         if pairs:
-            ys, thens, nows = (np.array(column) for column in zip(*pairs))
+            ys, thens, nows = (np.array(column) for column in zip(*pairs, strict=True))
             ax.hlines(ys, thens, nows, color="#9e9e9e", linewidth=2, zorder=1)
             ax.scatter(thens, ys, color="#f4a582", edgecolor="#333333", zorder=2, s=36)
             ax.scatter(nows, ys, color="#0571b0", edgecolor="#333333", zorder=2, s=36)
-        ax.set_yticks(range(len(rows)), [_wrap(texts.get(i, i), 60) for i in rows["item_id"]],
-                      fontsize=7)
+        ax.set_yticks(
+            range(len(rows)), [_wrap(texts.get(i, i), 60) for i in rows["item_id"]], fontsize=7
+        )
         ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.set_xlim(0, 110)
         ax.set_xlabel("% agreeing, all respondents")
         ax.spines[["top", "right"]].set_visible(False)
-        fig.legend(handles=[Patch(facecolor="#f4a582", label=then_label),
-                            Patch(facecolor="#0571b0", label=report.title)],
-                   loc="lower center", ncols=2, frameon=False)
+        fig.legend(
+            handles=[
+                Patch(facecolor="#f4a582", label=then_label),
+                Patch(facecolor="#0571b0", label=report.title),
+            ],
+            loc="lower center",
+            ncols=2,
+            frameon=False,
+        )
         ax.set_title(f"Change since {then_label}", loc="left")
-        fig.subplots_adjust(**_margins(
-            fig, left=_inches([t.get_text() for t in ax.get_yticklabels()], 7) + TICK + EDGE,
-            right=_inches(_point_labels(ax), 8) + EDGE,
-            bottom=2 * (LINE + TICK) + 0.4, top=0.4))
+        fig.subplots_adjust(
+            **_margins(
+                fig,
+                left=_inches([t.get_text() for t in ax.get_yticklabels()], 7) + TICK + EDGE,
+                right=_inches(_point_labels(ax), 8) + EDGE,
+                bottom=2 * (LINE + TICK) + 0.4,
+                top=0.4,
+            )
+        )
     if biggest is None:
         alt = f"Change since {then_label}: no statement could be compared."
     else:
-        alt = (f"% agreeing per statement in {then_label} and now; the biggest change is "
-               f"\"{texts.get(biggest[1], biggest[1])}\", {points(biggest[0])} percentage "
-               f"points.")
+        alt = (
+            f"% agreeing per statement in {then_label} and now; the biggest change is "
+            f'"{texts.get(biggest[1], biggest[1])}", {points(biggest[0])} percentage '
+            f"points."
+        )
     return Chart(_svg(fig), alt)
 
 
@@ -438,75 +587,124 @@ def trend_chart(trend: pd.DataFrame, columns: int = 3) -> Chart:
 
     rounds = trend.drop_duplicates("round_id")
     months = [f"{pd.Timestamp(d):%Y-%m}" for d in rounds["closed_on"]]
-    ticks = [_round_label(d, months.count(m) > 1) for d, m in zip(rounds["closed_on"], months)]
+    ticks = [
+        _round_label(d, months.count(m) > 1)
+        for d, m in zip(rounds["closed_on"], months, strict=True)
+    ]
     domains = list(dict.fromkeys(trend["domain"]))
     groups = list(dict.fromkeys(trend["group"]))
-    drawn = [g for g in groups
-             if (trend.loc[trend["group"] == g, "status"] == "shown").any()]
-    styles = {g: (TREND_COLOURS[n % len(TREND_COLOURS)],
-                  TREND_MARKERS[(n // len(TREND_COLOURS) + n) % len(TREND_MARKERS)])
-              for n, g in enumerate(g for g in drawn if g != ALL)}
+    drawn = [g for g in groups if (trend.loc[trend["group"] == g, "status"] == "shown").any()]
+    styles = {
+        g: (
+            TREND_COLOURS[n % len(TREND_COLOURS)],
+            TREND_MARKERS[(n // len(TREND_COLOURS) + n) % len(TREND_MARKERS)],
+        )
+        for n, g in enumerate(g for g in drawn if g != ALL)
+    }
     rows = math.ceil(len(domains) / columns)
     narrow = columns == 1
-    fig = _figure(4.2 if narrow else 3.7 * columns, (2.5 if narrow else 2.9) * rows
-                  + (2.2 if narrow else 1.1))
+    fig = _figure(
+        4.2 if narrow else 3.7 * columns, (2.5 if narrow else 2.9) * rows + (2.2 if narrow else 1.1)
+    )
     x = np.arange(len(rounds))
-    labels = dict(zip(trend["group"], trend["group_label"]))
+    labels = dict(zip(trend["group"], trend["group_label"], strict=True))
     with matplotlib.rc_context(RC | {"font.size": 10}):
         axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).ravel()
-        for ax, domain in zip(axes, domains):
+        for ax, domain in zip(axes, domains, strict=True):
             panel = trend.loc[trend["domain"] == domain]
             for group in drawn:
                 gaps = panel.loc[panel["group"] == group, "gap"].to_numpy(
-                    dtype=np.float64, na_value=np.nan)
+                    dtype=np.float64, na_value=np.nan
+                )
                 if group == ALL:
-                    ax.plot(x, gaps, color="#000000", linewidth=3, marker="o", markersize=7,
-                            zorder=3)
-                    for xi, gap in zip(x, gaps):
+                    ax.plot(
+                        x, gaps, color="#000000", linewidth=3, marker="o", markersize=7, zorder=3
+                    )
+                    for xi, gap in zip(x, gaps, strict=True):
                         if not math.isnan(gap):
-                            ax.annotate(pct(gap), (xi, gap), textcoords="offset points",
-                                        xytext=(0, 8), ha="center", fontsize=9,
-                                        fontweight="bold", zorder=4,
-                                        bbox={"boxstyle": "round,pad=0.1", "facecolor": "white",
-                                              "edgecolor": "none", "alpha": 0.8})
+                            ax.annotate(
+                                pct(gap),
+                                (xi, gap),
+                                textcoords="offset points",
+                                xytext=(0, 8),
+                                ha="center",
+                                fontsize=9,
+                                fontweight="bold",
+                                zorder=4,
+                                bbox={
+                                    "boxstyle": "round,pad=0.1",
+                                    "facecolor": "white",
+                                    "edgecolor": "none",
+                                    "alpha": 0.8,
+                                },
+                            )
                 else:
                     colour, marker = styles[group]
-                    ax.plot(x, gaps, color=colour, linewidth=1.5, marker=marker, markersize=5,
-                            alpha=0.9)
-            ax.set_title(_wrap(str(panel["domain_label"].iloc[0]), 30 if narrow else 34),
-                         loc="left", fontsize=10, fontweight="bold")
+                    ax.plot(
+                        x, gaps, color=colour, linewidth=1.5, marker=marker, markersize=5, alpha=0.9
+                    )
+            ax.set_title(
+                _wrap(str(panel["domain_label"].iloc[0]), 30 if narrow else 34),
+                loc="left",
+                fontsize=10,
+                fontweight="bold",
+            )
             ax.set_ylim(0, 105)
             ax.set_yticks([0, 25, 50, 75, 100])
             ax.set_xlim(-0.35, len(x) - 0.65)
-            ax.set_xticks(x, ticks, rotation=0 if len(x) <= (3 if narrow else 4) else 45,
-                          ha="center" if len(x) <= (3 if narrow else 4) else "right")
+            ax.set_xticks(
+                x,
+                ticks,
+                rotation=0 if len(x) <= (3 if narrow else 4) else 45,
+                ha="center" if len(x) <= (3 if narrow else 4) else "right",
+            )
             ax.tick_params(labelbottom=True)
             ax.grid(axis="y", color="#dddddd", linewidth=0.6)
             ax.spines[["top", "right"]].set_visible(False)
-        for ax in axes[len(domains):]:
+        for ax in axes[len(domains) :]:
             ax.set_visible(False)
         for ax in axes[::columns]:
             ax.set_ylabel("Gap (% not agreeing)")
-        handles = [Line2D([], [], color="#000000", linewidth=3, marker="o",
-                                           label=labels.get(ALL, "All respondents"))]
-        handles += [Line2D([], [], color=styles[g][0], marker=styles[g][1],
-                                            linewidth=1.5, label=str(labels[g]))
-                    for g in drawn if g != ALL]
+        handles = [
+            Line2D(
+                [],
+                [],
+                color="#000000",
+                linewidth=3,
+                marker="o",
+                label=labels.get(ALL, "All respondents"),
+            )
+        ]
+        handles += [
+            Line2D(
+                [], [], color=styles[g][0], marker=styles[g][1], linewidth=1.5, label=str(labels[g])
+            )
+            for g in drawn
+            if g != ALL
+        ]
         # On a phone the legend comes first, so it is read before six panels of lines.
-        fig.legend(handles=handles, loc=f"outside {'upper' if narrow else 'lower'} center",
-                   ncols=2 if narrow else 5, frameon=False, fontsize=9)
+        fig.legend(
+            handles=handles,
+            loc=f"outside {'upper' if narrow else 'lower'} center",
+            ncols=2 if narrow else 5,
+            frameon=False,
+            fontsize=9,
+        )
     return Chart(_svg(fig), _trend_alt(trend, domains, ticks))
 
 
 def _trend_alt(trend: pd.DataFrame, domains: list[str], ticks: list[str]) -> str:
     """One or two sentences: what is drawn, and where the gap for everyone moved most."""
-    head = (f"Line charts of the gap (% not agreeing) in each of {len(domains)} domains across "
-            f"{len(ticks)} closed rounds, {ticks[0]} to {ticks[-1]}, one line per partner type "
-            f"with all respondents in bold; suppressed groups are left out.")
+    head = (
+        f"Line charts of the gap (% not agreeing) in each of {len(domains)} domains across "
+        f"{len(ticks)} closed rounds, {ticks[0]} to {ticks[-1]}, one line per partner type "
+        f"with all respondents in bold; suppressed groups are left out."
+    )
     moves: list[tuple[float, str, float, float]] = []
     for domain in domains:
-        line = trend.loc[(trend["domain"] == domain) & (trend["group"] == ALL)
-                         & (trend["status"] == "shown")]
+        line = trend.loc[
+            (trend["domain"] == domain) & (trend["group"] == ALL) & (trend["status"] == "shown")
+        ]
         if len(line) >= 2:
             first, last = float(line["gap"].iloc[0]), float(line["gap"].iloc[-1])
             moves.append((last - first, str(line["domain_label"].iloc[0]), first, last))
@@ -515,8 +713,10 @@ def _trend_alt(trend: pd.DataFrame, domains: list[str], ticks: list[str]) -> str
     fall, rise = min(moves), max(moves)
     parts = []
     if fall[0] < 0:
-        parts.append(f"the gap for all respondents fell most on {fall[1]}, from {pct(fall[2])} "
-                     f"to {pct(fall[3])}")
+        parts.append(
+            f"the gap for all respondents fell most on {fall[1]}, from {pct(fall[2])} "
+            f"to {pct(fall[3])}"
+        )
     if rise[0] > 0:
         parts.append(f"it rose most on {rise[1]}, from {pct(rise[2])} to {pct(rise[3])}")
     if not parts:

@@ -23,12 +23,19 @@ ALL_LABEL = "All respondents"
 #: Group key for a response that did not answer an optional "about you" question.
 NOT_STATED = "not_stated"
 NOT_STATED_LABEL = "Not stated"
-ROLE_LEVELS: Mapping[str, str] = {"frontline": "Frontline practitioner",
-                                  "manager": "Supervisor or manager"}
+ROLE_LEVELS: Mapping[str, str] = {
+    "frontline": "Frontline practitioner",
+    "manager": "Supervisor or manager",
+}
 TRAINING: Mapping[str, str] = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
 #: Scale ``agree5``: value 1..5 are stored as level codes 0..4; "don't know" is level 5.
-SCALE_LABELS = ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
-                "Strongly agree")
+SCALE_LABELS = (
+    "Strongly disagree",
+    "Disagree",
+    "Neither agree nor disagree",
+    "Agree",
+    "Strongly agree",
+)
 DONT_KNOW = 5
 N_LEVELS = 6
 #: Levels 3 and 4 (Agree, Strongly agree) are "positive"; 0 and 1 are "negative".
@@ -83,7 +90,8 @@ class RoundFrames:
         if self.min_group_size < SMALLEST_MIN_GROUP_SIZE:
             raise AnalysisError(
                 f"min_group_size must be at least {SMALLEST_MIN_GROUP_SIZE}, "
-                f"not {self.min_group_size}")
+                f"not {self.min_group_size}"
+            )
         for name in ("responses", "answers", "items", "domains"):
             if not isinstance(getattr(self, name), pd.DataFrame):
                 raise AnalysisError(f"{name} must be a pandas DataFrame")
@@ -122,10 +130,18 @@ class Encoded:
     view and its round share one set of groups.
     """
 
-    def __init__(self, *, response_ids: np.ndarray, matrix: np.ndarray,
-                 dims: Mapping[str, Dimension], item_ids: tuple[str, ...],
-                 item_domain: np.ndarray, item_text: tuple[str, ...],
-                 domain_ids: tuple[str, ...], domain_labels: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        *,
+        response_ids: np.ndarray,
+        matrix: np.ndarray,
+        dims: Mapping[str, Dimension],
+        item_ids: tuple[str, ...],
+        item_domain: np.ndarray,
+        item_text: tuple[str, ...],
+        domain_ids: tuple[str, ...],
+        domain_labels: tuple[str, ...],
+    ) -> None:
         self.response_ids = response_ids
         self.matrix = matrix
         self.dims = dims
@@ -150,10 +166,16 @@ class Encoded:
         if (rows < 0).any():
             raise AnalysisError("a filtered view holds responses its round does not")
         dims = {name: replace(d, codes=d.codes[rows]) for name, d in self.dims.items()}
-        return Encoded(response_ids=self.response_ids[rows], matrix=self.matrix[rows],
-                       dims=dims, item_ids=self.item_ids, item_domain=self.item_domain,
-                       item_text=self.item_text, domain_ids=self.domain_ids,
-                       domain_labels=self.domain_labels)
+        return Encoded(
+            response_ids=self.response_ids[rows],
+            matrix=self.matrix[rows],
+            dims=dims,
+            item_ids=self.item_ids,
+            item_domain=self.item_domain,
+            item_text=self.item_text,
+            domain_ids=self.domain_ids,
+            domain_labels=self.domain_labels,
+        )
 
     def level_counts(self, codes: np.ndarray, n_groups: int) -> np.ndarray:
         """Answers per (group, item, level) as an int64 array of shape (n_groups, items, 6).
@@ -182,8 +204,10 @@ class Encoded:
                 dim = self.dims[name]
                 atom = atom * len(dim.keys) + dim.codes
                 n_cells *= len(dim.keys)
-            self.memo[key] = (self.level_counts(atom, n_cells),
-                              np.bincount(atom, minlength=n_cells))
+            self.memo[key] = (
+                self.level_counts(atom, n_cells),
+                np.bincount(atom, minlength=n_cells),
+            )
         return self.memo[key]  # type: ignore[return-value]
 
 
@@ -210,8 +234,9 @@ def _ordered(frame: pd.DataFrame, what: str) -> pd.DataFrame:
     return frame.assign(position=position).sort_values("position", kind="stable")
 
 
-def _dimension(name: str, column: pd.Series, keys: tuple[str, ...],
-               labels: tuple[str, ...], *, closed: bool) -> Dimension:
+def _dimension(
+    name: str, column: pd.Series, keys: tuple[str, ...], labels: tuple[str, ...], *, closed: bool
+) -> Dimension:
     """Encode one response column; missing values become the ``not_stated`` group."""
     missing = column.isna().to_numpy()
     if missing.any():
@@ -261,13 +286,28 @@ def _encode(frames: RoundFrames) -> Encoded:
     if ALL in localities or NOT_STATED in localities:
         raise AnalysisError("'all' and 'not_stated' cannot be locality names")
     dims = {
-        "partner_type": _dimension("partner_type", responses["partner_type"],
-                                   tuple(labels), tuple(labels.values()), closed=True),
+        "partner_type": _dimension(
+            "partner_type",
+            responses["partner_type"],
+            tuple(labels),
+            tuple(labels.values()),
+            closed=True,
+        ),
         "locality": _dimension("locality", locality, localities, localities, closed=True),
-        "role_level": _dimension("role_level", responses["role_level"], tuple(ROLE_LEVELS),
-                                 tuple(ROLE_LEVELS.values()), closed=True),
-        "training": _dimension("training", responses["training"], tuple(TRAINING),
-                               tuple(TRAINING.values()), closed=True),
+        "role_level": _dimension(
+            "role_level",
+            responses["role_level"],
+            tuple(ROLE_LEVELS),
+            tuple(ROLE_LEVELS.values()),
+            closed=True,
+        ),
+        "training": _dimension(
+            "training",
+            responses["training"],
+            tuple(TRAINING),
+            tuple(TRAINING.values()),
+            closed=True,
+        ),
     }
 
     answers = frames.answers
@@ -302,10 +342,15 @@ def _encode(frames: RoundFrames) -> Encoded:
         raise AnalysisError("a response answers the same item more than once")
 
     return Encoded(
-        response_ids=response_ids, matrix=matrix, dims=dims, item_ids=item_ids,
+        response_ids=response_ids,
+        matrix=matrix,
+        dims=dims,
+        item_ids=item_ids,
         item_domain=item_domain.astype(np.int64),
-        item_text=tuple(str(t) for t in items["text"]), domain_ids=domain_ids,
-        domain_labels=tuple(str(v) for v in domains["label"]))
+        item_text=tuple(str(t) for t in items["text"]),
+        domain_ids=domain_ids,
+        domain_labels=tuple(str(v) for v in domains["label"]),
+    )
 
 
 def tidy_answers(frames: RoundFrames) -> pd.DataFrame:
@@ -340,8 +385,12 @@ def tidy_answers(frames: RoundFrames) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def filter_frames(frames: RoundFrames, locality: str | None = None,
-                  role_level: str | None = None, training: str | None = None) -> RoundFrames:
+def filter_frames(
+    frames: RoundFrames,
+    locality: str | None = None,
+    role_level: str | None = None,
+    training: str | None = None,
+) -> RoundFrames:
     """The round restricted to responses matching the given filter (None = no filter).
 
     One filter dimension at a time (:class:`AnalysisError` otherwise): with two, the tables
@@ -357,8 +406,11 @@ def filter_frames(frames: RoundFrames, locality: str | None = None,
         raise AnalysisError(f"unknown role level {role_level!r}")
     if training is not None and training not in TRAINING:
         raise AnalysisError(f"unknown training answer {training!r}")
-    wanted = {k: v for k, v in (("locality", locality), ("role_level", role_level),
-                                ("training", training)) if v is not None}
+    wanted = {
+        k: v
+        for k, v in (("locality", locality), ("role_level", role_level), ("training", training))
+        if v is not None
+    }
     current = dict(frames.filters)
     for name, value in wanted.items():
         if current.get(name, value) != value:
@@ -367,7 +419,8 @@ def filter_frames(frames: RoundFrames, locality: str | None = None,
     if len(current) > 1:
         raise AnalysisError(
             "filter by one of locality, role level or training at a time: views crossing "
-            "two filters could be combined to reveal small groups")
+            "two filters could be combined to reveal small groups"
+        )
     root = frames.root
     keep = np.ones(len(root.responses), dtype=bool)
     for name, value in current.items():
@@ -375,5 +428,10 @@ def filter_frames(frames: RoundFrames, locality: str | None = None,
     responses = root.responses.loc[keep].reset_index(drop=True)
     kept_ids = pd.Index(responses["response_id"])
     answers = root.answers.loc[kept_ids.get_indexer(root.answers["response_id"]) >= 0]
-    return replace(root, responses=responses, answers=answers.reset_index(drop=True),
-                   base=root, filters=tuple((d, current[d]) for d in DIMENSIONS if d in current))
+    return replace(
+        root,
+        responses=responses,
+        answers=answers.reset_index(drop=True),
+        base=root,
+        filters=tuple((d, current[d]) for d in DIMENSIONS if d in current),
+    )

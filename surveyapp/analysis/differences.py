@@ -22,8 +22,9 @@ from surveyapp.analysis.metrics import group_counts, newcombe_interval, safe_rat
 SIGNIFICANCE = 0.05
 
 
-def two_proportion_ztest(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray,
-                         n2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def two_proportion_ztest(
+    x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Two-sided z-test of p1 = p2 with the pooled variance; (z, p), NaN where undefined.
 
     Undefined when either sample is empty or everyone (or no one) is positive in both.
@@ -57,21 +58,23 @@ def difference_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFr
     x2, n2 = others_x[groups, items], others_n[groups, items]
     low, high = newcombe_interval(x1, n1, x2, n2)
     z, p = two_proportion_ztest(x1, n1, x2, n2)
-    return pd.DataFrame({
-        by: np.array(gc.keys[1:], dtype=object)[groups],
-        "group_label": np.array(gc.labels[1:], dtype=object)[groups],
-        "item_id": np.array(enc.item_ids, dtype=object)[items],
-        "domain": np.array(enc.domain_ids, dtype=object)[enc.item_domain[items]],
-        "n_valid": pd.array(n1, dtype="Int64"),
-        "pct_positive": 100 * safe_ratio(x1, n1),
-        "others_n_valid": pd.array(n2, dtype="Int64"),
-        "others_pct_positive": 100 * safe_ratio(x2, n2),
-        "difference": 100 * (safe_ratio(x1, n1) - safe_ratio(x2, n2)),
-        "ci_low": 100 * low,
-        "ci_high": 100 * high,
-        "z": z,
-        "p_value": p,
-    })
+    return pd.DataFrame(
+        {
+            by: np.array(gc.keys[1:], dtype=object)[groups],
+            "group_label": np.array(gc.labels[1:], dtype=object)[groups],
+            "item_id": np.array(enc.item_ids, dtype=object)[items],
+            "domain": np.array(enc.domain_ids, dtype=object)[enc.item_domain[items]],
+            "n_valid": pd.array(n1, dtype="Int64"),
+            "pct_positive": 100 * safe_ratio(x1, n1),
+            "others_n_valid": pd.array(n2, dtype="Int64"),
+            "others_pct_positive": 100 * safe_ratio(x2, n2),
+            "difference": 100 * (safe_ratio(x1, n1) - safe_ratio(x2, n2)),
+            "ci_low": 100 * low,
+            "ci_high": 100 * high,
+            "z": z,
+            "p_value": p,
+        }
+    )
 
 
 def kruskal_wallis(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -88,9 +91,9 @@ def kruskal_wallis(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     midrank = np.cumsum(at_level, axis=1) - at_level + (at_level + 1) / 2
     rank_sum = (counts * midrank[:, None, :]).sum(axis=2)
     k = (n_group > 0).sum(axis=1)
-    spread = np.where(n_group > 0, safe_ratio(rank_sum ** 2, n_group), 0.0).sum(axis=1)
+    spread = np.where(n_group > 0, safe_ratio(rank_sum**2, n_group), 0.0).sum(axis=1)
     h = safe_ratio(12 * spread, n * (n + 1)) - 3 * (n + 1)
-    ties = 1 - safe_ratio((at_level ** 3 - at_level).sum(axis=1), n ** 3 - n)
+    ties = 1 - safe_ratio((at_level**3 - at_level).sum(axis=1), n**3 - n)
     h = np.where((k >= 2) & (ties > 1e-12), safe_ratio(h, ties), np.nan)
     df = np.where(np.isfinite(h), k - 1, np.nan)
     p = np.where(np.isfinite(h), chi2.sf(np.nan_to_num(h), np.maximum(df, 1)), np.nan)
@@ -125,19 +128,27 @@ def variation_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFra
     shown = ~vis.hidden[1:]
     levels = np.where(shown[:, :, None], gc.counts[1:, :, :DONT_KNOW], 0).transpose(1, 0, 2)
     h, df, p = kruskal_wallis(levels)
-    collapsed = np.stack([levels[:, :, list(NEGATIVE_LEVELS)].sum(axis=2), levels[:, :, 2],
-                          levels[:, :, list(POSITIVE_LEVELS)].sum(axis=2)], axis=2)
+    collapsed = np.stack(
+        [
+            levels[:, :, list(NEGATIVE_LEVELS)].sum(axis=2),
+            levels[:, :, 2],
+            levels[:, :, list(POSITIVE_LEVELS)].sum(axis=2),
+        ],
+        axis=2,
+    )
     v = np.where(np.isfinite(h), cramers_v(collapsed), np.nan)
-    return pd.DataFrame({
-        "item_id": list(enc.item_ids),
-        "domain": np.array(enc.domain_ids, dtype=object)[enc.item_domain],
-        "n_groups": shown.sum(axis=0),
-        "n_valid": levels.sum(axis=(1, 2)),
-        "h": h,
-        "df": df,
-        "p_value": p,
-        "cramers_v": v,
-    })
+    return pd.DataFrame(
+        {
+            "item_id": list(enc.item_ids),
+            "domain": np.array(enc.domain_ids, dtype=object)[enc.item_domain],
+            "n_groups": shown.sum(axis=0),
+            "n_valid": levels.sum(axis=(1, 2)),
+            "h": h,
+            "df": df,
+            "p_value": p,
+            "cramers_v": v,
+        }
+    )
 
 
 def adjust_family(tables: Sequence[pd.DataFrame | None]) -> list[pd.DataFrame | None]:
@@ -147,8 +158,11 @@ def adjust_family(tables: Sequence[pd.DataFrame | None]) -> list[pd.DataFrame | 
     (``p_adjusted < 0.05``). ``None`` entries (e.g. no compared round) pass through.
     """
     present = [t for t in tables if t is not None]
-    pvalues = np.concatenate([t["p_value"].to_numpy(dtype=np.float64) for t in present]
-                             ) if present else np.array([])
+    pvalues = (
+        np.concatenate([t["p_value"].to_numpy(dtype=np.float64) for t in present])
+        if present
+        else np.array([])
+    )
     tested = np.isfinite(pvalues)
     adjusted = np.full(pvalues.shape, np.nan)
     if tested.any():

@@ -15,10 +15,28 @@ from surveyapp.analysis.metrics import round_half_up
 from surveyapp.analysis.report import Report
 
 #: The CSV columns, in the contract's order (product.md section 5).
-CSV_COLUMNS = ("round_id", "partner_type", "item_id", "domain", "n_responses", "n_valid",
-               "n_dont_know", "pct_strongly_disagree", "pct_disagree", "pct_neutral",
-               "pct_agree", "pct_strongly_agree", "pct_positive", "pct_negative", "gap",
-               "positive_ci_low", "positive_ci_high", "pct_dont_know", "mean", "suppressed")
+CSV_COLUMNS = (
+    "round_id",
+    "partner_type",
+    "item_id",
+    "domain",
+    "n_responses",
+    "n_valid",
+    "n_dont_know",
+    "pct_strongly_disagree",
+    "pct_disagree",
+    "pct_neutral",
+    "pct_agree",
+    "pct_strongly_agree",
+    "pct_positive",
+    "pct_negative",
+    "gap",
+    "positive_ci_low",
+    "positive_ci_high",
+    "pct_dont_know",
+    "mean",
+    "suppressed",
+)
 TEXT_COLUMNS = ("partner_type", "item_id", "domain")
 COUNT_COLUMNS = ("n_responses", "n_valid", "n_dont_know")
 #: Decimal places per figure column: percentages 1, the mean 2.

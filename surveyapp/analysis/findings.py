@@ -23,11 +23,16 @@ KINDS = ("gap", "contrast", "difference", "variation", "change")
 
 #: First person in an item's statement → third person in a finding about respondents.
 _PRONOUNS = (
-    (re.compile(r"\bI am\b"), "they are"), (re.compile(r"\bI'm\b"), "they're"),
-    (re.compile(r"\bI was\b"), "they were"), (re.compile(r"\bI\b"), "they"),
-    (re.compile(r"\bmyself\b"), "themselves"), (re.compile(r"\bmy\b"), "their"),
-    (re.compile(r"\bme\b"), "them"), (re.compile(r"\bour\b"), "their"),
-    (re.compile(r"\bwe\b"), "they"), (re.compile(r"\bus\b"), "them"),
+    (re.compile(r"\bI am\b"), "they are"),
+    (re.compile(r"\bI'm\b"), "they're"),
+    (re.compile(r"\bI was\b"), "they were"),
+    (re.compile(r"\bI\b"), "they"),
+    (re.compile(r"\bmyself\b"), "themselves"),
+    (re.compile(r"\bmy\b"), "their"),
+    (re.compile(r"\bme\b"), "them"),
+    (re.compile(r"\bour\b"), "their"),
+    (re.compile(r"\bwe\b"), "they"),
+    (re.compile(r"\bus\b"), "them"),
 )
 _JOINING_WORDS = frozenset({"for", "to", "with", "about", "in", "on", "of", "at", "from", "by"})
 
@@ -73,7 +78,7 @@ def _points(value: float) -> str:
 
 
 def _comparison(text_a: str, text_b: str) -> str:
-    """"that <a> than <b>" for two statements, sharing their common beginning if they have
+    """ "that <a> than <b>" for two statements, sharing their common beginning if they have
     one: "…services in the local area for children than for parents"."""
     a, b = text_a.strip().rstrip(".").split(), text_b.strip().rstrip(".").split()
     common = 0
@@ -92,82 +97,138 @@ def _gap_findings(items: pd.DataFrame, texts: Mapping[str, str]) -> list[dict[st
     out = []
     for row in shown.itertuples(index=False):
         low, high = _whole(100 - row.positive_ci_high), _whole(100 - row.positive_ci_low)
-        text = (f"{_whole(row.gap)}% of {group_phrase(row.partner_type, row.group_label)} do "
-                f"not agree that {statement_clause(texts[row.item_id])} "
-                f"(95% CI {low}–{high}%)")
-        out.append({"kind": "gap", "partner_type": row.partner_type, "item_id": row.item_id,
-                    "figure": row.gap, "text": text})
+        text = (
+            f"{_whole(row.gap)}% of {group_phrase(row.partner_type, row.group_label)} do "
+            f"not agree that {statement_clause(texts[row.item_id])} "
+            f"(95% CI {low}–{high}%)"
+        )
+        out.append(
+            {
+                "kind": "gap",
+                "partner_type": row.partner_type,
+                "item_id": row.item_id,
+                "figure": row.gap,
+                "text": text,
+            }
+        )
     return out
 
 
-def _contrast_findings(contrasts: pd.DataFrame,
-                       texts: Mapping[str, str]) -> list[dict[str, object]]:
-    shown = contrasts.loc[~contrasts["suppressed"]
-                          & ((contrasts["ci_low"] > 0) | (contrasts["ci_high"] < 0))]
+def _contrast_findings(
+    contrasts: pd.DataFrame, texts: Mapping[str, str]
+) -> list[dict[str, object]]:
+    shown = contrasts.loc[
+        ~contrasts["suppressed"] & ((contrasts["ci_low"] > 0) | (contrasts["ci_high"] < 0))
+    ]
     not_all = (shown["partner_type"] != ALL).to_numpy()
     order = np.lexsort((-shown["value"].abs().to_numpy(), not_all))
     shown = shown.iloc[order]
     out = []
     for row in shown.itertuples(index=False):
         direction = "more" if row.value > 0 else "less"
-        text = (f"{_subject(row.partner_type, row.group_label)} are {direction} likely to agree "
-                f"that {_comparison(texts[row.item_a], texts[row.item_b])} "
-                f"({_points(row.value)} points, 95% CI {_points(row.ci_low)} to "
-                f"{_points(row.ci_high)})")
-        out.append({"kind": "contrast", "partner_type": row.partner_type,
-                    "contrast": row.contrast, "figure": row.value, "text": text})
+        text = (
+            f"{_subject(row.partner_type, row.group_label)} are {direction} likely to agree "
+            f"that {_comparison(texts[row.item_a], texts[row.item_b])} "
+            f"({_points(row.value)} points, 95% CI {_points(row.ci_low)} to "
+            f"{_points(row.ci_high)})"
+        )
+        out.append(
+            {
+                "kind": "contrast",
+                "partner_type": row.partner_type,
+                "contrast": row.contrast,
+                "figure": row.value,
+                "text": text,
+            }
+        )
     return out
 
 
-def _difference_findings(differences: pd.DataFrame,
-                         texts: Mapping[str, str]) -> list[dict[str, object]]:
+def _difference_findings(
+    differences: pd.DataFrame, texts: Mapping[str, str]
+) -> list[dict[str, object]]:
     shown = differences.loc[differences["significant"]]
-    shown = shown.reindex(shown["difference"].abs().sort_values(ascending=False,
-                                                                kind="stable").index)
+    shown = shown.reindex(
+        shown["difference"].abs().sort_values(ascending=False, kind="stable").index
+    )
     out = []
     for row in shown.itertuples(index=False):
         direction = "more" if row.difference > 0 else "less"
-        text = (f"{_subject(row.partner_type, row.group_label)} are {direction} likely than "
-                f"other partners to agree that {statement_clause(texts[row.item_id])} "
-                f"({_whole(row.pct_positive)}% compared with {_whole(row.others_pct_positive)}%;"
-                f" {_points(row.difference)} points, 95% CI {_points(row.ci_low)} to "
-                f"{_points(row.ci_high)})")
-        out.append({"kind": "difference", "partner_type": row.partner_type,
-                    "item_id": row.item_id, "figure": row.difference, "text": text})
+        text = (
+            f"{_subject(row.partner_type, row.group_label)} are {direction} likely than "
+            f"other partners to agree that {statement_clause(texts[row.item_id])} "
+            f"({_whole(row.pct_positive)}% compared with {_whole(row.others_pct_positive)}%;"
+            f" {_points(row.difference)} points, 95% CI {_points(row.ci_low)} to "
+            f"{_points(row.ci_high)})"
+        )
+        out.append(
+            {
+                "kind": "difference",
+                "partner_type": row.partner_type,
+                "item_id": row.item_id,
+                "figure": row.difference,
+                "text": text,
+            }
+        )
     return out
 
 
-def _variation_findings(variation: pd.DataFrame,
-                        texts: Mapping[str, str]) -> list[dict[str, object]]:
+def _variation_findings(
+    variation: pd.DataFrame, texts: Mapping[str, str]
+) -> list[dict[str, object]]:
     shown = variation.loc[variation["significant"]]
     shown = shown.sort_values("cramers_v", ascending=False, kind="stable")
-    return [{"kind": "variation", "item_id": row.item_id, "figure": row.cramers_v,
-             "text": (f"How far partners agree that {statement_clause(texts[row.item_id])} "
-                      f"differs between partner types (Cramér's V {row.cramers_v:.2f})")}
-            for row in shown.itertuples(index=False)]
+    return [
+        {
+            "kind": "variation",
+            "item_id": row.item_id,
+            "figure": row.cramers_v,
+            "text": (
+                f"How far partners agree that {statement_clause(texts[row.item_id])} "
+                f"differs between partner types (Cramér's V {row.cramers_v:.2f})"
+            ),
+        }
+        for row in shown.itertuples(index=False)
+    ]
 
 
-def _change_findings(change: pd.DataFrame, texts: Mapping[str, str],
-                     compared_title: str) -> list[dict[str, object]]:
+def _change_findings(
+    change: pd.DataFrame, texts: Mapping[str, str], compared_title: str
+) -> list[dict[str, object]]:
     shown = change.loc[change["change"].isin(["improved", "worsened"])]
-    shown = shown.reindex(shown["difference"].abs().sort_values(ascending=False,
-                                                                kind="stable").index)
+    shown = shown.reindex(
+        shown["difference"].abs().sort_values(ascending=False, kind="stable").index
+    )
     out = []
     for row in shown.itertuples(index=False):
-        text = (f"Agreement that {statement_clause(texts[row.item_id])} has {row.change} among "
-                f"{group_phrase(row.partner_type, row.group_label)} since {compared_title} "
-                f"({_whole(row.compared_pct_positive)}% to {_whole(row.pct_positive)}%; "
-                f"{_points(row.difference)} points, 95% CI {_points(row.ci_low)} to "
-                f"{_points(row.ci_high)})")
-        out.append({"kind": "change", "partner_type": row.partner_type, "item_id": row.item_id,
-                    "figure": row.difference, "text": text})
+        text = (
+            f"Agreement that {statement_clause(texts[row.item_id])} has {row.change} among "
+            f"{group_phrase(row.partner_type, row.group_label)} since {compared_title} "
+            f"({_whole(row.compared_pct_positive)}% to {_whole(row.pct_positive)}%; "
+            f"{_points(row.difference)} points, 95% CI {_points(row.ci_low)} to "
+            f"{_points(row.ci_high)})"
+        )
+        out.append(
+            {
+                "kind": "change",
+                "partner_type": row.partner_type,
+                "item_id": row.item_id,
+                "figure": row.difference,
+                "text": text,
+            }
+        )
     return out
 
 
-def build_findings(items: pd.DataFrame, contrasts: pd.DataFrame, differences: pd.DataFrame,
-                   variation: pd.DataFrame, change: pd.DataFrame | None,
-                   item_texts: Mapping[str, str],
-                   compared_title: str | None = None) -> pd.DataFrame:
+def build_findings(
+    items: pd.DataFrame,
+    contrasts: pd.DataFrame,
+    differences: pd.DataFrame,
+    variation: pd.DataFrame,
+    change: pd.DataFrame | None,
+    item_texts: Mapping[str, str],
+    compared_title: str | None = None,
+) -> pd.DataFrame:
     """All findings as sentences, in reading order (``rank`` 1 first).
 
     Takes the partner-type tables of a report after suppression and after
@@ -176,9 +237,12 @@ def build_findings(items: pd.DataFrame, contrasts: pd.DataFrame, differences: pd
     headline number, unrounded), text. Gap findings cover every shown group × item, largest
     first, so the first three are the report's three biggest gaps.
     """
-    rows = (_gap_findings(items, item_texts) + _contrast_findings(contrasts, item_texts)
-            + _difference_findings(differences, item_texts)
-            + _variation_findings(variation, item_texts))
+    rows = (
+        _gap_findings(items, item_texts)
+        + _contrast_findings(contrasts, item_texts)
+        + _difference_findings(differences, item_texts)
+        + _variation_findings(variation, item_texts)
+    )
     if change is not None:
         rows += _change_findings(change, item_texts, compared_title or "the compared round")
     table = pd.DataFrame(rows, columns=list(FINDING_COLUMNS[1:]))

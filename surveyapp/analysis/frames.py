@@ -17,9 +17,7 @@ import sqlalchemy.orm as so
 
 from surveyapp.analysis.data import AnalysisError, Contrast, RoundFrames
 from surveyapp.instruments import Instrument
-from surveyapp.models import (Answer, InstrumentSnapshot, Locality, PartnerType, Response,
-                              Round)
-
+from surveyapp.models import Answer, InstrumentSnapshot, Locality, PartnerType, Response, Round
 
 #: Answers packed per response: each item's answer is a 3-bit code (0 none, 1-5 the value,
 #: 6 "don't know") at its own place in a 64-bit integer, 20 items to an integer.
@@ -38,15 +36,18 @@ def _packed_answers(item_ids: list[str]) -> list[sa.ColumnElement[int]]:
     code = sa.case((Answer.dont_know, _DONT_KNOW_CODE), else_=Answer.value)
     columns = []
     for start in range(0, len(item_ids), _ITEMS_PER_COLUMN):
-        chunk = item_ids[start:start + _ITEMS_PER_COLUMN]
-        place = sa.case({item: 1 << (_BITS * k) for k, item in enumerate(chunk)},
-                        value=Answer.item_id, else_=0)
+        chunk = item_ids[start : start + _ITEMS_PER_COLUMN]
+        place = sa.case(
+            {item: 1 << (_BITS * k) for k, item in enumerate(chunk)}, value=Answer.item_id, else_=0
+        )
         # BIGINT throughout: PostgreSQL would otherwise type small places as INTEGER and
         # overflow on the product
         total = sa.func.sum(sa.cast(place, sa.BigInteger) * code)
-        columns.append(sa.select(sa.cast(total, sa.BigInteger))
-                       .where(Answer.response_id == Response.id)
-                       .scalar_subquery())
+        columns.append(
+            sa.select(sa.cast(total, sa.BigInteger))
+            .where(Answer.response_id == Response.id)
+            .scalar_subquery()
+        )
     return columns
 
 
@@ -67,34 +68,45 @@ def _fetchall(session: so.Session, statement: sa.Select) -> list[tuple]:
     params = compiled.params
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        cursor.execute(str(compiled), tuple(params[name] for name in compiled.positiontup)
-                       if compiled.positional else params)
+        cursor.execute(
+            str(compiled),
+            tuple(params[name] for name in compiled.positiontup) if compiled.positional else params,
+        )
         return cursor.fetchall()
     finally:
         cursor.close()
 
 
-def _round_rows(session: so.Session, round_id: int,
-                item_ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _round_rows(
+    session: so.Session, round_id: int, item_ids: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The round's responses and answers in the analysis contract, from one query."""
     packed_columns = _packed_answers(item_ids)
     statement = (
-        sa.select(Response.id, PartnerType.slug, Locality.name, Response.role_level,
-                  Response.training, *packed_columns)
+        sa.select(
+            Response.id,
+            PartnerType.slug,
+            Locality.name,
+            Response.role_level,
+            Response.training,
+            *packed_columns,
+        )
         .join(PartnerType, PartnerType.id == Response.partner_type_id)
         .outerjoin(Locality, Locality.id == Response.locality_id)
         .where(Response.round_id == round_id)
     )
     rows = _fetchall(session, statement)
-    columns = list(zip(*rows)) if rows else [()] * (5 + len(packed_columns))
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (5 + len(packed_columns))
     response_ids = np.array(columns[0], dtype=np.int64)
-    responses = pd.DataFrame({
-        "response_id": response_ids,
-        "partner_type": pd.Series(columns[1], dtype="str"),
-        "locality": pd.Series(columns[2], dtype="string"),
-        "role_level": pd.Series(columns[3], dtype="string"),
-        "training": pd.Series(columns[4], dtype="string"),
-    })
+    responses = pd.DataFrame(
+        {
+            "response_id": response_ids,
+            "partner_type": pd.Series(columns[1], dtype="str"),
+            "locality": pd.Series(columns[2], dtype="string"),
+            "role_level": pd.Series(columns[3], dtype="string"),
+            "training": pd.Series(columns[4], dtype="string"),
+        }
+    )
     packed = np.zeros((len(rows), len(packed_columns)), dtype=np.int64)
     for k, column in enumerate(columns[5:]):  # a response with no answers sums to NULL
         packed[:, k] = [0 if v is None else v for v in column]
@@ -102,17 +114,20 @@ def _round_rows(session: so.Session, round_id: int,
     which, items = np.nonzero(codes)
     values = codes[which, items].astype(np.int64)
     dont_know = values == _DONT_KNOW_CODE
-    answers = pd.DataFrame({
-        "response_id": response_ids[which],
-        "item_id": pd.array(np.array(item_ids, dtype=object)[items], dtype="str"),
-        "value": pd.arrays.IntegerArray(np.where(dont_know, 0, values), dont_know),
-        "dont_know": dont_know,
-    })
+    answers = pd.DataFrame(
+        {
+            "response_id": response_ids[which],
+            "item_id": pd.array(np.array(item_ids, dtype=object)[items], dtype="str"),
+            "value": pd.arrays.IntegerArray(np.where(dont_know, 0, values), dont_know),
+            "dont_know": dont_know,
+        }
+    )
     return responses, answers
 
 
-def load_round_frames(session: so.Session, round_id: int,
-                      cache: MutableMapping[Hashable, Any] | None = None) -> RoundFrames:
+def load_round_frames(
+    session: so.Session, round_id: int, cache: MutableMapping[Hashable, Any] | None = None
+) -> RoundFrames:
     """Read one round's responses and answers into the analysis contract.
 
     ``cache`` (a mapping the caller owns, such as a small per-process LRU) keeps what was
@@ -130,8 +145,14 @@ def load_round_frames(session: so.Session, round_id: int,
     item_ids = [i.id for i in instrument.items]
 
     database = session.get_bind().url.render_as_string(hide_password=True)
-    rows_key = ("rows", database, round_.id, round_.created_at, round_.instrument_id,
-                round_.data_version)
+    rows_key = (
+        "rows",
+        database,
+        round_.id,
+        round_.created_at,
+        round_.instrument_id,
+        round_.data_version,
+    )
     rows = cache.get(rows_key) if cache is not None else None
     if rows is None:
         rows = _round_rows(session, round_id, item_ids)
@@ -143,11 +164,20 @@ def load_round_frames(session: so.Session, round_id: int,
     # targeted (imports of older data); the order here is the order of every table.
     present = set(responses["partner_type"].unique())
     targeted = {p.slug for p in round_.partner_types}
-    labels = {slug: label for slug, label in session.execute(
-        sa.select(PartnerType.slug, PartnerType.label).order_by(PartnerType.position))
-        if slug in targeted or slug in present}
-    frames_key = ("frames", *rows_key[1:], round_.title, round_.min_group_size,
-                  tuple(labels.items()))
+    labels = {
+        slug: label
+        for slug, label in session.execute(
+            sa.select(PartnerType.slug, PartnerType.label).order_by(PartnerType.position)
+        )
+        if slug in targeted or slug in present
+    }
+    frames_key = (
+        "frames",
+        *rows_key[1:],
+        round_.title,
+        round_.min_group_size,
+        tuple(labels.items()),
+    )
     if cache is not None and frames_key in cache:
         return cache[frames_key]
 
@@ -167,8 +197,7 @@ def load_round_frames(session: so.Session, round_id: int,
         answers=answers,
         items=items,
         domains=domains,
-        contrasts=tuple(Contrast(c.key, c.label, c.item_a, c.item_b)
-                        for c in instrument.contrasts),
+        contrasts=tuple(Contrast(c.key, c.label, c.item_a, c.item_b) for c in instrument.contrasts),
         partner_type_labels=labels,
     )
     if cache is not None:
@@ -185,10 +214,16 @@ def compared_round_id(session: so.Session, round_id: int) -> int | None:
     if round_.compared_round_id is not None:
         return round_.compared_round_id
     return session.scalar(
-        sa.select(Round.id).join(Round.instrument)
-        .where(InstrumentSnapshot.key == round_.instrument.key, Round.status == "closed",
-               Round.id != round_.id,
-               sa.true() if round_.closes_on is None
-               else sa.or_(Round.closes_on < round_.closes_on, Round.closes_on.is_(None)))
+        sa.select(Round.id)
+        .join(Round.instrument)
+        .where(
+            InstrumentSnapshot.key == round_.instrument.key,
+            Round.status == "closed",
+            Round.id != round_.id,
+            sa.true()
+            if round_.closes_on is None
+            else sa.or_(Round.closes_on < round_.closes_on, Round.closes_on.is_(None)),
+        )
         .order_by(Round.closes_on.desc().nulls_last(), Round.id.desc())
-        .limit(1))
+        .limit(1)
+    )

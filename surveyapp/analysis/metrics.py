@@ -32,11 +32,23 @@ CONFIDENCE = 0.95
 #: Two-sided normal critical value for 95% intervals (as statsmodels computes it).
 Z = float(norm.isf((1 - CONFIDENCE) / 2))
 
-LEVEL_COLUMNS = ("pct_strongly_disagree", "pct_disagree", "pct_neutral", "pct_agree",
-                 "pct_strongly_agree")
+LEVEL_COLUMNS = (
+    "pct_strongly_disagree",
+    "pct_disagree",
+    "pct_neutral",
+    "pct_agree",
+    "pct_strongly_agree",
+)
 ITEM_COUNT_COLUMNS = ("n_responses", "n_valid", "n_dont_know")
-ITEM_FIGURE_COLUMNS = LEVEL_COLUMNS + ("pct_positive", "pct_negative", "gap", "positive_ci_low",
-                                       "positive_ci_high", "pct_dont_know", "mean")
+ITEM_FIGURE_COLUMNS = LEVEL_COLUMNS + (
+    "pct_positive",
+    "pct_negative",
+    "gap",
+    "positive_ci_low",
+    "positive_ci_high",
+    "pct_dont_know",
+    "mean",
+)
 
 
 @dataclass(frozen=True)
@@ -73,8 +85,12 @@ def group_counts(frames: RoundFrames, by: str = "partner_type") -> GroupCounts:
         per_group, responses = enc.crossed_counts((by,))
         counts = np.concatenate([per_group.sum(axis=0, keepdims=True), per_group])
         enc.memo[key] = GroupCounts(
-            by=by, keys=(ALL,) + dim.keys, labels=(ALL_LABEL,) + dim.labels, counts=counts,
-            n_responses=np.concatenate([[responses.sum()], responses]))
+            by=by,
+            keys=(ALL,) + dim.keys,
+            labels=(ALL_LABEL,) + dim.labels,
+            counts=counts,
+            n_responses=np.concatenate([[responses.sum()], responses]),
+        )
     return enc.memo[key]  # type: ignore[return-value]
 
 
@@ -91,8 +107,7 @@ def safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num / den as float, NaN where den is 0 (without a warning)."""
     num = np.asarray(num, dtype=np.float64)
     den = np.asarray(den, dtype=np.float64)
-    return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, np.nan),
-                     where=den > 0)
+    return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den > 0)
 
 
 def wilson_interval(x: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -104,23 +119,27 @@ def wilson_interval(x: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarra
     z2 = Z * Z
     denom = 1 + z2 / safe_n
     centre = (p + z2 / (2 * safe_n)) / denom
-    half = Z * np.sqrt(np.clip(p * (1 - p), 0, None) / safe_n + z2 / (4 * safe_n ** 2)) / denom
+    half = Z * np.sqrt(np.clip(p * (1 - p), 0, None) / safe_n + z2 / (4 * safe_n**2)) / denom
     return centre - half, centre + half
 
 
-def newcombe_interval(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray,
-                      n2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def newcombe_interval(
+    x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Newcombe hybrid score 95% interval (method 10) for p1 − p2, independent samples."""
     p1, p2 = safe_ratio(x1, n1), safe_ratio(x2, n2)
     l1, u1 = wilson_interval(x1, n1)
     l2, u2 = wilson_interval(x2, n2)
     d = p1 - p2
-    return (d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
-            d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2))
+    return (
+        d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
+        d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2),
+    )
 
 
-def newcombe_paired_interval(x_a: np.ndarray, n_a: np.ndarray, x_b: np.ndarray,
-                             n_b: np.ndarray, paired: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def newcombe_paired_interval(
+    x_a: np.ndarray, n_a: np.ndarray, x_b: np.ndarray, n_b: np.ndarray, paired: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """95% interval for p_a − p_b where the two proportions come from the same respondents.
 
     Newcombe's (1998) method 10 for paired proportions: the Wilson interval of each
@@ -145,21 +164,25 @@ def newcombe_paired_interval(x_a: np.ndarray, n_a: np.ndarray, x_b: np.ndarray,
     la, ua = wilson_interval(x_a, n_a)
     lb, ub = wilson_interval(x_b, n_b)
     d = pa - pb
-    low = d - np.sqrt(np.clip((pa - la) ** 2 - 2 * r * (pa - la) * (ub - pb) + (ub - pb) ** 2,
-                              0, None))
-    high = d + np.sqrt(np.clip((ua - pa) ** 2 - 2 * r * (ua - pa) * (pb - lb) + (pb - lb) ** 2,
-                               0, None))
+    low = d - np.sqrt(
+        np.clip((pa - la) ** 2 - 2 * r * (pa - la) * (ub - pb) + (ub - pb) ** 2, 0, None)
+    )
+    high = d + np.sqrt(
+        np.clip((ua - pa) ** 2 - 2 * r * (ua - pa) * (pb - lb) + (pb - lb) ** 2, 0, None)
+    )
     return low, high
 
 
 def _group_frame(gc: GroupCounts, inner: tuple[str, ...], inner_name: str) -> pd.DataFrame:
     """The (group, inner) key columns of a long table, groups outermost."""
     n_inner = len(inner)
-    return pd.DataFrame({
-        gc.by: np.repeat(np.array(gc.keys, dtype=object), n_inner),
-        "group_label": np.repeat(np.array(gc.labels, dtype=object), n_inner),
-        inner_name: np.tile(np.array(inner, dtype=object), len(gc.keys)),
-    })
+    return pd.DataFrame(
+        {
+            gc.by: np.repeat(np.array(gc.keys, dtype=object), n_inner),
+            "group_label": np.repeat(np.array(gc.labels, dtype=object), n_inner),
+            inner_name: np.tile(np.array(inner, dtype=object), len(gc.keys)),
+        }
+    )
 
 
 def item_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFrame:
@@ -179,8 +202,7 @@ def item_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFrame:
     negative = counts[:, list(NEGATIVE_LEVELS)].sum(axis=1)
     low, high = wilson_interval(positive, n_valid)
     table = _group_frame(gc, enc.item_ids, "item_id")
-    table["domain"] = np.tile(np.array(enc.domain_ids, dtype=object)[enc.item_domain],
-                              len(gc.keys))
+    table["domain"] = np.tile(np.array(enc.domain_ids, dtype=object)[enc.item_domain], len(gc.keys))
     table["n_responses"] = pd.array(np.repeat(gc.n_responses, enc.n_items), dtype="Int64")
     table["n_valid"] = pd.array(n_valid, dtype="Int64")
     table["n_dont_know"] = pd.array(n_dk, dtype="Int64")
@@ -194,9 +216,13 @@ def item_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFrame:
     table["pct_dont_know"] = safe_ratio(100 * n_dk, n_valid + n_dk)
     table["mean"] = safe_ratio(counts[:, :DONT_KNOW] @ np.arange(1, DONT_KNOW + 1), n_valid)
     vis = suppression.visibility(frames, by)
-    return suppression.mask(table, vis.hidden.ravel(),
-                            ITEM_COUNT_COLUMNS + ITEM_FIGURE_COLUMNS,
-                            frames.min_group_size, n_column="n_valid")
+    return suppression.mask(
+        table,
+        vis.hidden.ravel(),
+        ITEM_COUNT_COLUMNS + ITEM_FIGURE_COLUMNS,
+        frames.min_group_size,
+        n_column="n_valid",
+    )
 
 
 def domain_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFrame:
@@ -221,8 +247,13 @@ def domain_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFrame:
     table["gap"] = safe_ratio(100 * (n_valid - positive), n_valid)
     vis = suppression.visibility(frames, by)
     hidden = suppression.domain_hidden(vis, enc.item_domain, n_domains)
-    return suppression.mask(table, hidden.ravel(), ("n_valid", "pct_positive", "gap"),
-                            frames.min_group_size, n_column="n_valid")
+    return suppression.mask(
+        table,
+        hidden.ravel(),
+        ("n_valid", "pct_positive", "gap"),
+        frames.min_group_size,
+        n_column="n_valid",
+    )
 
 
 def domain_ranking(domains: pd.DataFrame) -> pd.DataFrame:
@@ -263,12 +294,13 @@ def contrast_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFram
     gc = group_counts(frames, by)
     enc = frames.encoded
     keys = tuple(c.key for c in frames.contrasts)
-    pairs = [(enc.item_ids.index(c.item_a), enc.item_ids.index(c.item_b))
-             for c in frames.contrasts]
+    pairs = [(enc.item_ids.index(c.item_a), enc.item_ids.index(c.item_b)) for c in frames.contrasts]
     table = _group_frame(gc, keys, "contrast")
     n_groups, n_contrasts = len(gc.keys), len(pairs)
-    columns = {name: np.full((n_groups, n_contrasts), np.nan)
-               for name in ("pct_a", "pct_b", "value", "ci_low", "ci_high")}
+    columns = {
+        name: np.full((n_groups, n_contrasts), np.nan)
+        for name in ("pct_a", "pct_b", "value", "ci_low", "ci_high")
+    }
     n_both = np.zeros((n_groups, n_contrasts), dtype=np.int64)
     for c, (a, b) in enumerate(pairs):
         paired = paired_counts(frames, by, a, b)
@@ -282,10 +314,12 @@ def contrast_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFram
         columns["ci_low"][:, c] = 100 * low
         columns["ci_high"][:, c] = 100 * high
     table["label"] = np.tile(np.array([c.label for c in frames.contrasts], dtype=object), n_groups)
-    table["item_a"] = np.tile(np.array([c.item_a for c in frames.contrasts], dtype=object),
-                              n_groups)
-    table["item_b"] = np.tile(np.array([c.item_b for c in frames.contrasts], dtype=object),
-                              n_groups)
+    table["item_a"] = np.tile(
+        np.array([c.item_a for c in frames.contrasts], dtype=object), n_groups
+    )
+    table["item_b"] = np.tile(
+        np.array([c.item_b for c in frames.contrasts], dtype=object), n_groups
+    )
     for name, values in columns.items():
         table[name] = values.ravel()
     vis = suppression.visibility(frames, by)

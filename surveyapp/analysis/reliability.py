@@ -38,7 +38,7 @@ def reliability_table(frames: RoundFrames) -> pd.DataFrame:
     enc = root.encoded
     vis = suppression.visibility(root, "partner_type")
     rows = []
-    for d, (domain, label) in enumerate(zip(enc.domain_ids, enc.domain_labels)):
+    for d, (domain, label) in enumerate(zip(enc.domain_ids, enc.domain_labels, strict=True)):
         members = np.flatnonzero(enc.item_domain == d)
         if len(members) < 2:
             continue
@@ -46,13 +46,19 @@ def reliability_table(frames: RoundFrames) -> pd.DataFrame:
         complete = ((answers >= 0) & (answers < DONT_KNOW)).all(axis=1)
         n = int(complete.sum())
         hidden = suppression.reliability_hidden(vis, members, n)
-        rows.append({
-            "domain": domain, "domain_label": label, "n_items": len(members),
-            "n_respondents": n, "alpha": cronbach_alpha(answers[complete] + 1.0),
-            "hidden": hidden,
-        })
-    table = pd.DataFrame(rows, columns=["domain", "domain_label", "n_items", "n_respondents",
-                                        "alpha", "hidden"])
+        rows.append(
+            {
+                "domain": domain,
+                "domain_label": label,
+                "n_items": len(members),
+                "n_respondents": n,
+                "alpha": cronbach_alpha(answers[complete] + 1.0),
+                "hidden": hidden,
+            }
+        )
+    table = pd.DataFrame(
+        rows, columns=["domain", "domain_label", "n_items", "n_respondents", "alpha", "hidden"]
+    )
     table["n_respondents"] = table["n_respondents"].astype("Int64")
     hidden = table.pop("hidden").to_numpy(dtype=bool)
     return suppression.mask(table, hidden, ("n_respondents", "alpha"), root.min_group_size)

@@ -73,33 +73,34 @@ def _same_filters(frames: RoundFrames, compared: RoundFrames) -> RoundFrames:
 
 
 def _methods(frames: RoundFrames, reliability: pd.DataFrame, n_tests: int) -> dict[str, Any]:
-    alpha = {row.domain: (None if row.suppressed else float(row.alpha))
-             for row in reliability.itertuples(index=False)}
+    alpha = {
+        row.domain: (None if row.suppressed else float(row.alpha))
+        for row in reliability.itertuples(index=False)
+    }
     return {
         "min_group_size": frames.min_group_size,
         "suppressed_label": suppression.suppressed_label(frames.min_group_size),
         "confidence_level": CONFIDENCE,
-        "positive": "Agree or Strongly agree, out of answers 1–5 (\"don't know\" excluded)",
+        "positive": 'Agree or Strongly agree, out of answers 1–5 ("don\'t know" excluded)',
         "gap": "100 − % positive",
         "interval_item": "Wilson score interval",
-        "interval_domain": "none: one respondent's answers to a domain's items are not "
-                           "independent",
+        "interval_domain": "none: one respondent's answers to a domain's items are not independent",
         "interval_contrast": "Newcombe (1998) method 10 for paired proportions; the "
-                             "correlation is scaled by n_both / √(n_a·n_b) when some "
-                             "respondents answered only one of the items",
+        "correlation is scaled by n_both / √(n_a·n_b) when some "
+        "respondents answered only one of the items",
         "interval_difference": "Newcombe hybrid score interval (method 10)",
         "test_difference": "two-proportion z-test (pooled), each partner type against all "
-                           "other respondents",
+        "other respondents",
         "test_variation": "Kruskal–Wallis across shown partner types; effect size Cramér's V "
-                          "on the negative / neutral / positive table",
+        "on the negative / neutral / positive table",
         "test_change": "two-proportion z-test (pooled) between rounds",
         "multiple_testing": "Benjamini–Hochberg false discovery rate across all tests in the "
-                            f"report; a difference is reported only at adjusted p < "
-                            f"{SIGNIFICANCE}",
+        f"report; a difference is reported only at adjusted p < "
+        f"{SIGNIFICANCE}",
         "n_tests": n_tests,
         "cronbach_alpha": alpha,
         "reliability": "Cronbach's alpha per domain with two or more items, listwise over "
-                       "the whole round",
+        "the whole round",
         "suppression": suppression.__doc__,
     }
 
@@ -108,8 +109,7 @@ def build_report(frames: RoundFrames, compared: RoundFrames | None = None) -> Re
     """Build the full gap report for ``frames`` (optionally filtered), with change since
     ``compared`` when given (same filters applied to it)."""
     items = item_table(frames)
-    breakdowns = {by: item_table(frames, by) for by in BREAKDOWNS
-                  if by not in dict(frames.filters)}
+    breakdowns = {by: item_table(frames, by) for by in BREAKDOWNS if by not in dict(frames.filters)}
     domains = domain_table(frames)
     contrasts = contrast_table(frames)
     raw_change = None
@@ -121,13 +121,16 @@ def build_report(frames: RoundFrames, compared: RoundFrames | None = None) -> Re
     change = describe_changes(adjusted_change) if adjusted_change is not None else None
     reliability = reliability_table(frames)
     enc = frames.encoded
-    instrument_items = pd.DataFrame({
-        "item_id": list(enc.item_ids),
-        "domain": np.array(enc.domain_ids, dtype=object)[enc.item_domain],
-        "text": list(enc.item_text),
-    })
-    n_tests = sum(int(t["p_value"].notna().sum())
-                  for t in (differences, variation, change) if t is not None)
+    instrument_items = pd.DataFrame(
+        {
+            "item_id": list(enc.item_ids),
+            "domain": np.array(enc.domain_ids, dtype=object)[enc.item_domain],
+            "text": list(enc.item_text),
+        }
+    )
+    n_tests = sum(
+        int(t["p_value"].notna().sum()) for t in (differences, variation, change) if t is not None
+    )
     return Report(
         round_id=frames.round_id,
         title=frames.title,
@@ -136,8 +139,9 @@ def build_report(frames: RoundFrames, compared: RoundFrames | None = None) -> Re
         compared_round_id=compared.round_id if compared is not None else None,
         compared_title=compared.title if compared is not None else None,
         instrument_items=instrument_items,
-        instrument_domains=pd.DataFrame({"domain": list(enc.domain_ids),
-                                         "label": list(enc.domain_labels)}),
+        instrument_domains=pd.DataFrame(
+            {"domain": list(enc.domain_ids), "label": list(enc.domain_labels)}
+        ),
         partner_type_labels=dict(frames.partner_type_labels),
         items=items,
         breakdowns=breakdowns,
@@ -148,8 +152,14 @@ def build_report(frames: RoundFrames, compared: RoundFrames | None = None) -> Re
         variation=variation,
         change=change,
         reliability=reliability,
-        findings=build_findings(items, contrasts, differences, variation, change,
-                                dict(zip(enc.item_ids, enc.item_text)),
-                                compared.title if compared is not None else None),
+        findings=build_findings(
+            items,
+            contrasts,
+            differences,
+            variation,
+            change,
+            dict(zip(enc.item_ids, enc.item_text, strict=True)),
+            compared.title if compared is not None else None,
+        ),
         methods=_methods(frames, reliability, n_tests),
     )

@@ -85,7 +85,8 @@ def visibility(frames: RoundFrames, by: str = "partner_type") -> Visibility:
     filters = dict(frames.filters)
     if by in filters:
         raise AnalysisError(
-            f"this view is filtered to one {by}; break it down by another dimension")
+            f"this view is filtered to one {by}; break it down by another dimension"
+        )
     enc = frames.encoded
     key = ("visibility", by)
     if key not in enc.memo:
@@ -124,12 +125,16 @@ def _family_hidden(enc: Encoded, family: tuple[str, ...], n: int) -> np.ndarray:
         return enc.memo[memo_key]  # type: ignore[return-value]
     shape = tuple(len(enc.dims[name].keys) for name in family)
     counts, responses = enc.crossed_counts(family)
-    n_valid = counts[..., :N_LEVELS - 1].sum(-1).T.reshape((enc.n_items,) + shape)
+    n_valid = counts[..., : N_LEVELS - 1].sum(-1).T.reshape((enc.n_items,) + shape)
     answered = counts.sum(-1).T.reshape((enc.n_items,) + shape)
     n_resp = _with_totals(responses.reshape((1,) + shape))
     by_responses = _protect(n_resp, n_resp, np.zeros(n_resp.shape, dtype=bool), n)
-    hidden = _protect(_with_totals(n_valid), _with_totals(answered),
-                      np.broadcast_to(by_responses, (enc.n_items,) + by_responses.shape[1:]), n)
+    hidden = _protect(
+        _with_totals(n_valid),
+        _with_totals(answered),
+        np.broadcast_to(by_responses, (enc.n_items,) + by_responses.shape[1:]),
+        n,
+    )
     enc.memo[memo_key] = hidden
     return hidden
 
@@ -158,8 +163,11 @@ def _protect(count: np.ndarray, answered: np.ndarray, hidden: np.ndarray, n: int
                 for axis in subset:
                     index = tuple(
                         [slice(None)]
-                        + [slice(None) if d == axis else slice(0, -1) if d in subset else -1
-                           for d in range(n_dims)])
+                        + [
+                            slice(None) if d == axis else slice(0, -1) if d in subset else -1
+                            for d in range(n_dims)
+                        ]
+                    )
                     position = 1 + sum(1 for d in subset if d < axis)
                     view = np.moveaxis(hidden[index], position, -1)
                     width = view.shape[-1]
@@ -167,15 +175,18 @@ def _protect(count: np.ndarray, answered: np.ndarray, hidden: np.ndarray, n: int
                     after = _protect_lines(
                         np.moveaxis(count[index], position, -1).reshape(-1, width),
                         np.moveaxis(answered[index], position, -1).reshape(-1, width),
-                        before, n)
+                        before,
+                        n,
+                    )
                     if (after != before).any():
                         view[...] = after.reshape(view.shape)
                         changed = True
     return hidden
 
 
-def _protect_lines(count: np.ndarray, answered: np.ndarray, hidden: np.ndarray,
-                   n: int) -> np.ndarray:
+def _protect_lines(
+    count: np.ndarray, answered: np.ndarray, hidden: np.ndarray, n: int
+) -> np.ndarray:
     """The line rule, for many lines at once: rows are lines, the last column their total."""
     inner = hidden[:, :-1] | hidden[:, -1:]
     sizes = count[:, :-1]
@@ -208,8 +219,9 @@ def domain_hidden(vis: Visibility, item_domain: np.ndarray, n_domains: int) -> n
     return out
 
 
-def contrast_hidden(vis: Visibility, pairs: Sequence[tuple[int, int]],
-                    n_both: np.ndarray) -> np.ndarray:
+def contrast_hidden(
+    vis: Visibility, pairs: Sequence[tuple[int, int]], n_both: np.ndarray
+) -> np.ndarray:
     """(groups, contrasts): hidden unless both items are shown and N+ respondents answered both.
 
     ``n_both`` (groups, contrasts) counts respondents with a valid answer to both items; the
@@ -227,8 +239,13 @@ def reliability_hidden(vis: Visibility, members: np.ndarray, n_respondents: int)
     return n_respondents < vis.min_group_size or bool(vis.hidden[0, members].any())
 
 
-def mask(table: pd.DataFrame, hidden: np.ndarray, columns: Sequence[str],
-         min_group_size: int, n_column: str | None = None) -> pd.DataFrame:
+def mask(
+    table: pd.DataFrame,
+    hidden: np.ndarray,
+    columns: Sequence[str],
+    min_group_size: int,
+    n_column: str | None = None,
+) -> pd.DataFrame:
     """Blank ``columns`` on hidden rows and add ``suppressed`` (and ``n_label``).
 
     ``n_label`` is the shown count of ``n_column`` as text, or :func:`suppressed_label`.

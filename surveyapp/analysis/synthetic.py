@@ -29,78 +29,159 @@ STANDARD_DOMAINS: tuple[tuple[str, str], ...] = (
 )
 #: Items: (item_id, domain, text), in instrument order.
 STANDARD_ITEMS: tuple[tuple[str, str, str], ...] = (
-    ("comm_partners", "communication",
-     "There is good communication between partners about children receiving early help "
-     "services"),
-    ("comm_feedback", "communication",
-     "When I ask for early help for a family, I am told what happened next"),
-    ("comm_roles", "communication",
-     "I understand what other agencies do to support families early"),
-    ("path_children", "pathways",
-     "I know where to find early help and prevention services in the local area for children"),
-    ("path_parents", "pathways",
-     "I know where to find early help and prevention services in the local area for parents"),
-    ("path_request", "pathways",
-     "I know how to request early help for a family and what information to include"),
+    (
+        "comm_partners",
+        "communication",
+        "There is good communication between partners about children receiving early help services",
+    ),
+    (
+        "comm_feedback",
+        "communication",
+        "When I ask for early help for a family, I am told what happened next",
+    ),
+    (
+        "comm_roles",
+        "communication",
+        "I understand what other agencies do to support families early",
+    ),
+    (
+        "path_children",
+        "pathways",
+        "I know where to find early help and prevention services in the local area for children",
+    ),
+    (
+        "path_parents",
+        "pathways",
+        "I know where to find early help and prevention services in the local area for parents",
+    ),
+    (
+        "path_request",
+        "pathways",
+        "I know how to request early help for a family and what information to include",
+    ),
     ("path_advice", "pathways", "I know who to contact for advice before making a referral"),
-    ("thr_next_steps", "thresholds",
-     "I know what I should do if the case is not appropriate for referral to specialist "
-     "social services"),
-    ("thr_guidance", "thresholds",
-     "I understand our local threshold (continuum of need) guidance"),
-    ("thr_step", "thresholds",
-     "I understand how families step up to, and down from, children's social care"),
-    ("info_share", "information_sharing",
-     "I feel confident about when and how to share information about a family, with or "
-     "without consent"),
-    ("par_domestic_abuse", "parental_needs",
-     "I feel confident supporting a family where there is domestic abuse"),
-    ("par_substance", "parental_needs",
-     "I feel confident supporting a family where there is parental drug or alcohol misuse"),
-    ("par_mental_health", "parental_needs",
-     "I feel confident supporting a family where there is a parent's emotional or mental "
-     "health difficulties"),
-    ("lead_role", "lead_practitioner",
-     "I would feel able to act as the lead practitioner for a family"),
+    (
+        "thr_next_steps",
+        "thresholds",
+        "I know what I should do if the case is not appropriate for referral to specialist "
+        "social services",
+    ),
+    ("thr_guidance", "thresholds", "I understand our local threshold (continuum of need) guidance"),
+    (
+        "thr_step",
+        "thresholds",
+        "I understand how families step up to, and down from, children's social care",
+    ),
+    (
+        "info_share",
+        "information_sharing",
+        "I feel confident about when and how to share information about a family, with or "
+        "without consent",
+    ),
+    (
+        "par_domestic_abuse",
+        "parental_needs",
+        "I feel confident supporting a family where there is domestic abuse",
+    ),
+    (
+        "par_substance",
+        "parental_needs",
+        "I feel confident supporting a family where there is parental drug or alcohol misuse",
+    ),
+    (
+        "par_mental_health",
+        "parental_needs",
+        "I feel confident supporting a family where there is a parent's emotional or mental "
+        "health difficulties",
+    ),
+    (
+        "lead_role",
+        "lead_practitioner",
+        "I would feel able to act as the lead practitioner for a family",
+    ),
 )
 STANDARD_CONTRASTS: tuple[Contrast, ...] = (
-    Contrast("parent_child_gap", "Confidence finding services for children compared with parents",
-             "path_children", "path_parents"),
+    Contrast(
+        "parent_child_gap",
+        "Confidence finding services for children compared with parents",
+        "path_children",
+        "path_parents",
+    ),
 )
 #: The seeded partner types (slug, label), in display order.
 STANDARD_PARTNER_TYPES: Mapping[str, str] = {
-    "school": "School", "police": "Police", "health_visiting": "Health visiting",
-    "housing": "Housing", "gp": "GP", "hospital": "Hospital", "school_nursing": "School nursing",
-    "early_years": "Early years", "voluntary_sector": "Voluntary sector",
-    "adult_mental_health": "Adult mental health", "substance_misuse": "Substance misuse service",
-    "domestic_abuse_service": "Domestic abuse service", "youth_service": "Youth service",
+    "school": "School",
+    "police": "Police",
+    "health_visiting": "Health visiting",
+    "housing": "Housing",
+    "gp": "GP",
+    "hospital": "Hospital",
+    "school_nursing": "School nursing",
+    "early_years": "Early years",
+    "voluntary_sector": "Voluntary sector",
+    "adult_mental_health": "Adult mental health",
+    "substance_misuse": "Substance misuse service",
+    "domestic_abuse_service": "Domestic abuse service",
+    "youth_service": "Youth service",
     "other": "Other",
 }
 #: Share of responses per partner type; the last few are small on purpose.
 DEFAULT_PARTNER_WEIGHTS: Mapping[str, float] = {
-    "school": 0.24, "police": 0.12, "health_visiting": 0.10, "housing": 0.07, "gp": 0.06,
-    "hospital": 0.05, "school_nursing": 0.05, "early_years": 0.08, "voluntary_sector": 0.10,
-    "adult_mental_health": 0.04, "substance_misuse": 0.012, "domestic_abuse_service": 0.018,
-    "youth_service": 0.04, "other": 0.02,
+    "school": 0.24,
+    "police": 0.12,
+    "health_visiting": 0.10,
+    "housing": 0.07,
+    "gp": 0.06,
+    "hospital": 0.05,
+    "school_nursing": 0.05,
+    "early_years": 0.08,
+    "voluntary_sector": 0.10,
+    "adult_mental_health": 0.04,
+    "substance_misuse": 0.012,
+    "domestic_abuse_service": 0.018,
+    "youth_service": 0.04,
+    "other": 0.02,
 }
 LOCALITIES: Mapping[str, float] = {"North": 0.30, "South": 0.30, "East": 0.25, "West": 0.15}
 
 #: Share agreeing per item before partner-type effects.
 _TARGET_POSITIVE: Mapping[str, float] = {
-    "comm_partners": 0.31, "comm_feedback": 0.36, "comm_roles": 0.60, "path_children": 0.60,
-    "path_parents": 0.47, "path_request": 0.58, "path_advice": 0.60, "thr_next_steps": 0.46,
-    "thr_guidance": 0.52, "thr_step": 0.50, "info_share": 0.64, "par_domestic_abuse": 0.55,
-    "par_substance": 0.44, "par_mental_health": 0.50, "lead_role": 0.46,
+    "comm_partners": 0.31,
+    "comm_feedback": 0.36,
+    "comm_roles": 0.60,
+    "path_children": 0.60,
+    "path_parents": 0.47,
+    "path_request": 0.58,
+    "path_advice": 0.60,
+    "thr_next_steps": 0.46,
+    "thr_guidance": 0.52,
+    "thr_step": 0.50,
+    "info_share": 0.64,
+    "par_domestic_abuse": 0.55,
+    "par_substance": 0.44,
+    "par_mental_health": 0.50,
+    "lead_role": 0.46,
 }
 #: (partner type, item-id prefix) -> shift on the latent scale.
 _PARTNER_EFFECTS: Mapping[tuple[str, str], float] = {
-    ("police", "thr_"): -0.9, ("housing", "thr_"): -0.8, ("school", "thr_"): 0.5,
-    ("health_visiting", "thr_"): 0.3, ("gp", "thr_"): -0.3,
-    ("gp", "path_"): -0.4, ("hospital", "path_"): -0.5, ("health_visiting", "path_"): 0.3,
-    ("early_years", "path_"): 0.3, ("gp", "comm_"): -0.3, ("police", "comm_"): -0.2,
-    ("school", "par_"): -0.3, ("domestic_abuse_service", "par_domestic_abuse"): 0.9,
-    ("substance_misuse", "par_substance"): 0.9, ("adult_mental_health", "par_mental_health"): 0.9,
-    ("school", "lead_"): 0.4, ("health_visiting", "lead_"): 0.4, ("police", "lead_"): -0.8,
+    ("police", "thr_"): -0.9,
+    ("housing", "thr_"): -0.8,
+    ("school", "thr_"): 0.5,
+    ("health_visiting", "thr_"): 0.3,
+    ("gp", "thr_"): -0.3,
+    ("gp", "path_"): -0.4,
+    ("hospital", "path_"): -0.5,
+    ("health_visiting", "path_"): 0.3,
+    ("early_years", "path_"): 0.3,
+    ("gp", "comm_"): -0.3,
+    ("police", "comm_"): -0.2,
+    ("school", "par_"): -0.3,
+    ("domestic_abuse_service", "par_domestic_abuse"): 0.9,
+    ("substance_misuse", "par_substance"): 0.9,
+    ("adult_mental_health", "par_mental_health"): 0.9,
+    ("school", "lead_"): 0.4,
+    ("health_visiting", "lead_"): 0.4,
+    ("police", "lead_"): -0.8,
     ("gp", "lead_"): -0.6,
 }
 _DONT_KNOW_RATE: Mapping[str, float] = {"thr_": 0.07, "path_parents": 0.06, "info_": 0.05}
@@ -108,8 +189,11 @@ _LATENT_SD = float(np.sqrt(1 + (0.9 * np.pi) ** 2 / 3))
 _CUTS = np.array([-2.4, -0.8, 0.0, 2.0])
 
 
-def _prefixed(table: Mapping[tuple[str, str], float] | Mapping[str, float], item_id: str,
-              partner: str | None = None) -> float:
+def _prefixed(
+    table: Mapping[tuple[str, str], float] | Mapping[str, float],
+    item_id: str,
+    partner: str | None = None,
+) -> float:
     """The entry whose key (or key's item part) is a prefix of ``item_id``; 0 if none."""
     for key, value in table.items():
         if isinstance(key, tuple):
@@ -120,8 +204,9 @@ def _prefixed(table: Mapping[tuple[str, str], float] | Mapping[str, float], item
     return 0.0
 
 
-def _choice(rng: np.random.Generator, n: int, options: Mapping[str, float],
-            missing: float) -> np.ndarray:
+def _choice(
+    rng: np.random.Generator, n: int, options: Mapping[str, float], missing: float
+) -> np.ndarray:
     """n draws from ``options`` (weights), with share ``missing`` left as None."""
     keys = np.array(list(options) + [None], dtype=object)
     weights = np.array(list(options.values()), dtype=np.float64)
@@ -129,11 +214,17 @@ def _choice(rng: np.random.Generator, n: int, options: Mapping[str, float],
     return keys[rng.choice(len(keys), size=n, p=weights)]
 
 
-def synthetic_round(n_responses: int, seed: int = 0, *, round_id: int = 1,
-                    title: str | None = None, min_group_size: int = 10,
-                    partner_weights: Mapping[str, float] | None = None,
-                    item_shift: Mapping[str, float] | None = None,
-                    first_response_id: int = 1) -> RoundFrames:
+def synthetic_round(
+    n_responses: int,
+    seed: int = 0,
+    *,
+    round_id: int = 1,
+    title: str | None = None,
+    min_group_size: int = 10,
+    partner_weights: Mapping[str, float] | None = None,
+    item_shift: Mapping[str, float] | None = None,
+    first_response_id: int = 1,
+) -> RoundFrames:
     """A round of ``n_responses`` synthetic responses to the standard instrument.
 
     ``partner_weights`` chooses which partner types take part and their shares (only those
@@ -152,24 +243,33 @@ def synthetic_round(n_responses: int, seed: int = 0, *, round_id: int = 1,
     partner = np.array(slugs, dtype=object)[partner_code]
     role = _choice(rng, n_responses, {"frontline": 0.75, "manager": 0.25}, 0.04)
     training = _choice(rng, n_responses, {"yes": 0.4, "no": 0.48, "not_sure": 0.12}, 0.04)
-    responses = pd.DataFrame({
-        "response_id": first_response_id + rng.permutation(n_responses).astype(np.int64),
-        "partner_type": pd.array(partner, dtype="str"),
-        "locality": pd.array(_choice(rng, n_responses, LOCALITIES, 0.06), dtype="str"),
-        "role_level": pd.array(role, dtype="str"),
-        "training": pd.array(training, dtype="str"),
-    })
+    responses = pd.DataFrame(
+        {
+            "response_id": first_response_id + rng.permutation(n_responses).astype(np.int64),
+            "partner_type": pd.array(partner, dtype="str"),
+            "locality": pd.array(_choice(rng, n_responses, LOCALITIES, 0.06), dtype="str"),
+            "role_level": pd.array(role, dtype="str"),
+            "training": pd.array(training, dtype="str"),
+        }
+    )
 
     item_ids = [item for item, _, _ in STANDARD_ITEMS]
     shift = item_shift or {}
-    baseline = np.array([_LATENT_SD * norm.ppf(_TARGET_POSITIVE[i]) + shift.get(i, 0.0)
-                         for i in item_ids])
+    baseline = np.array(
+        [_LATENT_SD * norm.ppf(_TARGET_POSITIVE[i]) + shift.get(i, 0.0) for i in item_ids]
+    )
     effects = np.array([[_prefixed(_PARTNER_EFFECTS, i, s) for i in item_ids] for s in slugs])
-    person = (rng.standard_normal(n_responses)
-              + np.where(training == "yes", 0.35, np.where(training == "not_sure", -0.1, 0.0))
-              + np.where(role == "manager", 0.2, 0.0))
-    latent = (baseline + effects[partner_code] + person[:, None]
-              + rng.logistic(0.0, 0.9, size=(n_responses, len(item_ids))))
+    person = (
+        rng.standard_normal(n_responses)
+        + np.where(training == "yes", 0.35, np.where(training == "not_sure", -0.1, 0.0))
+        + np.where(role == "manager", 0.2, 0.0)
+    )
+    latent = (
+        baseline
+        + effects[partner_code]
+        + person[:, None]
+        + rng.logistic(0.0, 0.9, size=(n_responses, len(item_ids)))
+    )
     values = np.searchsorted(_CUTS, latent) + 1
     dk_rate = np.array([_prefixed(_DONT_KNOW_RATE, i) or 0.03 for i in item_ids])
     dont_know = rng.random(latent.shape) < dk_rate * np.exp(-0.5 * person[:, None])
@@ -177,25 +277,35 @@ def synthetic_round(n_responses: int, seed: int = 0, *, round_id: int = 1,
 
     rows, cols = np.nonzero(answered)
     dk = dont_know[rows, cols]
-    answers = pd.DataFrame({
-        "response_id": responses["response_id"].to_numpy()[rows],
-        "item_id": pd.array(np.array(item_ids, dtype=object)[cols], dtype="str"),
-        "value": pd.arrays.IntegerArray(values[rows, cols].astype(np.int64), dk),
-        "dont_know": dk,
-    })
+    answers = pd.DataFrame(
+        {
+            "response_id": responses["response_id"].to_numpy()[rows],
+            "item_id": pd.array(np.array(item_ids, dtype=object)[cols], dtype="str"),
+            "value": pd.arrays.IntegerArray(values[rows, cols].astype(np.int64), dk),
+            "dont_know": dk,
+        }
+    )
     return RoundFrames(
         round_id=round_id,
         title=title or f"Synthetic round {round_id}",
         min_group_size=min_group_size,
         responses=responses,
         answers=answers,
-        items=pd.DataFrame({"item_id": item_ids,
-                            "domain": [d for _, d, _ in STANDARD_ITEMS],
-                            "text": [t for _, _, t in STANDARD_ITEMS],
-                            "position": np.arange(len(item_ids))}),
-        domains=pd.DataFrame({"domain": [d for d, _ in STANDARD_DOMAINS],
-                              "label": [lab for _, lab in STANDARD_DOMAINS],
-                              "position": np.arange(len(STANDARD_DOMAINS))}),
+        items=pd.DataFrame(
+            {
+                "item_id": item_ids,
+                "domain": [d for _, d, _ in STANDARD_ITEMS],
+                "text": [t for _, _, t in STANDARD_ITEMS],
+                "position": np.arange(len(item_ids)),
+            }
+        ),
+        domains=pd.DataFrame(
+            {
+                "domain": [d for d, _ in STANDARD_DOMAINS],
+                "label": [lab for _, lab in STANDARD_DOMAINS],
+                "position": np.arange(len(STANDARD_DOMAINS)),
+            }
+        ),
         contrasts=STANDARD_CONTRASTS,
         partner_type_labels={s: STANDARD_PARTNER_TYPES[s] for s in slugs},
     )

@@ -21,9 +21,24 @@ from surveyapp.analysis.data import ALL, AnalysisError
 SHOWN, SUPPRESSED, NOT_IN_ROUND = "shown", "suppressed", "not in round"
 #: Interval columns carried through when a domain table has them.
 INTERVAL_COLUMNS = ("ci_low", "ci_high")
-TREND_COLUMNS = ("domain", "domain_label", "group", "group_label", "round_id", "round_title",
-                 "closed_on", "instrument_version", "min_group_size", "status", "suppressed",
-                 "n_valid", "n_label", "gap", "previous_round_id", "change")
+TREND_COLUMNS = (
+    "domain",
+    "domain_label",
+    "group",
+    "group_label",
+    "round_id",
+    "round_title",
+    "closed_on",
+    "instrument_version",
+    "min_group_size",
+    "status",
+    "suppressed",
+    "n_valid",
+    "n_label",
+    "gap",
+    "previous_round_id",
+    "change",
+)
 
 METHODS = (
     "Each point is a domain's gap (100 − % agreeing, pooled over the domain's statements) in "
@@ -61,15 +76,24 @@ def _order(keys_by_round: Sequence[Sequence[str]]) -> list[str]:
 
 def _check(gaps: RoundGaps) -> None:
     table = gaps.domains
-    missing = {"domain", "domain_label", "group_label", "n_valid", "gap", "suppressed",
-               "n_label"} - set(table.columns)
+    missing = {
+        "domain",
+        "domain_label",
+        "group_label",
+        "n_valid",
+        "gap",
+        "suppressed",
+        "n_label",
+    } - set(table.columns)
     if missing:
-        raise AnalysisError(f"round {gaps.round_id}'s domain table lacks "
-                            f"{', '.join(sorted(missing))}")
+        raise AnalysisError(
+            f"round {gaps.round_id}'s domain table lacks {', '.join(sorted(missing))}"
+        )
     shown = ~table["suppressed"].astype(bool)
     if table.loc[~shown, ["n_valid", "gap"]].notna().any(axis=None):
-        raise AnalysisError(f"round {gaps.round_id}'s domain table holds figures for "
-                            "suppressed groups")
+        raise AnalysisError(
+            f"round {gaps.round_id}'s domain table holds figures for suppressed groups"
+        )
 
 
 def trend_table(rounds: Sequence[RoundGaps]) -> pd.DataFrame:
@@ -88,8 +112,9 @@ def trend_table(rounds: Sequence[RoundGaps]) -> pd.DataFrame:
         raise AnalysisError("a round appears twice in the trend")
     for gaps in ordered:
         _check(gaps)
-    intervals = [c for c in INTERVAL_COLUMNS
-                 if ordered and all(c in r.domains.columns for r in ordered)]
+    intervals = [
+        c for c in INTERVAL_COLUMNS if ordered and all(c in r.domains.columns for r in ordered)
+    ]
     columns = list(TREND_COLUMNS[:-2]) + intervals + list(TREND_COLUMNS[-2:])
     if not ordered:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
@@ -98,17 +123,23 @@ def trend_table(rounds: Sequence[RoundGaps]) -> pd.DataFrame:
     domains = _order([list(dict.fromkeys(t["domain"])) for t in tables])
     groups = _order([list(dict.fromkeys(t["group"])) for t in tables])
     groups = [ALL] + [g for g in groups if g != ALL] if ALL in groups else groups
-    domain_labels = dict(pd.concat([t[["domain", "domain_label"]] for t in tables])
-                         .drop_duplicates("domain", keep="last").itertuples(index=False))
-    group_labels = dict(pd.concat([t[["group", "group_label"]] for t in tables])
-                        .drop_duplicates("group", keep="last").itertuples(index=False))
+    domain_labels = dict(
+        pd.concat([t[["domain", "domain_label"]] for t in tables])
+        .drop_duplicates("domain", keep="last")
+        .itertuples(index=False)
+    )
+    group_labels = dict(
+        pd.concat([t[["group", "group_label"]] for t in tables])
+        .drop_duplicates("group", keep="last")
+        .itertuples(index=False)
+    )
 
     grid = pd.MultiIndex.from_product(
         [domains, groups, range(len(ordered))], names=["domain", "group", "position"]
     ).to_frame(index=False)
-    found = pd.concat(
-        [t.assign(position=p) for p, t in enumerate(tables)], ignore_index=True
-    )[["domain", "group", "position", "n_valid", "n_label", "gap", "suppressed", *intervals]]
+    found = pd.concat([t.assign(position=p) for p, t in enumerate(tables)], ignore_index=True)[
+        ["domain", "group", "position", "n_valid", "n_label", "gap", "suppressed", *intervals]
+    ]
     out = grid.merge(found, on=["domain", "group", "position"], how="left", validate="1:1")
     present = out["suppressed"].notna()
     hidden = out["suppressed"].fillna(False).astype(bool)
@@ -142,5 +173,8 @@ def trend_table(rounds: Sequence[RoundGaps]) -> pd.DataFrame:
 def round_order(trend: pd.DataFrame) -> pd.DataFrame:
     """The trend's rounds in order: round_id, round_title, closed_on, instrument_version,
     min_group_size."""
-    return (trend[["round_id", "round_title", "closed_on", "instrument_version",
-                   "min_group_size"]].drop_duplicates("round_id").reset_index(drop=True))
+    return (
+        trend[["round_id", "round_title", "closed_on", "instrument_version", "min_group_size"]]
+        .drop_duplicates("round_id")
+        .reset_index(drop=True)
+    )

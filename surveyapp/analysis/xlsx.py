@@ -20,10 +20,25 @@ from surveyapp.analysis.report import Report
 
 #: Columns holding percentages (or percentage points), stored as fractions with a % format.
 PERCENT_COLUMNS = {
-    "pct_strongly_disagree", "pct_disagree", "pct_neutral", "pct_agree", "pct_strongly_agree",
-    "pct_positive", "pct_negative", "gap", "positive_ci_low", "positive_ci_high",
-    "pct_dont_know", "others_pct_positive", "compared_pct_positive", "difference", "ci_low",
-    "ci_high", "pct_a", "pct_b", "value",
+    "pct_strongly_disagree",
+    "pct_disagree",
+    "pct_neutral",
+    "pct_agree",
+    "pct_strongly_agree",
+    "pct_positive",
+    "pct_negative",
+    "gap",
+    "positive_ci_low",
+    "positive_ci_high",
+    "pct_dont_know",
+    "others_pct_positive",
+    "compared_pct_positive",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "pct_a",
+    "pct_b",
+    "value",
 }
 DECIMAL_FORMATS = {"mean": "0.00", "z": "0.00", "p_value": "0.0000", "p_adjusted": "0.0000"}
 #: Internal columns that say nothing to a reader.
@@ -46,8 +61,13 @@ def _cell_value(value: object, column: str) -> object:
     return value
 
 
-def _write_sheet(workbook: Workbook, title: str, frame: pd.DataFrame,
-                 columns: list[str] | None = None, intro: str | None = None) -> None:
+def _write_sheet(
+    workbook: Workbook,
+    title: str,
+    frame: pd.DataFrame,
+    columns: list[str] | None = None,
+    intro: str | None = None,
+) -> None:
     sheet = workbook.create_sheet(title)
     columns = columns or [c for c in frame.columns if c not in HIDDEN_COLUMNS]
     first = 1
@@ -61,7 +81,7 @@ def _write_sheet(workbook: Workbook, title: str, frame: pd.DataFrame,
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=False)
     for i, row in enumerate(frame[columns].itertuples(index=False), start=first + 1):
-        for j, (column, value) in enumerate(zip(columns, row), start=1):
+        for j, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
             cell = sheet.cell(row=i, column=j, value=_cell_value(value, column))
             if column in PERCENT_COLUMNS:
                 cell.number_format = "0.0%"
@@ -79,19 +99,31 @@ def report_xlsx(report: Report, shows: str | None = None) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     group = f"One group only: {shows}. " if shows else ""
-    suppression = (f"{group}Groups with fewer than {report.min_group_size} valid answers, and any group "
-                   f"hidden to protect them, are left empty (suppressed).")
-    _write_sheet(workbook, "Findings", report.findings, ["rank", "kind", "text"],
-                 intro=f"{report.title}: findings, biggest gaps first. {suppression}")
+    suppression = (
+        f"{group}Groups with fewer than {report.min_group_size} valid answers, and any group "
+        f"hidden to protect them, are left empty (suppressed)."
+    )
+    _write_sheet(
+        workbook,
+        "Findings",
+        report.findings,
+        ["rank", "kind", "text"],
+        intro=f"{report.title}: findings, biggest gaps first. {suppression}",
+    )
     items = report.items.assign(round_id=report.round_id)
     _write_sheet(workbook, "Item table", items, list(CSV_COLUMNS), intro=suppression)
     _write_sheet(workbook, "Domain gaps", report.domains, intro=suppression)
-    _write_sheet(workbook, "Differences", report.differences,
-                 intro="Each partner type against all other respondents; p adjusted by "
-                       "Benjamini-Hochberg across the report.")
+    _write_sheet(
+        workbook,
+        "Differences",
+        report.differences,
+        intro="Each partner type against all other respondents; p adjusted by "
+        "Benjamini-Hochberg across the report.",
+    )
     if report.change is not None:
-        _write_sheet(workbook, "Change", report.change,
-                     intro=f"Change since {report.compared_title}.")
+        _write_sheet(
+            workbook, "Change", report.change, intro=f"Change since {report.compared_title}."
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

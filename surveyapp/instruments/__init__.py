@@ -128,9 +128,16 @@ def _fail(source: str, where: str, message: str) -> InstrumentError:
     return InstrumentError(f"{source}: {where}: {message}")
 
 
-def _text(data: dict[str, Any], name: str, source: str, where: str, *, required: bool = True,
-          default: str = "") -> str:
-    value = data.get(name, None)
+def _text(
+    data: dict[str, Any],
+    name: str,
+    source: str,
+    where: str,
+    *,
+    required: bool = True,
+    default: str = "",
+) -> str:
+    value = data.get(name)
     if value is None:
         if required:
             raise _fail(source, f"{where}{name}", "is missing")
@@ -178,7 +185,9 @@ def _build(data: dict[str, Any], source: str) -> Instrument:
         seen_about.add(qid)
         kind = _text(raw, "kind", source, where)
         if kind not in ABOUT_KINDS:
-            raise _fail(source, where + "kind", f"unknown kind {kind!r} (known: {', '.join(ABOUT_KINDS)})")
+            raise _fail(
+                source, where + "kind", f"unknown kind {kind!r} (known: {', '.join(ABOUT_KINDS)})"
+            )
         choices = []
         if kind == "choice":
             raw_choices = raw.get("choices")
@@ -187,13 +196,18 @@ def _build(data: dict[str, Any], source: str) -> Instrument:
             for m, c in enumerate(raw_choices, start=1):
                 if not isinstance(c, dict):
                     raise _fail(source, f"{where}choices[{m}]", "must be {value=..., label=...}")
-                choices.append(Choice(_text(c, "value", source, f"{where}choices[{m}]."),
-                                      _text(c, "label", source, f"{where}choices[{m}].")))
+                choices.append(
+                    Choice(
+                        _text(c, "value", source, f"{where}choices[{m}]."),
+                        _text(c, "label", source, f"{where}choices[{m}]."),
+                    )
+                )
         required = raw.get("required", False)
         if not isinstance(required, bool):
             raise _fail(source, where + "required", "must be true or false")
-        about.append(AboutQuestion(qid, kind, _text(raw, "label", source, where), required,
-                                   tuple(choices)))
+        about.append(
+            AboutQuestion(qid, kind, _text(raw, "label", source, where), required, tuple(choices))
+        )
     if "partner_type" not in {q.kind for q in about}:
         raise _fail(source, "about", "must include a question of kind 'partner_type'")
 
@@ -228,8 +242,12 @@ def _build(data: dict[str, Any], source: str) -> Instrument:
     contrasts: list[Contrast] = []
     for n, raw in enumerate(_list(data, "contrasts", source, required=False), start=1):
         where = f"contrasts[{n}]."
-        c = Contrast(_text(raw, "key", source, where), _text(raw, "label", source, where),
-                     _text(raw, "item_a", source, where), _text(raw, "item_b", source, where))
+        c = Contrast(
+            _text(raw, "key", source, where),
+            _text(raw, "label", source, where),
+            _text(raw, "item_a", source, where),
+            _text(raw, "item_b", source, where),
+        )
         for attr in ("item_a", "item_b"):
             if getattr(c, attr) not in item_ids:
                 raise _fail(source, where + attr, f"names unknown item {getattr(c, attr)!r}")
@@ -242,14 +260,25 @@ def _build(data: dict[str, Any], source: str) -> Instrument:
         raw = data["comment"]
         if not isinstance(raw, dict):
             raise _fail(source, "comment", "must be a table ([comment])")
-        comment = Comment(_text(raw, "id", source, "comment."), _text(raw, "label", source, "comment."),
-                          _text(raw, "hint", source, "comment.", required=False))
+        comment = Comment(
+            _text(raw, "id", source, "comment."),
+            _text(raw, "label", source, "comment."),
+            _text(raw, "hint", source, "comment.", required=False),
+        )
 
     return Instrument(
-        key=key, version=version, title=_text(data, "title", source, ""),
-        intro=_text(data, "intro", source, ""), scale=scale, allow_dont_know=allow_dk,
-        minutes=minutes, about=tuple(about), domains=tuple(domains), items=tuple(items),
-        contrasts=tuple(contrasts), comment=comment,
+        key=key,
+        version=version,
+        title=_text(data, "title", source, ""),
+        intro=_text(data, "intro", source, ""),
+        scale=scale,
+        allow_dont_know=allow_dk,
+        minutes=minutes,
+        about=tuple(about),
+        domains=tuple(domains),
+        items=tuple(items),
+        contrasts=tuple(contrasts),
+        comment=comment,
     )
 
 

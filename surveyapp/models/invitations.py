@@ -20,8 +20,9 @@ class Invitation(db.Model):
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rounds.id", ondelete="CASCADE"),
-                                                index=True)
+    round_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("rounds.id", ondelete="CASCADE"), index=True
+    )
     #: Lower-cased; erased (set to NULL) after the retention period.
     email: so.Mapped[str | None] = so.mapped_column(sa.String(320))
     partner_type_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("partner_types.id"))

@@ -13,9 +13,7 @@ from surveyapp.models.base import utcnow
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox"
-    __table_args__ = (
-        sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
-    )
+    __table_args__ = (sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

@@ -32,16 +32,20 @@ class Response(db.Model):
     __tablename__ = "responses"
     __table_args__ = (
         sa.CheckConstraint("channel IN ('invite', 'open', 'import')", name="channel"),
-        sa.CheckConstraint("role_level IS NULL OR role_level IN ('frontline', 'manager')",
-                           name="role_level"),
-        sa.CheckConstraint("training IS NULL OR training IN ('yes', 'no', 'not_sure')",
-                           name="training"),
+        sa.CheckConstraint(
+            "role_level IS NULL OR role_level IN ('frontline', 'manager')", name="role_level"
+        ),
+        sa.CheckConstraint(
+            "training IS NULL OR training IN ('yes', 'no', 'not_sure')", name="training"
+        ),
     )
 
-    id: so.Mapped[int] = so.mapped_column(sa.BigInteger, primary_key=True,
-                                          autoincrement=False, default=random_id)
-    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rounds.id", ondelete="CASCADE"),
-                                                index=True)
+    id: so.Mapped[int] = so.mapped_column(
+        sa.BigInteger, primary_key=True, autoincrement=False, default=random_id
+    )
+    round_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("rounds.id", ondelete="CASCADE"), index=True
+    )
     partner_type_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("partner_types.id"))
     locality_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("localities.id"))
     role_level: so.Mapped[str | None] = so.mapped_column(sa.String(20))
@@ -92,8 +96,9 @@ class SubmissionReceipt(db.Model):
 
     #: SHA-256 of the invitation token or of the open-link session key.
     key_hash: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
-    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rounds.id", ondelete="CASCADE"),
-                                                index=True)
+    round_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("rounds.id", ondelete="CASCADE"), index=True
+    )
     submitted_on: so.Mapped[date]
 
 
@@ -103,8 +108,9 @@ class Draft(db.Model):
     __tablename__ = "drafts"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rounds.id", ondelete="CASCADE"),
-                                                index=True)
+    round_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("rounds.id", ondelete="CASCADE"), index=True
+    )
     #: SHA-256 of the invitation token or the open-link session key.
     key_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     #: {"about": {...}, "answers": {item_id: "1".."5"|"dk"}, "page": n}
@@ -118,8 +124,9 @@ class ImportBatch(db.Model):
     __tablename__ = "import_batches"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rounds.id", ondelete="CASCADE"),
-                                                index=True)
+    round_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("rounds.id", ondelete="CASCADE"), index=True
+    )
     content_sha256: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     filename: so.Mapped[str] = so.mapped_column(sa.String(255))
     row_count: so.Mapped[int]

@@ -45,8 +45,9 @@ class Round(db.Model):
     __table_args__ = (
         sa.CheckConstraint(f"min_group_size >= {MIN_GROUP_SIZE_FLOOR}", name="min_group_size"),
         sa.CheckConstraint("status IN ('draft', 'open', 'closed')", name="status"),
-        sa.CheckConstraint("closes_on IS NULL OR opens_on IS NULL OR closes_on >= opens_on",
-                           name="dates_in_order"),
+        sa.CheckConstraint(
+            "closes_on IS NULL OR opens_on IS NULL OR closes_on >= opens_on", name="dates_in_order"
+        ),
         sa.CheckConstraint("reminder_gap_days >= 1", name="reminder_gap"),
         sa.CheckConstraint("max_reminders >= 0", name="max_reminders"),
     )
@@ -107,8 +108,9 @@ class OpenLink(db.Model):
     __tablename__ = "open_links"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rounds.id", ondelete="CASCADE"),
-                                                index=True)
+    round_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("rounds.id", ondelete="CASCADE"), index=True
+    )
     #: Random, URL-safe: ``/o/<slug>``.
     slug: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
     partner_type_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("partner_types.id"))

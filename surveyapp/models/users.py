@@ -21,9 +21,7 @@ class Role(enum.StrEnum):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (
-        sa.CheckConstraint("role IN ('admin', 'lead', 'manager')", name="role"),
-    )
+    __table_args__ = (sa.CheckConstraint("role IN ('admin', 'lead', 'manager')", name="role"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     #: Lower-cased.

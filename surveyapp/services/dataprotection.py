@@ -23,8 +23,19 @@ from flask import current_app
 from surveyapp import timeutil
 from surveyapp.analysis.export import neutralise
 from surveyapp.extensions import db
-from surveyapp.models import (Answer, AuditEvent, Draft, ImportBatch, Invitation, OpenLink,
-                              OutboxMessage, Response, Round, SubmissionReceipt, User)
+from surveyapp.models import (
+    Answer,
+    AuditEvent,
+    Draft,
+    ImportBatch,
+    Invitation,
+    OpenLink,
+    OutboxMessage,
+    Response,
+    Round,
+    SubmissionReceipt,
+    User,
+)
 from surveyapp.models.base import utcnow
 from surveyapp.models.rounds import RoundStatus, round_localities, round_partner_types
 from surveyapp.services import ServiceError
@@ -65,8 +76,9 @@ def round_ended_at(round_: Round, now: datetime | None = None) -> datetime | Non
     if round_.status == RoundStatus.CLOSED.value:
         return round_.closed_at or utcnow()
     if round_.status == RoundStatus.OPEN.value and round_.closes_on is not None:
-        midnight = datetime.combine(round_.closes_on + timedelta(days=1), time(0),
-                                    tzinfo=timeutil.council_tz())
+        midnight = datetime.combine(
+            round_.closes_on + timedelta(days=1), time(0), tzinfo=timeutil.council_tz()
+        )
         ended = midnight.astimezone(UTC).replace(tzinfo=None)
         return ended if ended <= (now or utcnow()) else None
     return None
@@ -93,33 +105,44 @@ class EmailRetention:
 def _retention(round_: Round, erased_at: datetime | None, held: int) -> EmailRetention:
     days = retention_days()
     ended = round_ended_at(round_)
-    return EmailRetention(days=days, erased_at=erased_at,
-                          due_at=ended + timedelta(days=days) if ended else None,
-                          emails_held=held)
+    return EmailRetention(
+        days=days,
+        erased_at=erased_at,
+        due_at=ended + timedelta(days=days) if ended else None,
+        emails_held=held,
+    )
 
 
 def email_retention(round_: Round) -> EmailRetention:
     """When the round's invitation emails were or will be erased."""
-    return _retention(round_, emails_erased_at(round_.id),
-                      _count(Invitation, Invitation.round_id == round_.id,
-                             Invitation.email.is_not(None)))
+    return _retention(
+        round_,
+        emails_erased_at(round_.id),
+        _count(Invitation, Invitation.round_id == round_.id, Invitation.email.is_not(None)),
+    )
 
 
 def retention_overview() -> list[tuple[Round, EmailRetention]]:
     """Every round, newest first, with when its invitation emails were or will be erased."""
-    held = dict(db.session.execute(
-        sa.select(Invitation.round_id, sa.func.count())
-        .where(Invitation.email.is_not(None)).group_by(Invitation.round_id)).all())
+    held = dict(
+        db.session.execute(
+            sa.select(Invitation.round_id, sa.func.count())
+            .where(Invitation.email.is_not(None))
+            .group_by(Invitation.round_id)
+        ).all()
+    )
     erased = erased_rounds()
-    rounds = db.session.scalars(sa.select(Round).order_by(Round.created_at.desc(),
-                                                          Round.id.desc()))
+    rounds = db.session.scalars(sa.select(Round).order_by(Round.created_at.desc(), Round.id.desc()))
     return [(r, _retention(r, erased.get(r.id), held.get(r.id, 0))) for r in rounds]
 
 
 def emails_erased_at(round_id: int) -> datetime | None:
     """When the round's invitation emails were first erased, from the audit log."""
-    return db.session.scalar(sa.select(sa.func.min(AuditEvent.at)).where(
-        AuditEvent.action == ERASE_EMAILS, AuditEvent.round_id == round_id))
+    return db.session.scalar(
+        sa.select(sa.func.min(AuditEvent.at)).where(
+            AuditEvent.action == ERASE_EMAILS, AuditEvent.round_id == round_id
+        )
+    )
 
 
 def erased_rounds() -> dict[int, datetime]:
@@ -127,7 +150,8 @@ def erased_rounds() -> dict[int, datetime]:
     rows = db.session.execute(
         sa.select(AuditEvent.round_id, sa.func.min(AuditEvent.at))
         .where(AuditEvent.action == ERASE_EMAILS, AuditEvent.round_id.is_not(None))
-        .group_by(AuditEvent.round_id))
+        .group_by(AuditEvent.round_id)
+    )
     return {round_id: at for round_id, at in rows}
 
 
@@ -149,8 +173,10 @@ def _invitation_ids(round_id: int) -> sa.Select:
 
 def _messages_of(round_id: int) -> sa.ColumnElement[bool]:
     """The round's outbox messages: queued for it, or to one of its invitations."""
-    return sa.or_(OutboxMessage.round_id == round_id,
-                  OutboxMessage.invitation_id.in_(_invitation_ids(round_id)))
+    return sa.or_(
+        OutboxMessage.round_id == round_id,
+        OutboxMessage.invitation_id.in_(_invitation_ids(round_id)),
+    )
 
 
 def _count(model: Any, *where: sa.ColumnElement[bool]) -> int:
@@ -160,10 +186,16 @@ def _count(model: Any, *where: sa.ColumnElement[bool]) -> int:
 def expired_rounds(now: datetime) -> list[tuple[Round, datetime]]:
     """Rounds that ended more than ``RETENTION_DAYS`` before ``now``, with when they ended."""
     cutoff = now - timedelta(days=retention_days())
-    candidates = db.session.scalars(sa.select(Round).where(
-        sa.or_(Round.status == RoundStatus.CLOSED.value,
-               sa.and_(Round.status == RoundStatus.OPEN.value, Round.closes_on.is_not(None))))
-        .order_by(Round.id))
+    candidates = db.session.scalars(
+        sa.select(Round)
+        .where(
+            sa.or_(
+                Round.status == RoundStatus.CLOSED.value,
+                sa.and_(Round.status == RoundStatus.OPEN.value, Round.closes_on.is_not(None)),
+            )
+        )
+        .order_by(Round.id)
+    )
     expired = []
     for round_ in candidates:
         ended = round_ended_at(round_, now)
@@ -172,8 +204,9 @@ def expired_rounds(now: datetime) -> list[tuple[Round, datetime]]:
     return expired
 
 
-def erase_expired_emails(now: datetime | None = None, *,
-                         dry_run: bool = False) -> list[ErasedEmails]:
+def erase_expired_emails(
+    now: datetime | None = None, *, dry_run: bool = False
+) -> list[ErasedEmails]:
     """For every round that ended more than ``RETENTION_DAYS`` ago: set its invitations' email
     to NULL (their partner type, locality and times stay, so response rates stay right), delete
     every outbox message of the round (sent or not), and delete its unfinished drafts, which
@@ -186,8 +219,7 @@ def erase_expired_emails(now: datetime | None = None, *,
     done = erased_rounds()
     results = []
     for round_, ended in expired_rounds(now):
-        emails = _count(Invitation, Invitation.round_id == round_.id,
-                        Invitation.email.is_not(None))
+        emails = _count(Invitation, Invitation.round_id == round_.id, Invitation.email.is_not(None))
         messages = _count(OutboxMessage, _messages_of(round_.id))
         drafts = _count(Draft, Draft.round_id == round_.id)
         if round_.id in done and not (emails or messages or drafts):
@@ -196,13 +228,20 @@ def erase_expired_emails(now: datetime | None = None, *,
         if dry_run:
             continue
         for statement in (
-                sa.update(Invitation).where(Invitation.round_id == round_.id).values(email=None),
-                sa.delete(OutboxMessage).where(_messages_of(round_.id)),
-                sa.delete(Draft).where(Draft.round_id == round_.id)):
+            sa.update(Invitation).where(Invitation.round_id == round_.id).values(email=None),
+            sa.delete(OutboxMessage).where(_messages_of(round_.id)),
+            sa.delete(Draft).where(Draft.round_id == round_.id),
+        ):
             db.session.execute(statement, execution_options=NO_SYNC)
-        record(ERASE_EMAILS, round_id=round_.id, emails=emails, messages=messages, drafts=drafts,
-               retention_days=retention_days(), ended_on=timeutil.to_local(ended).date()
-               .isoformat())
+        record(
+            ERASE_EMAILS,
+            round_id=round_.id,
+            emails=emails,
+            messages=messages,
+            drafts=drafts,
+            retention_days=retention_days(),
+            ended_on=timeutil.to_local(ended).date().isoformat(),
+        )
     db.session.flush()
     if not dry_run and results:
         db.session.expire_all()
@@ -239,9 +278,14 @@ def round_contents(round_: Round) -> RoundContents:
         open_links=_count(OpenLink, OpenLink.round_id == round_.id),
         import_batches=_count(ImportBatch, ImportBatch.round_id == round_.id),
         published=round_.published_at is not None,
-        compared_by=[(r.id, r.title) for r in db.session.execute(
-            sa.select(Round.id, Round.title).where(Round.compared_round_id == round_.id)
-            .order_by(Round.id))],
+        compared_by=[
+            (r.id, r.title)
+            for r in db.session.execute(
+                sa.select(Round.id, Round.title)
+                .where(Round.compared_round_id == round_.id)
+                .order_by(Round.id)
+            )
+        ],
     )
 
 
@@ -254,14 +298,14 @@ def erase_round(round_: Round, *, by: User | None = None) -> RoundContents:
     """Delete the round and everything of it: answers, responses, drafts, submission receipts,
     invitations, outbox messages, open links, import records and its published summary (held on
     the round). Rounds compared with it lose that link (their reports then fall back to the latest
-    other closed round); its older audit events stay, no longer linked to it. Leaves one audit event naming the round's id and title (no
-    personal data). Every statement is in the caller's transaction: all or nothing."""
+    other closed round); its older audit events stay, no longer linked to it. Leaves one audit
+    event naming the round's id and title (no personal data). Every statement is in the caller's
+    transaction: all or nothing."""
     contents = round_contents(round_)
     round_id, title = round_.id, round_.title
     response_ids = sa.select(Response.id).where(Response.round_id == round_id)
     statements: list[sa.Executable] = [
-        sa.update(Round).where(Round.compared_round_id == round_id)
-        .values(compared_round_id=None),
+        sa.update(Round).where(Round.compared_round_id == round_id).values(compared_round_id=None),
         sa.delete(Answer).where(Answer.response_id.in_(response_ids)),
         sa.delete(Response).where(Response.round_id == round_id),
         sa.delete(ImportBatch).where(ImportBatch.round_id == round_id),
@@ -280,11 +324,20 @@ def erase_round(round_: Round, *, by: User | None = None) -> RoundContents:
     db.session.expunge(round_)
     db.session.execute(sa.delete(Round).where(Round.id == round_id), execution_options=NO_SYNC)
     db.session.expire_all()
-    record(ERASE_ROUND, user=by, round_id=None, erased_round_id=round_id, title=title,
-           responses=contents.responses, invitations=contents.invitations,
-           messages=contents.messages, open_links=contents.open_links,
-           drafts=contents.drafts, published=contents.published,
-           comparison_cleared_for=[rid for rid, _ in contents.compared_by])
+    record(
+        ERASE_ROUND,
+        user=by,
+        round_id=None,
+        erased_round_id=round_id,
+        title=title,
+        responses=contents.responses,
+        invitations=contents.invitations,
+        messages=contents.messages,
+        open_links=contents.open_links,
+        drafts=contents.drafts,
+        published=contents.published,
+        comparison_cleared_for=[rid for rid, _ in contents.compared_by],
+    )
     db.session.flush()
     return contents
 
@@ -353,13 +406,15 @@ def checked_email(email: str) -> str:
 def checked_reference(reference: str | None) -> str:
     reference = (reference or "").strip()
     if len(reference) > MAX_REFERENCE_LENGTH:
-        raise ServiceError(f"the case reference must be {MAX_REFERENCE_LENGTH} characters or "
-                           f"fewer", "reference")
+        raise ServiceError(
+            f"the case reference must be {MAX_REFERENCE_LENGTH} characters or fewer", "reference"
+        )
     return reference
 
 
-def subject_access(email: str, *, fmt: str, reference: str = "",
-                   by: User | None = None) -> SubjectAccess:
+def subject_access(
+    email: str, *, fmt: str, reference: str = "", by: User | None = None
+) -> SubjectAccess:
     """Everything held about ``email`` (any case, exact address): invitations in every round,
     outbox messages to it, and a staff account if it is one. Records an audit event saying that
     a search was made, by whom, its case reference and how much was found, but not the address:
@@ -369,33 +424,70 @@ def subject_access(email: str, *, fmt: str, reference: str = "",
     reference = checked_reference(reference)
     invitations = [
         InvitationRecord(
-            round_id=inv.round_id, round_title=title, partner_type=inv.partner_type.label,
-            locality=inv.locality.name if inv.locality else None, invited_at=inv.created_at,
-            sent_at=inv.sent_at, last_reminded_at=inv.last_reminded_at,
-            reminder_count=inv.reminder_count, started_on=inv.started_on,
-            completed_on=inv.completed_on)
+            round_id=inv.round_id,
+            round_title=title,
+            partner_type=inv.partner_type.label,
+            locality=inv.locality.name if inv.locality else None,
+            invited_at=inv.created_at,
+            sent_at=inv.sent_at,
+            last_reminded_at=inv.last_reminded_at,
+            reminder_count=inv.reminder_count,
+            started_on=inv.started_on,
+            completed_on=inv.completed_on,
+        )
         for inv, title in db.session.execute(
-            sa.select(Invitation, Round.title).join(Round, Round.id == Invitation.round_id)
+            sa.select(Invitation, Round.title)
+            .join(Round, Round.id == Invitation.round_id)
             .where(sa.func.lower(Invitation.email) == email)
-            .order_by(Invitation.created_at, Invitation.id))
+            .order_by(Invitation.created_at, Invitation.id)
+        )
     ]
     messages = [
-        MessageRecord(round_id=m.round_id, round_title=title, kind=m.kind, subject=m.subject,
-                      status=m.status, created_at=m.created_at, sent_at=m.sent_at,
-                      attempts=m.attempts, body_text=m.body_text)
+        MessageRecord(
+            round_id=m.round_id,
+            round_title=title,
+            kind=m.kind,
+            subject=m.subject,
+            status=m.status,
+            created_at=m.created_at,
+            sent_at=m.sent_at,
+            attempts=m.attempts,
+            body_text=m.body_text,
+        )
         for m, title in db.session.execute(
             sa.select(OutboxMessage, Round.title)
             .outerjoin(Round, Round.id == OutboxMessage.round_id)
             .where(sa.func.lower(OutboxMessage.to_addr) == email)
-            .order_by(OutboxMessage.created_at, OutboxMessage.id))
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        )
     ]
     user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
-    staff = (StaffAccountRecord(role=user.role, active=user.active, created_at=user.created_at,
-                                last_login_at=user.last_login_at) if user else None)
-    record(SUBJECT_ACCESS, user=by, format=fmt, reference=reference, invitations=len(invitations),
-           messages=len(messages), staff_account=staff is not None)
-    return SubjectAccess(email=email, exported_at=utcnow(), invitations=invitations,
-                         messages=messages, staff_account=staff)
+    staff = (
+        StaffAccountRecord(
+            role=user.role,
+            active=user.active,
+            created_at=user.created_at,
+            last_login_at=user.last_login_at,
+        )
+        if user
+        else None
+    )
+    record(
+        SUBJECT_ACCESS,
+        user=by,
+        format=fmt,
+        reference=reference,
+        invitations=len(invitations),
+        messages=len(messages),
+        staff_account=staff is not None,
+    )
+    return SubjectAccess(
+        email=email,
+        exported_at=utcnow(),
+        invitations=invitations,
+        messages=messages,
+        staff_account=staff,
+    )
 
 
 def _iso(value: Any) -> Any:
@@ -430,9 +522,24 @@ def subject_access_json(found: SubjectAccess) -> str:
 
 
 #: One CSV row per invitation or email; columns that do not apply are empty.
-CSV_COLUMNS = ("record", "round_id", "round_title", "partner_type", "locality", "invited_at",
-               "sent_at", "last_reminded_at", "reminder_count", "started_on", "completed_on",
-               "kind", "subject", "status", "created_at", "attempts")
+CSV_COLUMNS = (
+    "record",
+    "round_id",
+    "round_title",
+    "partner_type",
+    "locality",
+    "invited_at",
+    "sent_at",
+    "last_reminded_at",
+    "reminder_count",
+    "started_on",
+    "completed_on",
+    "kind",
+    "subject",
+    "status",
+    "created_at",
+    "attempts",
+)
 
 
 def subject_access_csv(found: SubjectAccess) -> str:
@@ -445,6 +552,7 @@ def subject_access_csv(found: SubjectAccess) -> str:
     for message in found.messages:
         writer.writerow({"record": "email", **_cells(message)})
     if found.staff_account:
-        writer.writerow({"record": "staff account", "created_at":
-                         _iso(found.staff_account.created_at)})
+        writer.writerow(
+            {"record": "staff account", "created_at": _iso(found.staff_account.created_at)}
+        )
     return out.getvalue()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from surveyapp import timeutil
 from surveyapp.extensions import db
 from surveyapp.instruments import Instrument
 from surveyapp.instruments.scales import DONT_KNOW_LABEL
@@ -17,7 +18,6 @@ from surveyapp.models.responses import ROLE_LEVELS, TRAINING_ANSWERS
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
 from surveyapp.services.rounds import get_or_create_locality, locality_name_problem
-from surveyapp import timeutil
 
 MAX_ROWS = 100_000
 OPTIONAL_COLUMNS = ("locality", "role_level", "training")
@@ -64,19 +64,23 @@ def _parse_value(raw: str, labels: dict[str, int]) -> tuple[int | None, bool] | 
     return None
 
 
-def import_responses(round_: Round, content: bytes, filename: str, *,
-                     by: User | None = None) -> ImportBatch:
+def import_responses(
+    round_: Round, content: bytes, filename: str, *, by: User | None = None
+) -> ImportBatch:
     """Validate every row, then add them all, or raise :class:`ImportFailed` and add nothing."""
     digest = hashlib.sha256(content).hexdigest()
-    existing = db.session.scalar(
-        sa.select(ImportBatch).where(ImportBatch.content_sha256 == digest))
+    existing = db.session.scalar(sa.select(ImportBatch).where(ImportBatch.content_sha256 == digest))
     if existing is not None:
-        raise ImportFailed(f"this file was already imported (as {existing.filename!r} into round "
-                           f"{existing.round_id}); nothing was added")
+        raise ImportFailed(
+            f"this file was already imported (as {existing.filename!r} into round "
+            f"{existing.round_id}); nothing was added"
+        )
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFailed("the file is not UTF-8 text; save it as CSV UTF-8 and try again") from exc
+        raise ImportFailed(
+            "the file is not UTF-8 text; save it as CSV UTF-8 and try again"
+        ) from exc
     if "\x00" in text:
         raise ImportFailed(NUL_MESSAGE)
     instrument: Instrument = round_.instrument.instrument()
@@ -109,8 +113,11 @@ def import_responses(round_: Round, content: bytes, filename: str, *,
             if not any(cell.strip() for cell in record_):
                 continue
             if len(record_) != len(header):
-                problems.append(RowProblem(row_number, f"has {len(record_)} cells, the header "
-                                                       f"has {len(header)}"))
+                problems.append(
+                    RowProblem(
+                        row_number, f"has {len(record_)} cells, the header has {len(header)}"
+                    )
+                )
                 continue
             reasons: list[str] = []
             slug = record_[col["partner_type"]].strip()
@@ -150,8 +157,15 @@ def import_responses(round_: Round, content: bytes, filename: str, *,
             if reasons:
                 problems.append(RowProblem(row_number, "; ".join(reasons)))
                 continue
-            rows.append(_Row(partner_types[slug], locality, extra["role_level"],
-                             extra["training"], tuple(answers)))
+            rows.append(
+                _Row(
+                    partner_types[slug],
+                    locality,
+                    extra["role_level"],
+                    extra["training"],
+                    tuple(answers),
+                )
+            )
     except csv.Error as exc:
         problems.append(RowProblem(row_number, f"not a readable CSV row ({exc})"))
     if problems:
@@ -159,18 +173,26 @@ def import_responses(round_: Round, content: bytes, filename: str, *,
     if not rows:
         raise ImportFailed("the file has no responses")
 
-    batch = ImportBatch(round_id=round_.id, content_sha256=digest, filename=filename[:255],
-                        row_count=len(rows))
+    batch = ImportBatch(
+        round_id=round_.id, content_sha256=digest, filename=filename[:255], row_count=len(rows)
+    )
     db.session.add(batch)
     db.session.flush()
-    localities = {name: get_or_create_locality(name).id
-                  for name in {r.locality for r in rows if r.locality}}
+    localities = {
+        name: get_or_create_locality(name).id for name in {r.locality for r in rows if r.locality}
+    }
     today = timeutil.today()
     for row in rows:
-        response = Response(round_id=round_.id, partner_type_id=row.partner_type_id,
-                            locality_id=localities.get(row.locality) if row.locality else None,
-                            role_level=row.role_level, training=row.training, channel="import",
-                            submitted_on=today, import_batch_id=batch.id)
+        response = Response(
+            round_id=round_.id,
+            partner_type_id=row.partner_type_id,
+            locality_id=localities.get(row.locality) if row.locality else None,
+            role_level=row.role_level,
+            training=row.training,
+            channel="import",
+            submitted_on=today,
+            import_batch_id=batch.id,
+        )
         response.answers = [Answer(item_id=i, value=v, dont_know=dk) for i, v, dk in row.answers]
         db.session.add(response)
     round_.data_version += 1
@@ -186,12 +208,20 @@ def _check_header(header: list[str], instrument: Instrument) -> list[RowProblem]
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         problems.append(RowProblem(1, f"repeated column(s): {', '.join(dupes)}"))
-    unknown = [h for h in header if h != "partner_type" and h not in OPTIONAL_COLUMNS
-               and not instrument.has_item(h)]
+    unknown = [
+        h
+        for h in header
+        if h != "partner_type" and h not in OPTIONAL_COLUMNS and not instrument.has_item(h)
+    ]
     if unknown:
-        problems.append(RowProblem(1, f"unknown column(s) {', '.join(unknown)}: not an item of "
-                                      f"{instrument.ref} nor partner_type/"
-                                      f"{'/'.join(OPTIONAL_COLUMNS)}"))
+        problems.append(
+            RowProblem(
+                1,
+                f"unknown column(s) {', '.join(unknown)}: not an item of "
+                f"{instrument.ref} nor partner_type/"
+                f"{'/'.join(OPTIONAL_COLUMNS)}",
+            )
+        )
     if not any(instrument.has_item(h) for h in header):
         problems.append(RowProblem(1, "the header names no item of the instrument"))
     return problems

@@ -61,8 +61,9 @@ def read_recipients(round_: Round, content: bytes) -> list[Recipient]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RecipientsRejected("the file is not UTF-8 text; save it as CSV UTF-8 and try "
-                                 "again") from exc
+        raise RecipientsRejected(
+            "the file is not UTF-8 text; save it as CSV UTF-8 and try again"
+        ) from exc
     if "\x00" in text:
         raise RecipientsRejected(NUL_MESSAGE)
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -79,8 +80,13 @@ def read_recipients(round_: Round, content: bytes) -> list[Recipient]:
     if missing:
         header_problems.append(RowProblem(1, f"the header has no {' or '.join(missing)} column"))
     if unknown:
-        header_problems.append(RowProblem(1, f"unknown column(s) {', '.join(unknown)} (the "
-                                             f"columns are email, partner_type and locality)"))
+        header_problems.append(
+            RowProblem(
+                1,
+                f"unknown column(s) {', '.join(unknown)} (the "
+                f"columns are email, partner_type and locality)",
+            )
+        )
     if repeated:
         header_problems.append(RowProblem(1, f"repeated column(s) {', '.join(repeated)}"))
     if header_problems:
@@ -102,8 +108,9 @@ def read_recipients(round_: Round, content: bytes) -> list[Recipient]:
             if not any(cell.strip() for cell in cells):
                 continue
             if len(cells) != len(header):
-                problems.append(RowProblem(row_number, f"has {len(cells)} cells, the header has "
-                                                       f"{len(header)}"))
+                problems.append(
+                    RowProblem(row_number, f"has {len(cells)} cells, the header has {len(header)}")
+                )
                 continue
             reasons = []
             email = normalise_email(cells[col["email"]])
@@ -133,34 +140,54 @@ def read_recipients(round_: Round, content: bytes) -> list[Recipient]:
     except csv.Error as exc:
         problems.append(RowProblem(row_number, f"not a readable CSV row ({exc})"))
     if problems:
-        raise RecipientsRejected(f"{len(problems)} row(s) have problems; nobody was added",
-                                 problems)
+        raise RecipientsRejected(
+            f"{len(problems)} row(s) have problems; nobody was added", problems
+        )
     if not recipients:
         raise RecipientsRejected("the file has no recipients")
     return recipients
 
 
-def add_invitations(round_: Round, content: bytes, filename: str, *,
-                    by: User | None = None) -> AddResult:
+def add_invitations(
+    round_: Round, content: bytes, filename: str, *, by: User | None = None
+) -> AddResult:
     """Add the file's recipients to the round, skipping anyone already invited; all or none."""
     if round_.status == RoundStatus.CLOSED.value:
         raise ServiceError("this round is closed, so nobody more can be invited", "file")
     recipients = read_recipients(round_, content)
-    existing = set(db.session.scalars(sa.select(Invitation.email).where(
-        Invitation.round_id == round_.id, Invitation.email.in_([r.email for r in recipients]))))
+    existing = set(
+        db.session.scalars(
+            sa.select(Invitation.email).where(
+                Invitation.round_id == round_.id,
+                Invitation.email.in_([r.email for r in recipients]),
+            )
+        )
+    )
     added = 0
     for recipient in recipients:
         if recipient.email in existing:
             continue
         nonce = new_nonce()
-        db.session.add(Invitation(
-            round_id=round_.id, email=recipient.email, partner_type_id=recipient.partner_type_id,
-            locality_id=recipient.locality_id, token_nonce=nonce,
-            token_hash=sha256(invitation_token(nonce))))
+        db.session.add(
+            Invitation(
+                round_id=round_.id,
+                email=recipient.email,
+                partner_type_id=recipient.partner_type_id,
+                locality_id=recipient.locality_id,
+                token_nonce=nonce,
+                token_hash=sha256(invitation_token(nonce)),
+            )
+        )
         added += 1
     db.session.flush()
-    record("invitations.add", user=by, round_id=round_.id, filename=filename[:255], added=added,
-           already_invited=len(recipients) - added)
+    record(
+        "invitations.add",
+        user=by,
+        round_id=round_.id,
+        filename=filename[:255],
+        added=added,
+        already_invited=len(recipients) - added,
+    )
     return AddResult(added=added, already_invited=len(recipients) - added)
 
 
@@ -173,9 +200,11 @@ def invitation_link(invitation: Invitation) -> str:
 def _fill(text: str, round_: Round) -> str:
     """Every placeholder but ``{link}``, which is filled in only when the email is sent."""
     closes = timeutil.format_date(round_.closes_on) if round_.closes_on else "the end of the round"
-    return (text.replace("{title}", round_.title)
-            .replace("{closes_on}", closes)
-            .replace("{council}", current_app.config["COUNCIL_NAME"]))
+    return (
+        text.replace("{title}", round_.title)
+        .replace("{closes_on}", closes)
+        .replace("{council}", current_app.config["COUNCIL_NAME"])
+    )
 
 
 def text_to_html(text: str) -> str:
@@ -183,21 +212,32 @@ def text_to_html(text: str) -> str:
     paragraphs = []
     for para in text.split("\n\n"):
         escaped = html.escape(para.strip()).replace("\n", "<br>\n")
-        escaped = escaped.replace(LINK_PLACEHOLDER, f'<a href="{LINK_PLACEHOLDER}">'
-                                                    f'{LINK_PLACEHOLDER}</a>')
+        escaped = escaped.replace(
+            LINK_PLACEHOLDER, f'<a href="{LINK_PLACEHOLDER}">{LINK_PLACEHOLDER}</a>'
+        )
         if escaped:
             paragraphs.append(f"<p>{escaped}</p>")
-    return ('<!doctype html><html lang="en-GB"><body style="font-family:Arial,sans-serif;'
-            'font-size:16px;line-height:1.5;color:#0b0c0c">\n' + "\n".join(paragraphs)
-            + "\n</body></html>")
+    return (
+        '<!doctype html><html lang="en-GB"><body style="font-family:Arial,sans-serif;'
+        'font-size:16px;line-height:1.5;color:#0b0c0c">\n'
+        + "\n".join(paragraphs)
+        + "\n</body></html>"
+    )
 
 
 def _queue(round_: Round, invitation: Invitation, kind: str, subject: str, body: str) -> None:
     body_text = _fill(body, round_)
-    db.session.add(OutboxMessage(
-        kind=kind, round_id=round_.id, invitation_id=invitation.id, to_addr=invitation.email,
-        subject=_fill(subject, round_)[:255], body_text=body_text,
-        body_html=text_to_html(body_text)))
+    db.session.add(
+        OutboxMessage(
+            kind=kind,
+            round_id=round_.id,
+            invitation_id=invitation.id,
+            to_addr=invitation.email,
+            subject=_fill(subject, round_)[:255],
+            body_text=body_text,
+            body_html=text_to_html(body_text),
+        )
+    )
 
 
 def _require_open(round_: Round, what: str) -> None:
@@ -210,13 +250,20 @@ def send_invitations(round_: Round, *, by: User | None = None) -> int:
     """Queue an invitation email to everyone not yet sent one; returns how many."""
     _require_open(round_, "invitations")
     wording: EmailWording = wording_of(round_)
-    pending = db.session.scalars(sa.select(Invitation).where(
-        Invitation.round_id == round_.id, Invitation.sent_at.is_(None),
-        Invitation.email.is_not(None)).order_by(Invitation.id)).all()
+    pending = db.session.scalars(
+        sa.select(Invitation)
+        .where(
+            Invitation.round_id == round_.id,
+            Invitation.sent_at.is_(None),
+            Invitation.email.is_not(None),
+        )
+        .order_by(Invitation.id)
+    ).all()
     now = utcnow()
     for invitation in pending:
-        _queue(round_, invitation, "invitation", wording.invitation_subject,
-               wording.invitation_body)
+        _queue(
+            round_, invitation, "invitation", wording.invitation_subject, wording.invitation_body
+        )
         invitation.sent_at = now
     db.session.flush()
     record("invitations.send", user=by, round_id=round_.id, queued=len(pending))
@@ -244,14 +291,14 @@ def reminders_due(round_: Round, now: datetime | None = None) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Invitation).where(clause)) or 0
 
 
-def send_reminders(round_: Round, *, by: User | None = None,
-                   now: datetime | None = None) -> int:
+def send_reminders(round_: Round, *, by: User | None = None, now: datetime | None = None) -> int:
     """Queue a reminder to each person who has not completed and is due one; returns how many."""
     _require_open(round_, "reminders")
     now = now or utcnow()
     wording = wording_of(round_)
-    due = db.session.scalars(sa.select(Invitation).where(reminder_due_clause(round_, now))
-                             .order_by(Invitation.id)).all()
+    due = db.session.scalars(
+        sa.select(Invitation).where(reminder_due_clause(round_, now)).order_by(Invitation.id)
+    ).all()
     for invitation in due:
         _queue(round_, invitation, "reminder", wording.reminder_subject, wording.reminder_body)
         invitation.last_reminded_at = now
@@ -263,11 +310,18 @@ def send_reminders(round_: Round, *, by: User | None = None,
 
 def invitation_summary(round_: Round) -> dict[str, int]:
     """Counts for the invitations page: invited, not yet sent, sent, reminded, completed."""
-    row = db.session.execute(sa.select(
-        sa.func.count(),
-        sa.func.count(Invitation.sent_at),
-        sa.func.count(Invitation.last_reminded_at),
-        sa.func.count(Invitation.completed_on),
-    ).where(Invitation.round_id == round_.id)).one()
-    return {"invited": row[0], "unsent": row[0] - row[1], "sent": row[1], "reminded": row[2],
-            "completed": row[3]}
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count(Invitation.sent_at),
+            sa.func.count(Invitation.last_reminded_at),
+            sa.func.count(Invitation.completed_on),
+        ).where(Invitation.round_id == round_.id)
+    ).one()
+    return {
+        "invited": row[0],
+        "unsent": row[0] - row[1],
+        "sent": row[1],
+        "reminded": row[2],
+        "completed": row[3],
+    }

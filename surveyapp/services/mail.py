@@ -41,8 +41,9 @@ class Transport(Protocol):
 class SMTPTransport:
     """One SMTP connection, opened on first use and reused for the batch."""
 
-    def __init__(self, host: str, port: int, username: str = "", password: str = "",
-                 use_tls: bool = False) -> None:
+    def __init__(
+        self, host: str, port: int, username: str = "", password: str = "", use_tls: bool = False
+    ) -> None:
         self.host, self.port = host, port
         self.username, self.password, self.use_tls = username, password, use_tls
         self._conn: smtplib.SMTP | None = None
@@ -95,9 +96,13 @@ class FolderTransport:
 def transport_from_config() -> Transport:
     config = current_app.config
     if config.get("MAIL_SERVER"):
-        return SMTPTransport(config["MAIL_SERVER"], int(config["MAIL_PORT"]),
-                             config.get("MAIL_USERNAME", ""), config.get("MAIL_PASSWORD", ""),
-                             bool(config.get("MAIL_USE_TLS")))
+        return SMTPTransport(
+            config["MAIL_SERVER"],
+            int(config["MAIL_PORT"]),
+            config.get("MAIL_USERNAME", ""),
+            config.get("MAIL_PASSWORD", ""),
+            bool(config.get("MAIL_USE_TLS")),
+        )
     return FolderTransport(config["MAIL_FOLDER"])
 
 
@@ -123,8 +128,9 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Subject"] = message.subject
     email["From"] = current_app.config["MAIL_SENDER"]
     email["To"] = message.to_addr
-    email["Message-ID"] = make_msgid(domain=current_app.config["MAIL_SENDER"].rpartition("@")[2]
-                                     or None)
+    email["Message-ID"] = make_msgid(
+        domain=current_app.config["MAIL_SENDER"].rpartition("@")[2] or None
+    )
     email["X-Surveyapp-Outbox-Id"] = str(message.id)
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(text)
@@ -140,15 +146,16 @@ class SendResult:
     failed: int = 0
 
     def __str__(self) -> str:
-        return (f"{self.sent} sent, {self.retrying} to retry later, "
-                f"{self.failed} failed for good")
+        return f"{self.sent} sent, {self.retrying} to retry later, {self.failed} failed for good"
 
 
 def pending_ids(now: datetime, round_id: int | None = None) -> list[int]:
     """Messages due to be sent now, oldest first."""
-    query = (sa.select(OutboxMessage.id)
-             .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-             .order_by(OutboxMessage.id))
+    query = (
+        sa.select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+    )
     if round_id is not None:
         query = query.where(OutboxMessage.round_id == round_id)
     return list(db.session.scalars(query))
@@ -175,9 +182,14 @@ def _attempt(message: OutboxMessage, transport: Transport, now: datetime) -> str
     return "sent"
 
 
-def deliver_pending(commit: Callable[[], None], *, round_id: int | None = None,
-                    transport: Transport | None = None, now: datetime | None = None,
-                    limit: int | None = None) -> SendResult:
+def deliver_pending(
+    commit: Callable[[], None],
+    *,
+    round_id: int | None = None,
+    transport: Transport | None = None,
+    now: datetime | None = None,
+    limit: int | None = None,
+) -> SendResult:
     """Send every message that is due, calling ``commit`` after each one so that a crash part way
     never sends the same message twice; ``round_id`` limits it to one round's mail."""
     now = now or utcnow()
@@ -198,9 +210,11 @@ def deliver_pending(commit: Callable[[], None], *, round_id: int | None = None,
 
 def outbox_summary(round_id: int) -> dict[str, int]:
     """Counts of the round's messages by status, and the most recent failure reason."""
-    rows = db.session.execute(sa.select(OutboxMessage.status, sa.func.count())
-                              .where(OutboxMessage.round_id == round_id)
-                              .group_by(OutboxMessage.status))
+    rows = db.session.execute(
+        sa.select(OutboxMessage.status, sa.func.count())
+        .where(OutboxMessage.round_id == round_id)
+        .group_by(OutboxMessage.status)
+    )
     counts = {"pending": 0, "sent": 0, "failed": 0}
     counts.update({status: n for status, n in rows})
     return counts
@@ -208,7 +222,11 @@ def outbox_summary(round_id: int) -> dict[str, int]:
 
 def recent_failures(round_id: int, limit: int = 20) -> list[OutboxMessage]:
     """Messages of the round that failed for good, or are waiting to retry after an error."""
-    return list(db.session.scalars(
-        sa.select(OutboxMessage)
-        .where(OutboxMessage.round_id == round_id, OutboxMessage.last_error.is_not(None))
-        .order_by(OutboxMessage.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.round_id == round_id, OutboxMessage.last_error.is_not(None))
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )

@@ -15,17 +15,37 @@ def _code(url: str) -> segno.QRCode:
 def qr_svg(url: str, *, scale: int = 8, title: str | None = None) -> bytes:
     """A standalone SVG document of the link's QR code."""
     out = io.BytesIO()
-    _code(url).save(out, kind="svg", scale=scale, border=4, title=title, xmldecl=True,
-                    svgns=True, dark="#000", light="#fff")
+    _code(url).save(
+        out,
+        kind="svg",
+        scale=scale,
+        border=4,
+        title=title,
+        xmldecl=True,
+        svgns=True,
+        dark="#000",
+        light="#fff",
+    )
     return out.getvalue()
 
 
 def qr_svg_inline(url: str, *, label: str) -> str:
     """The QR code as an ``<svg>`` element to place in a page, sized by CSS."""
     out = io.BytesIO()
-    _code(url).save(out, kind="svg", scale=1, border=4, xmldecl=False, svgns=True,
-                    omitsize=True, svgclass="qr", lineclass=None, title=label, dark="#000",
-                    light="#fff")
+    _code(url).save(
+        out,
+        kind="svg",
+        scale=1,
+        border=4,
+        xmldecl=False,
+        svgns=True,
+        omitsize=True,
+        svgclass="qr",
+        lineclass=None,
+        title=label,
+        dark="#000",
+        light="#fff",
+    )
     return out.getvalue().decode()
 
 

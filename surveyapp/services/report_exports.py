@@ -32,7 +32,6 @@ from surveyapp.analysis.export import item_table_csv
 from surveyapp.analysis.metrics import round_half_up
 from surveyapp.analysis.report import Report
 from surveyapp.analysis.xlsx import report_xlsx
-from surveyapp.extensions import db
 from surveyapp.models import Round
 from surveyapp.services import ServiceError
 from surveyapp.services.reports import report_key, round_report
@@ -46,8 +45,7 @@ CACHE_SIZE = 32
 #: Each download format: (MIME type; Flask adds UTF-8 to text types, what the button says).
 FORMATS = {
     "csv": ("text/csv", "CSV (item table)"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             "Excel workbook"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel workbook"),
     "html": ("text/html", "Web page (works offline)"),
     "pdf": ("application/pdf", "PDF (A4)"),
 }
@@ -74,13 +72,17 @@ class ReportView:
     @cached_property
     def domains(self) -> list[tuple[str, str, charts.Chart]]:
         domains = self.report.instrument_domains
-        return [(d, label, charts.domain_bars(self.report, d))
-                for d, label in zip(domains["domain"], domains["label"])]
+        return [
+            (d, label, charts.domain_bars(self.report, d))
+            for d, label in zip(domains["domain"], domains["label"], strict=True)
+        ]
 
     @cached_property
     def contrasts(self) -> list[tuple[str, charts.Chart]]:
-        return [(key, charts.contrast_chart(self.report, key))
-                for key in self.report.contrasts["contrast"].unique()]
+        return [
+            (key, charts.contrast_chart(self.report, key))
+            for key in self.report.contrasts["contrast"].unique()
+        ]
 
     @cached_property
     def change(self) -> charts.Chart | None:
@@ -110,8 +112,9 @@ _cache: OrderedDict[tuple[object, ...], ReportView] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def report_view(round_: Round, dimension: str | None = None,
-                value: str | None = None) -> ReportView:
+def report_view(
+    round_: Round, dimension: str | None = None, value: str | None = None
+) -> ReportView:
     """The view from the in-process cache, rebuilt whenever anything the report is built from
     changes (:func:`surveyapp.services.reports.report_key`: answers, minimum group size, partner
     types, the compared round even when picked automatically, and each round's creation time, as
@@ -121,8 +124,9 @@ def report_view(round_: Round, dimension: str | None = None,
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    view = ReportView(round_report(round_.id,
-                                   **({dimension: value} if dimension is not None else {})))
+    view = ReportView(
+        round_report(round_.id, **({dimension: value} if dimension is not None else {}))
+    )
     with _cache_lock:
         _cache[key] = view
         while len(_cache) > CACHE_SIZE:
@@ -138,9 +142,16 @@ def filter_options(report: Report) -> list[tuple[str, list[tuple[str, str]]]]:
         if table is None:
             continue
         groups = table[[dimension, "group_label"]].drop_duplicates()
-        options.append((heading, [(f"{dimension}:{key}", str(label))
-                                  for key, label in groups.itertuples(index=False)
-                                  if key not in (ALL, NOT_STATED)]))
+        options.append(
+            (
+                heading,
+                [
+                    (f"{dimension}:{key}", str(label))
+                    for key, label in groups.itertuples(index=False)
+                    if key not in (ALL, NOT_STATED)
+                ],
+            )
+        )
     return options
 
 
@@ -155,8 +166,7 @@ def choose_view(round_: Round, chosen: str = "") -> ChosenView:
     options = filter_options(whole.report)
     if not chosen:
         return ChosenView(whole, options, "", None)
-    allowed = {value: f"{heading}: {label}" for heading, group in options
-               for value, label in group}
+    allowed = {value: f"{heading}: {label}" for heading, group in options for value, label in group}
     if chosen not in allowed:
         raise ReportExportError(BAD_FILTER, field="filter")
     dimension, value = chosen.split(":", 1)
@@ -193,8 +203,14 @@ def response_picture(report: Report) -> list[tuple[str, str]]:
             continue
         shown = rows.loc[~rows["suppressed"].astype(bool)]
         label = str(rows["group_label"].iloc[0])
-        out.append((label, str(int(shown["n_responses"].iloc[0])) if len(shown)
-                    else str(rows["n_label"].iloc[0])))
+        out.append(
+            (
+                label,
+                str(int(shown["n_responses"].iloc[0]))
+                if len(shown)
+                else str(rows["n_label"].iloc[0]),
+            )
+        )
     return out
 
 
@@ -206,15 +222,26 @@ def report_context(round_: Round, chosen: ChosenView) -> dict[str, Any]:
     report = chosen.view.report
     findings = report.findings
     return {
-        "round": round_, "view": chosen.view, "report": report, "chosen": chosen.chosen,
-        "chosen_label": chosen.label, "picture": response_picture(report),
+        "round": round_,
+        "view": chosen.view,
+        "report": report,
+        "chosen": chosen.chosen,
+        "chosen_label": chosen.label,
+        "picture": response_picture(report),
         "gaps": findings.loc[findings["kind"] == "gap"].head(GAPS_IN_WORDS),
         "other_findings": findings.loc[findings["kind"] != "gap"],
-        "domain_labels": dict(zip(report.instrument_domains["domain"],
-                                  report.instrument_domains["label"])),
-        "item_texts": dict(zip(report.instrument_items["item_id"],
-                               report.instrument_items["text"])),
-        "ALL": ALL, **HELPERS,
+        "domain_labels": dict(
+            zip(
+                report.instrument_domains["domain"],
+                report.instrument_domains["label"],
+                strict=True,
+            )
+        ),
+        "item_texts": dict(
+            zip(report.instrument_items["item_id"], report.instrument_items["text"], strict=True)
+        ),
+        "ALL": ALL,
+        **HELPERS,
     }
 
 
@@ -228,9 +255,13 @@ def report_html(round_: Round, chosen: ChosenView, generated: datetime | None = 
     URIs, no scripts and no links out, so it opens offline anywhere (and WeasyPrint needs
     nothing else to make the PDF)."""
     generated = generated or datetime.now(timeutil.council_tz())
-    return render_template("reports/export.html", css=_stylesheets(), tables_open=True,
-                           generated=timeutil.format_date(generated),
-                           **report_context(round_, chosen))
+    return render_template(
+        "reports/export.html",
+        css=_stylesheets(),
+        tables_open=True,
+        generated=timeutil.format_date(generated),
+        **report_context(round_, chosen),
+    )
 
 
 def report_pdf(html: str) -> bytes:
@@ -265,8 +296,9 @@ def export_report(round_: Round, fmt: str, chosen: str = "") -> ReportFile:
     cannot be built.
     """
     if fmt not in FORMATS:
-        raise ReportExportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}",
-                                field="format")
+        raise ReportExportError(
+            f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}", field="format"
+        )
     try:
         picked = choose_view(round_, chosen)
     except AnalysisError as exc:

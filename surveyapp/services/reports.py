@@ -70,11 +70,23 @@ def report_key(round_: Round) -> tuple[Hashable, ...]:
     without them would keep serving a report suppressed for the old minimum."""
     other_id = compared_round_id(db.session, round_.id)
     other = db.session.get(Round, other_id) if other_id is not None else None
-    return (db.engine.url.render_as_string(hide_password=True), *(
-        None if r is None else
-        (r.id, r.created_at, r.instrument_id, r.data_version, r.title, r.min_group_size,
-         tuple(p.id for p in r.partner_types))
-        for r in (round_, other)))
+    return (
+        db.engine.url.render_as_string(hide_password=True),
+        *(
+            None
+            if r is None
+            else (
+                r.id,
+                r.created_at,
+                r.instrument_id,
+                r.data_version,
+                r.title,
+                r.min_group_size,
+                tuple(p.id for p in r.partner_types),
+            )
+            for r in (round_, other)
+        ),
+    )
 
 
 def round_report(round_id: int, **filters: str) -> Report:

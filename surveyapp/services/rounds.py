@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
+from surveyapp import timeutil
 from surveyapp.extensions import db
 from surveyapp.instruments import Instrument, InstrumentError, get_instrument
-from surveyapp.models import (Draft, InstrumentSnapshot, Invitation, Locality, OpenLink,
-                              PartnerType, Response, Round, User)
-from surveyapp.models.rounds import MIN_GROUP_SIZE_FLOOR, RoundStatus
+from surveyapp.models import (
+    Draft,
+    InstrumentSnapshot,
+    Invitation,
+    Locality,
+    OpenLink,
+    PartnerType,
+    Response,
+    Round,
+    User,
+)
 from surveyapp.models.base import utcnow
+from surveyapp.models.rounds import MIN_GROUP_SIZE_FLOOR, RoundStatus
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
 from surveyapp.services.tokens import new_slug
-from surveyapp import timeutil
 
 
 def snapshot_for(instrument: Instrument) -> InstrumentSnapshot:
@@ -33,9 +43,13 @@ def snapshot_for(instrument: Instrument) -> InstrumentSnapshot:
         )
     )
     if snap is None:
-        snap = InstrumentSnapshot(key=instrument.key, version=instrument.version,
-                                  title=instrument.title, content_sha256=digest,
-                                  definition=instrument.to_dict())
+        snap = InstrumentSnapshot(
+            key=instrument.key,
+            version=instrument.version,
+            title=instrument.title,
+            content_sha256=digest,
+            definition=instrument.to_dict(),
+        )
         db.session.add(snap)
         db.session.flush()
     return snap
@@ -43,8 +57,10 @@ def snapshot_for(instrument: Instrument) -> InstrumentSnapshot:
 
 def partner_types_by_slug(slugs: Iterable[str]) -> list[PartnerType]:
     slugs = [s.strip() for s in slugs if s.strip()]
-    found = {p.slug: p for p in db.session.scalars(
-        sa.select(PartnerType).where(PartnerType.slug.in_(slugs)))}
+    found = {
+        p.slug: p
+        for p in db.session.scalars(sa.select(PartnerType).where(PartnerType.slug.in_(slugs)))
+    }
     unknown = [s for s in slugs if s not in found]
     if unknown:
         raise ServiceError(f"unknown partner type {', '.join(unknown)}", "partner_types")
@@ -77,8 +93,11 @@ def get_or_create_locality(name: str) -> Locality:
     if problem:
         raise ServiceError(problem, "localities")
     slug = slugify(name)
-    loc = db.session.scalar(sa.select(Locality).where(
-        sa.or_(Locality.slug == slug, sa.func.lower(Locality.name) == name.lower())))
+    loc = db.session.scalar(
+        sa.select(Locality).where(
+            sa.or_(Locality.slug == slug, sa.func.lower(Locality.name) == name.lower())
+        )
+    )
     if loc is None:
         loc = Locality(slug=slug, name=name)
         db.session.add(loc)
@@ -92,10 +111,12 @@ def slugify(text: str) -> str:
 
 
 def latest_closed_round(instrument_key: str, *, before: Round | None = None) -> Round | None:
-    query = (sa.select(Round).join(Round.instrument)
-             .where(InstrumentSnapshot.key == instrument_key,
-                    Round.status == RoundStatus.CLOSED.value)
-             .order_by(Round.closes_on.desc().nulls_last(), Round.id.desc()))
+    query = (
+        sa.select(Round)
+        .join(Round.instrument)
+        .where(InstrumentSnapshot.key == instrument_key, Round.status == RoundStatus.CLOSED.value)
+        .order_by(Round.closes_on.desc().nulls_last(), Round.id.desc())
+    )
     if before is not None and before.id is not None:
         query = query.where(Round.id != before.id)
     return db.session.scalars(query).first()
@@ -128,8 +149,15 @@ def create_round(
     signposts = check_signposts(instrument, signposts or {})
     wording = check_wording(wording) if wording else EmailWording()
     slugs = list(partner_type_slugs)
-    partner_types = (partner_types_by_slug(slugs) if slugs else list(db.session.scalars(
-        sa.select(PartnerType).where(PartnerType.active).order_by(PartnerType.position))))
+    partner_types = (
+        partner_types_by_slug(slugs)
+        if slugs
+        else list(
+            db.session.scalars(
+                sa.select(PartnerType).where(PartnerType.active).order_by(PartnerType.position)
+            )
+        )
+    )
     if compared_round_id is not None:
         compared = _compared_round(compared_round_id, instrument.key, None)
     else:
@@ -167,11 +195,13 @@ def open_round(round_: Round, *, by: User | None = None) -> None:
     if round_.status == RoundStatus.OPEN.value:
         return
     if round_.closes_on is not None and round_.closes_on < timeutil.today():
-        raise ServiceError("the closing date has passed: change it before opening the round",
-                           "closes_on")
+        raise ServiceError(
+            "the closing date has passed: change it before opening the round", "closes_on"
+        )
     if not round_.partner_types:
-        raise ServiceError("choose at least one partner type before opening the round",
-                           "partner_types")
+        raise ServiceError(
+            "choose at least one partner type before opening the round", "partner_types"
+        )
     round_.status = RoundStatus.OPEN.value
     round_.opened_at = utcnow()
     record("round.open", user=by, round_id=round_.id)
@@ -185,8 +215,13 @@ def close_round(round_: Round, *, by: User | None = None) -> None:
     record("round.close", user=by, round_id=round_.id)
 
 
-def create_open_link(round_: Round, *, partner_type_slug: str | None = None,
-                     locality_name: str | None = None, by: User | None = None) -> OpenLink:
+def create_open_link(
+    round_: Round,
+    *,
+    partner_type_slug: str | None = None,
+    locality_name: str | None = None,
+    by: User | None = None,
+) -> OpenLink:
     """A shareable link, optionally fixed to one of the round's partner types and localities
     (blank means not fixed)."""
     partner_type_slug = (partner_type_slug or "").strip()
@@ -195,8 +230,9 @@ def create_open_link(round_: Round, *, partner_type_slug: str | None = None,
     if partner_type_slug:
         partner_type = partner_types_by_slug([partner_type_slug])[0]
         if partner_type not in round_.partner_types:
-            raise ServiceError(f"partner type {partner_type_slug} is not part of this round",
-                               "partner_type")
+            raise ServiceError(
+                f"partner type {partner_type_slug} is not part of this round", "partner_type"
+            )
     locality = None
     if locality_name:
         locality = get_or_create_locality(locality_name)
@@ -205,8 +241,14 @@ def create_open_link(round_: Round, *, partner_type_slug: str | None = None,
     link = OpenLink(round=round_, slug=new_slug(), partner_type=partner_type, locality=locality)
     db.session.add(link)
     db.session.flush()
-    record("open_link.create", user=by, round_id=round_.id, slug=link.slug,
-           partner_type=partner_type_slug or None, locality=locality_name or None)
+    record(
+        "open_link.create",
+        user=by,
+        round_id=round_.id,
+        slug=link.slug,
+        partner_type=partner_type_slug or None,
+        locality=locality_name or None,
+    )
     return link
 
 
@@ -215,7 +257,8 @@ def response_counts() -> dict[int, int]:
     from surveyapp.models import Response
 
     rows = db.session.execute(
-        sa.select(Response.round_id, sa.func.count()).group_by(Response.round_id))
+        sa.select(Response.round_id, sa.func.count()).group_by(Response.round_id)
+    )
     return {rid: n for rid, n in rows}
 
 
@@ -268,8 +311,12 @@ class EmailWording:
 def wording_of(round_: Round) -> EmailWording:
     """The round's wording, with the defaults standing in for anything left empty."""
     default = EmailWording()
-    return EmailWording(**{f.name: getattr(round_, f.name) or getattr(default, f.name)
-                           for f in fields(EmailWording)})
+    return EmailWording(
+        **{
+            f.name: getattr(round_, f.name) or getattr(default, f.name)
+            for f in fields(EmailWording)
+        }
+    )
 
 
 def check_wording(wording: EmailWording) -> EmailWording:
@@ -288,14 +335,20 @@ def check_wording(wording: EmailWording) -> EmailWording:
         unknown = sorted({p for p in _PLACEHOLDER.findall(text) if p not in PLACEHOLDERS})
         if unknown:
             allowed = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-            raise ServiceError(f"the {what} uses {', '.join('{' + u + '}' for u in unknown)}, "
-                               f"which is not a placeholder we know (use {allowed})", f.name)
+            raise ServiceError(
+                f"the {what} uses {', '.join('{' + u + '}' for u in unknown)}, "
+                f"which is not a placeholder we know (use {allowed})",
+                f.name,
+            )
         if is_subject and "{link}" in text:
-            raise ServiceError(f"the {what} cannot contain {{link}}: put the link in the body",
-                               f.name)
+            raise ServiceError(
+                f"the {what} cannot contain {{link}}: put the link in the body", f.name
+            )
         if not is_subject and "{link}" not in text:
-            raise ServiceError(f"the {what} must contain {{link}}, where each person's own "
-                               f"survey link goes", f.name)
+            raise ServiceError(
+                f"the {what} must contain {{link}}, where each person's own survey link goes",
+                f.name,
+            )
         clean[f.name] = text
     return EmailWording(**clean)
 
@@ -316,14 +369,17 @@ def check_signposts(instrument: Instrument, raw: dict[str, Any]) -> dict[str, di
             raise ServiceError(f"enter the web address for the {name} link", f"signpost_{key}_url")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
-            raise ServiceError(f"the {name} link must be a web address starting https://",
-                               f"signpost_{key}_url")
+            raise ServiceError(
+                f"the {name} link must be a web address starting https://", f"signpost_{key}_url"
+            )
         if not label:
-            raise ServiceError(f"enter the words to show for the {name} link",
-                               f"signpost_{key}_label")
+            raise ServiceError(
+                f"enter the words to show for the {name} link", f"signpost_{key}_label"
+            )
         if len(label) > 120:
-            raise ServiceError(f"the {name} link text must be 120 characters or fewer",
-                               f"signpost_{key}_label")
+            raise ServiceError(
+                f"the {name} link text must be 120 characters or fewer", f"signpost_{key}_label"
+            )
         clean[key] = {"label": label, "url": url}
     return clean
 
@@ -346,17 +402,22 @@ def _instrument(ref: str) -> Instrument:
 
 def _check_numbers(min_group_size: int, reminder_gap_days: int, max_reminders: int) -> None:
     if min_group_size < MIN_GROUP_SIZE_FLOOR:
-        raise ServiceError(f"the minimum reporting group size cannot be below "
-                           f"{MIN_GROUP_SIZE_FLOOR}", "min_group_size")
+        raise ServiceError(
+            f"the minimum reporting group size cannot be below {MIN_GROUP_SIZE_FLOOR}",
+            "min_group_size",
+        )
     if min_group_size > 1000:
-        raise ServiceError("the minimum reporting group size must be 1,000 or fewer",
-                           "min_group_size")
+        raise ServiceError(
+            "the minimum reporting group size must be 1,000 or fewer", "min_group_size"
+        )
     if not 1 <= reminder_gap_days <= 60:
-        raise ServiceError("the gap between reminders must be between 1 and 60 days",
-                           "reminder_gap_days")
+        raise ServiceError(
+            "the gap between reminders must be between 1 and 60 days", "reminder_gap_days"
+        )
     if not 0 <= max_reminders <= MAX_REMINDERS_LIMIT:
-        raise ServiceError(f"the number of reminders must be between 0 and "
-                           f"{MAX_REMINDERS_LIMIT}", "max_reminders")
+        raise ServiceError(
+            f"the number of reminders must be between 0 and {MAX_REMINDERS_LIMIT}", "max_reminders"
+        )
 
 
 def _compared_round(round_id: int, instrument_key: str, current: Round | None) -> Round:
@@ -366,17 +427,20 @@ def _compared_round(round_id: int, instrument_key: str, current: Round | None) -
     if current is not None and compared.id == current.id:
         raise ServiceError("a round cannot be compared with itself", "compared_round_id")
     if compared.instrument.key != instrument_key:
-        raise ServiceError("the round compared with must use the same instrument",
-                           "compared_round_id")
+        raise ServiceError(
+            "the round compared with must use the same instrument", "compared_round_id"
+        )
     return compared
 
 
 def answered_count(round_: Round) -> int:
     """Responses plus answers in progress: once this is above 0 the questions are fixed."""
     responses = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Response).where(Response.round_id == round_.id))
+        sa.select(sa.func.count()).select_from(Response).where(Response.round_id == round_.id)
+    )
     drafts = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Draft).where(Draft.round_id == round_.id))
+        sa.select(sa.func.count()).select_from(Draft).where(Draft.round_id == round_.id)
+    )
     return (responses or 0) + (drafts or 0)
 
 
@@ -403,14 +467,21 @@ class RoundSettings:
     def of(cls, round_: Round) -> RoundSettings:
         """The round's current settings (to fill the edit form)."""
         return cls(
-            title=round_.title, instrument_ref=f"{round_.instrument.key}@{round_.instrument.version}",
-            opens_on=round_.opens_on, closes_on=round_.closes_on,
+            title=round_.title,
+            instrument_ref=f"{round_.instrument.key}@{round_.instrument.version}",
+            opens_on=round_.opens_on,
+            closes_on=round_.closes_on,
             partner_type_slugs=tuple(p.slug for p in round_.partner_types),
             locality_names=tuple(loc.name for loc in round_.localities),
-            min_group_size=round_.min_group_size, compared_round_id=round_.compared_round_id,
-            signposts=dict(round_.signposts or {}), thank_you_message=round_.thank_you_message,
-            results_message=round_.results_message, reminder_gap_days=round_.reminder_gap_days,
-            max_reminders=round_.max_reminders, wording=wording_of(round_))
+            min_group_size=round_.min_group_size,
+            compared_round_id=round_.compared_round_id,
+            signposts=dict(round_.signposts or {}),
+            thank_you_message=round_.thank_you_message,
+            results_message=round_.results_message,
+            reminder_gap_days=round_.reminder_gap_days,
+            max_reminders=round_.max_reminders,
+            wording=wording_of(round_),
+        )
 
 
 def create_round_from(settings: RoundSettings, *, by: User | None = None) -> Round:
@@ -418,13 +489,22 @@ def create_round_from(settings: RoundSettings, *, by: User | None = None) -> Rou
     if not settings.partner_type_slugs:
         raise ServiceError("choose at least one partner type", "partner_types")
     return create_round(
-        instrument_ref=settings.instrument_ref, title=settings.title,
-        partner_type_slugs=settings.partner_type_slugs, locality_names=settings.locality_names,
-        min_group_size=settings.min_group_size, opens_on=settings.opens_on,
-        closes_on=settings.closes_on, compared_round_id=settings.compared_round_id,
-        signposts=settings.signposts, thank_you_message=settings.thank_you_message,
-        results_message=settings.results_message, reminder_gap_days=settings.reminder_gap_days,
-        max_reminders=settings.max_reminders, wording=settings.wording, by=by)
+        instrument_ref=settings.instrument_ref,
+        title=settings.title,
+        partner_type_slugs=settings.partner_type_slugs,
+        locality_names=settings.locality_names,
+        min_group_size=settings.min_group_size,
+        opens_on=settings.opens_on,
+        closes_on=settings.closes_on,
+        compared_round_id=settings.compared_round_id,
+        signposts=settings.signposts,
+        thank_you_message=settings.thank_you_message,
+        results_message=settings.results_message,
+        reminder_gap_days=settings.reminder_gap_days,
+        max_reminders=settings.max_reminders,
+        wording=settings.wording,
+        by=by,
+    )
 
 
 def _used_partner_types_and_localities(round_: Round) -> tuple[set[int], set[int]]:
@@ -432,8 +512,11 @@ def _used_partner_types_and_localities(round_: Round) -> tuple[set[int], set[int
     types: set[int] = set()
     localities: set[int] = set()
     for model in (Invitation, Response):
-        rows = db.session.execute(sa.select(model.partner_type_id, model.locality_id)
-                                  .where(model.round_id == round_.id).distinct())
+        rows = db.session.execute(
+            sa.select(model.partner_type_id, model.locality_id)
+            .where(model.round_id == round_.id)
+            .distinct()
+        )
         for type_id, locality_id in rows:
             types.add(type_id)
             if locality_id is not None:
@@ -470,29 +553,45 @@ def update_round(round_: Round, settings: RoundSettings, *, by: User | None = No
             raise ServiceError(
                 f"the instrument cannot change because {answered} "
                 f"{'person has' if answered == 1 else 'people have'} already answered this "
-                f"round; create a new round to use a different instrument", "instrument")
+                f"round; create a new round to use a different instrument",
+                "instrument",
+            )
     if is_open:
         if settings.opens_on != before.opens_on:
-            raise ServiceError("the round is already open, so its opening date cannot change",
-                               "opens_on")
+            raise ServiceError(
+                "the round is already open, so its opening date cannot change", "opens_on"
+            )
         if settings.closes_on is not None and settings.closes_on < timeutil.today():
-            raise ServiceError("the closing date cannot be in the past; to stop answers now, "
-                               "close the round", "closes_on")
+            raise ServiceError(
+                "the closing date cannot be in the past; to stop answers now, close the round",
+                "closes_on",
+            )
         used_types, used_localities = _used_partner_types_and_localities(round_)
-        dropped = [p.label for p in round_.partner_types
-                   if p.id in used_types and p not in partner_types]
+        dropped = [
+            p.label for p in round_.partner_types if p.id in used_types and p not in partner_types
+        ]
         if dropped:
-            raise ServiceError(f"{', '.join(dropped)} cannot be removed while the round is open: "
-                               f"people of that type have been invited or have answered",
-                               "partner_types")
-        dropped = [loc.name for loc in round_.localities
-                   if loc.id in used_localities and loc not in localities]
+            raise ServiceError(
+                f"{', '.join(dropped)} cannot be removed while the round is open: "
+                f"people of that type have been invited or have answered",
+                "partner_types",
+            )
+        dropped = [
+            loc.name
+            for loc in round_.localities
+            if loc.id in used_localities and loc not in localities
+        ]
         if dropped:
-            raise ServiceError(f"{', '.join(dropped)} cannot be removed while the round is open: "
-                               f"people there have been invited or have answered", "localities")
-    compared = (_compared_round(settings.compared_round_id, instrument.key, round_)
-                if settings.compared_round_id is not None
-                else latest_closed_round(instrument.key, before=round_))
+            raise ServiceError(
+                f"{', '.join(dropped)} cannot be removed while the round is open: "
+                f"people there have been invited or have answered",
+                "localities",
+            )
+    compared = (
+        _compared_round(settings.compared_round_id, instrument.key, round_)
+        if settings.compared_round_id is not None
+        else latest_closed_round(instrument.key, before=round_)
+    )
 
     if instrument.ref != before.instrument_ref:
         round_.instrument = snapshot_for(instrument)
@@ -512,8 +611,9 @@ def update_round(round_: Round, settings: RoundSettings, *, by: User | None = No
         setattr(round_, f.name, getattr(wording, f.name))
     db.session.flush()
     after = RoundSettings.of(round_)
-    changed = [f.name for f in fields(RoundSettings)
-               if getattr(before, f.name) != getattr(after, f.name)]
+    changed = [
+        f.name for f in fields(RoundSettings) if getattr(before, f.name) != getattr(after, f.name)
+    ]
     if changed:
         record("round.update", user=by, round_id=round_.id, changed=changed)
     return changed
@@ -526,8 +626,7 @@ def delete_round(round_: Round, *, by: User | None = None) -> None:
     answered = answered_count(round_)
     if answered:
         raise ServiceError(f"this round has {answered} response(s), so it cannot be deleted")
-    record("round.delete", user=by, round_id=None, deleted_round_id=round_.id,
-           title=round_.title)
+    record("round.delete", user=by, round_id=None, deleted_round_id=round_.id, title=round_.title)
     db.session.delete(round_)
     db.session.flush()
 
@@ -538,8 +637,9 @@ def publish_round(round_: Round, actions_text: str, *, by: User | None = None) -
         raise ServiceError("close the round before publishing its summary")
     actions_text = actions_text.strip().replace("\r\n", "\n")
     if not actions_text:
-        raise ServiceError("enter what you will do in response to what partners said",
-                           "actions_text")
+        raise ServiceError(
+            "enter what you will do in response to what partners said", "actions_text"
+        )
     if len(actions_text) > 10_000:
         raise ServiceError("the actions must be 10,000 characters or fewer", "actions_text")
     first = round_.published_at is None

@@ -52,16 +52,24 @@ class RoundStatusTable:
 
 def _invitation_counts(round_id: int, column: sa.ColumnElement) -> dict:
     rows = db.session.execute(
-        sa.select(column, sa.func.count(), sa.func.count(Invitation.started_on),
-                  sa.func.count(Invitation.completed_on))
-        .where(Invitation.round_id == round_id).group_by(column))
+        sa.select(
+            column,
+            sa.func.count(),
+            sa.func.count(Invitation.started_on),
+            sa.func.count(Invitation.completed_on),
+        )
+        .where(Invitation.round_id == round_id)
+        .group_by(column)
+    )
     return {key: (invited, started, completed) for key, invited, started, completed in rows}
 
 
 def _open_counts(round_id: int, column: sa.ColumnElement) -> dict:
     rows = db.session.execute(
         sa.select(column, sa.func.count())
-        .where(Response.round_id == round_id, Response.channel == "open").group_by(column))
+        .where(Response.round_id == round_id, Response.channel == "open")
+        .group_by(column)
+    )
     return dict(rows.all())
 
 
@@ -69,8 +77,10 @@ def _rows(shown: dict, names: dict, invitations: dict, open_links: dict) -> list
     """One row per group the round targets (``shown``, in order), then any other group that has
     invitations or responses (e.g. a partner type since removed), named from ``names``."""
     rows = []
-    extra = sorted((k for k in {*invitations, *open_links} if k not in shown),
-                   key=lambda k: (k is None, names.get(k, "")))
+    extra = sorted(
+        (k for k in {*invitations, *open_links} if k not in shown),
+        key=lambda k: (k is None, names.get(k, "")),
+    )
     for key in [*shown, *extra]:
         invited, started, completed = invitations.get(key, (0, 0, 0))
         label = NOT_GIVEN if key is None else shown.get(key) or names.get(key, str(key))
@@ -85,19 +95,24 @@ def round_status(round_: Round) -> RoundStatusTable:
         {p.id: p.label for p in round_.partner_types},
         dict(db.session.execute(sa.select(PartnerType.id, PartnerType.label)).all()),
         _invitation_counts(round_.id, Invitation.partner_type_id),
-        _open_counts(round_.id, Response.partner_type_id))
+        _open_counts(round_.id, Response.partner_type_id),
+    )
     locality_rows = _rows(
         {loc.id: loc.name for loc in round_.localities},
         dict(db.session.execute(sa.select(Locality.id, Locality.name)).all()),
         _invitation_counts(round_.id, Invitation.locality_id),
-        _open_counts(round_.id, Response.locality_id))
+        _open_counts(round_.id, Response.locality_id),
+    )
     if round_.localities or any(r.label != NOT_GIVEN for r in locality_rows):
         table.by_locality = locality_rows
     for row in table.by_partner_type:
         table.total.add(row)
-    table.responses = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Response).where(Response.round_id == round_.id)
-    ) or 0
+    table.responses = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Response).where(Response.round_id == round_.id)
+        )
+        or 0
+    )
     return table
 
 
@@ -109,20 +124,31 @@ def format_table(table: RoundStatusTable) -> str:
     def add_section(title: str, rows: list[StatusRow]) -> None:
         lines.append((title, "", "", "", "", ""))
         for r in rows:
-            lines.append(("  " + r.label, str(r.invited), str(r.started), str(r.completed),
-                          r.rate_text, str(r.open_link)))
+            lines.append(
+                (
+                    "  " + r.label,
+                    str(r.invited),
+                    str(r.started),
+                    str(r.completed),
+                    r.rate_text,
+                    str(r.open_link),
+                )
+            )
 
     add_section("By partner type", table.by_partner_type)
     if table.by_locality:
         add_section("By locality", table.by_locality)
     t = table.total
-    lines.append((t.label, str(t.invited), str(t.started), str(t.completed), t.rate_text,
-                  str(t.open_link)))
+    lines.append(
+        (t.label, str(t.invited), str(t.started), str(t.completed), t.rate_text, str(t.open_link))
+    )
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
 
     def fmt(row: tuple[str, ...]) -> str:
-        return "  ".join(row[0].ljust(widths[0]) if i == 0 else cell.rjust(widths[i])
-                         for i, cell in enumerate(row)).rstrip()
+        return "  ".join(
+            row[0].ljust(widths[0]) if i == 0 else cell.rjust(widths[i])
+            for i, cell in enumerate(row)
+        ).rstrip()
 
     out = [fmt(header), fmt(tuple("-" * w for w in widths))]
     out.extend(fmt(row) for row in lines)
@@ -147,15 +173,19 @@ def public_response_counts(round_: Round) -> tuple[int, list[PublicCount]]:
     next smallest is hidden too (the same rule as every report).
     """
     rows = db.session.execute(
-        sa.select(PartnerType.label, sa.func.count()).join(Response.partner_type)
+        sa.select(PartnerType.label, sa.func.count())
+        .join(Response.partner_type)
         .where(Response.round_id == round_.id)
         .group_by(PartnerType.id, PartnerType.label, PartnerType.position)
-        .order_by(PartnerType.position)).all()
+        .order_by(PartnerType.position)
+    ).all()
     hidden = {label for label, n in rows if n < round_.min_group_size}
     if len(hidden) == 1:
         visible = sorted(((n, label) for label, n in rows if label not in hidden))
         if visible:
             hidden.add(visible[0][1])
     total = sum(n for _, n in rows)
-    return total, [PublicCount(label, None if label in hidden else n, n < round_.min_group_size)
-                   for label, n in rows]
+    return total, [
+        PublicCount(label, None if label in hidden else n, n < round_.min_group_size)
+        for label, n in rows
+    ]

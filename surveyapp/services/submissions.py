@@ -21,8 +21,17 @@ from surveyapp import timeutil
 from surveyapp.extensions import db
 from surveyapp.instruments import AboutQuestion, Domain, Instrument, Item
 from surveyapp.instruments.scales import DONT_KNOW
-from surveyapp.models import (Answer, Draft, Invitation, Locality, OpenLink, PartnerType, Response,
-                              Round, SubmissionReceipt)
+from surveyapp.models import (
+    Answer,
+    Draft,
+    Invitation,
+    Locality,
+    OpenLink,
+    PartnerType,
+    Response,
+    Round,
+    SubmissionReceipt,
+)
 from surveyapp.models.base import utcnow
 from surveyapp.models.responses import ROLE_LEVELS, TRAINING_ANSWERS
 from surveyapp.models.rounds import RoundStatus
@@ -32,8 +41,10 @@ from surveyapp.services.tokens import sha256
 #: Free-text comment limit, in characters.
 COMMENT_MAX = 2000
 #: About-you choice questions that have a column on Response, and the values it accepts.
-STORED_CHOICES: dict[str, tuple[str, ...]] = {"role_level": ROLE_LEVELS,
-                                              "training": TRAINING_ANSWERS}
+STORED_CHOICES: dict[str, tuple[str, ...]] = {
+    "role_level": ROLE_LEVELS,
+    "training": TRAINING_ANSWERS,
+}
 #: Answers that lead to a domain's signpost on the thank-you page: disagree, neutral, don't know.
 SIGNPOST_VALUES = frozenset({"1", "2", "3", DONT_KNOW})
 
@@ -124,12 +135,20 @@ class DraftState:
     @classmethod
     def from_data(cls, data: Mapping[str, Any] | None) -> DraftState:
         data = data or {}
-        return cls(dict(data.get("about", {})), dict(data.get("answers", {})),
-                   str(data.get("comment", "")), int(data.get("page", 1)))
+        return cls(
+            dict(data.get("about", {})),
+            dict(data.get("answers", {})),
+            str(data.get("comment", "")),
+            int(data.get("page", 1)),
+        )
 
     def to_data(self) -> dict[str, Any]:
-        return {"about": self.about, "answers": self.answers, "comment": self.comment,
-                "page": self.page}
+        return {
+            "about": self.about,
+            "answers": self.answers,
+            "comment": self.comment,
+            "page": self.page,
+        }
 
     def value(self, name: str) -> str:
         return self.answers.get(name) or self.about.get(name) or ""
@@ -149,29 +168,46 @@ def _submitted(receipt_key: str) -> bool:
 
 
 #: What answering reads of a round; the email wording, actions and the like stay unloaded.
-_ROUND_COLUMNS = (Round.id, Round.title, Round.instrument_id, Round.status, Round.opens_on,
-                  Round.closes_on, Round.min_group_size, Round.signposts, Round.thank_you_message,
-                  Round.results_message, Round.published_at)
+_ROUND_COLUMNS = (
+    Round.id,
+    Round.title,
+    Round.instrument_id,
+    Round.status,
+    Round.opens_on,
+    Round.closes_on,
+    Round.min_group_size,
+    Round.signposts,
+    Round.thank_you_message,
+    Round.results_message,
+    Round.published_at,
+)
 _SUBMITTED = sa.exists().where(SubmissionReceipt.key_hash == sa.bindparam("receipt_key"))
-_DRAFT = (sa.select(Draft.data).where(Draft.key_hash == sa.bindparam("draft_key"))
-          .scalar_subquery())
+_DRAFT = sa.select(Draft.data).where(Draft.key_hash == sa.bindparam("draft_key")).scalar_subquery()
 #: Built once: the invitation, its round (with the instrument snapshot and localities), partner
 #: type and locality, whether a response is already in, and the draft. The round's partner
 #: types are read only where the first page asks for one.
 _FIND_INVITATION = (
     sa.select(Invitation, Round, _SUBMITTED, _DRAFT)
     .join(Round, Round.id == Invitation.round_id)
-    .options(so.joinedload(Invitation.partner_type), so.joinedload(Invitation.locality),
-             so.load_only(*_ROUND_COLUMNS), so.joinedload(Round.localities))
-    .where(Invitation.token_hash == sa.bindparam("token_hash")))
+    .options(
+        so.joinedload(Invitation.partner_type),
+        so.joinedload(Invitation.locality),
+        so.load_only(*_ROUND_COLUMNS),
+        so.joinedload(Round.localities),
+    )
+    .where(Invitation.token_hash == sa.bindparam("token_hash"))
+)
 #: Built once: the open link, its round (with the snapshot and localities), partner type and
 #: locality, whether this browser's response is in, and its draft.
 _FIND_OPEN_LINK = (
     sa.select(OpenLink, _SUBMITTED, _DRAFT)
-    .options(so.joinedload(OpenLink.round).load_only(*_ROUND_COLUMNS)
-             .joinedload(Round.localities),
-             so.joinedload(OpenLink.partner_type), so.joinedload(OpenLink.locality))
-    .where(OpenLink.slug == sa.bindparam("slug")))
+    .options(
+        so.joinedload(OpenLink.round).load_only(*_ROUND_COLUMNS).joinedload(Round.localities),
+        so.joinedload(OpenLink.partner_type),
+        so.joinedload(OpenLink.locality),
+    )
+    .where(OpenLink.slug == sa.bindparam("slug"))
+)
 
 
 def for_invitation(token: str) -> Respondent:
@@ -179,13 +215,22 @@ def for_invitation(token: str) -> Respondent:
     if not 20 <= len(token) <= 100:
         raise LinkProblem("unknown")
     keys = {"receipt_key": sha256("submit:" + token), "draft_key": sha256("draft:" + token)}
-    row = db.session.execute(_FIND_INVITATION,
-                             {"token_hash": sha256(token), **keys}).unique().first()
+    row = (
+        db.session.execute(_FIND_INVITATION, {"token_hash": sha256(token), **keys}).unique().first()
+    )
     if row is None:
         raise LinkProblem("unknown")
     invitation, round_, submitted, draft = row
-    respondent = Respondent(round_, "invite", keys["draft_key"], keys["receipt_key"], invitation,
-                            invitation.partner_type, invitation.locality, SavedDraft(draft, True))
+    respondent = Respondent(
+        round_,
+        "invite",
+        keys["draft_key"],
+        keys["receipt_key"],
+        invitation,
+        invitation.partner_type,
+        invitation.locality,
+        SavedDraft(draft, True),
+    )
     if invitation.completed_on is not None or submitted:
         raise LinkProblem("completed", round_)
     _check_round(round_)
@@ -194,8 +239,11 @@ def for_invitation(token: str) -> Respondent:
 
 def open_link(slug: str) -> OpenLink:
     """The open link with this slug, or :class:`LinkProblem`."""
-    link = db.session.scalar(sa.select(OpenLink).where(OpenLink.slug == slug)) \
-        if len(slug) <= 40 else None
+    link = (
+        db.session.scalar(sa.select(OpenLink).where(OpenLink.slug == slug))
+        if len(slug) <= 40
+        else None
+    )
     if link is None:
         raise LinkProblem("unknown")
     if not link.active:
@@ -209,16 +257,26 @@ def for_open_link(link: OpenLink | str, session_key: str) -> Respondent:
     slug = link.slug if isinstance(link, OpenLink) else link
     if len(slug) > 40:
         raise LinkProblem("unknown")
-    keys = {"receipt_key": sha256("submit:open:" + session_key),
-            "draft_key": sha256("draft:open:" + session_key)}
+    keys = {
+        "receipt_key": sha256("submit:open:" + session_key),
+        "draft_key": sha256("draft:open:" + session_key),
+    }
     row = db.session.execute(_FIND_OPEN_LINK, {"slug": slug, **keys}).unique().first()
     if row is None:
         raise LinkProblem("unknown")
     found, submitted, draft = row
     if not found.active:
         raise LinkProblem("withdrawn", found.round)
-    respondent = Respondent(found.round, "open", keys["draft_key"], keys["receipt_key"], None,
-                            found.partner_type, found.locality, SavedDraft(draft, True))
+    respondent = Respondent(
+        found.round,
+        "open",
+        keys["draft_key"],
+        keys["receipt_key"],
+        None,
+        found.partner_type,
+        found.locality,
+        SavedDraft(draft, True),
+    )
     if submitted:
         raise LinkProblem("completed", found.round)
     _check_round(found.round)
@@ -233,10 +291,15 @@ def about_questions(respondent: Respondent) -> tuple[AboutQuestion, ...]:
     for q in respondent.instrument.about:
         if q.kind == "partner_type" and respondent.fixed_partner_type is None:
             asked.insert(0, q)
-        elif (q.kind == "locality" and respondent.fixed_locality is None
-              and respondent.round.localities):
-            asked.append(q)
-        elif q.kind == "choice" and q.id in STORED_CHOICES:
+        elif (
+            (
+                q.kind == "locality"
+                and respondent.fixed_locality is None
+                and respondent.round.localities
+            )
+            or q.kind == "choice"
+            and q.id in STORED_CHOICES
+        ):
             asked.append(q)
     return tuple(asked)
 
@@ -247,8 +310,11 @@ def about_choices(respondent: Respondent, question: AboutQuestion) -> list[tuple
         return [(p.slug, p.label) for p in respondent.round.partner_types if p.active]
     if question.kind == "locality":
         return [(loc.slug, loc.name) for loc in respondent.round.localities if loc.active]
-    return [(c.value, c.label) for c in question.choices
-            if c.value in STORED_CHOICES.get(question.id, ())]
+    return [
+        (c.value, c.label)
+        for c in question.choices
+        if c.value in STORED_CHOICES.get(question.id, ())
+    ]
 
 
 def steps(respondent: Respondent) -> list[Step]:
@@ -260,8 +326,11 @@ def steps(respondent: Respondent) -> list[Step]:
     if about:
         result.append(Step(1, "About you", about=about))
     for domain in instrument.domains:
-        result.append(Step(len(result) + 1, domain.label, domain=domain,
-                           items=instrument.items_in(domain.key)))
+        result.append(
+            Step(
+                len(result) + 1, domain.label, domain=domain, items=instrument.items_in(domain.key)
+            )
+        )
     if instrument.comment is not None:
         last = result[-1]
         result[-1] = Step(last.number, last.title, last.about, last.domain, last.items, True)
@@ -275,12 +344,17 @@ def load_draft(respondent: Respondent) -> DraftState:
     if saved.loaded:
         saved.loaded = False
         return DraftState.from_data(saved.data)
-    return DraftState.from_data(db.session.scalar(
-        sa.select(Draft.data).where(Draft.key_hash == respondent.draft_key)))
+    return DraftState.from_data(
+        db.session.scalar(sa.select(Draft.data).where(Draft.key_hash == respondent.draft_key))
+    )
 
 
-def _parse(respondent: Respondent, step: Step, form: Mapping[str, Sequence[str]],
-           allowed_extra: frozenset[str]) -> tuple[dict[str, str], dict[str, str], str | None]:
+def _parse(
+    respondent: Respondent,
+    step: Step,
+    form: Mapping[str, Sequence[str]],
+    allowed_extra: frozenset[str],
+) -> tuple[dict[str, str], dict[str, str], str | None]:
     """Check the posted form against the page: (about, answers, comment). Anything this page
     could not have sent raises :class:`BadInput`."""
     instrument = respondent.instrument
@@ -325,16 +399,23 @@ def step_errors(respondent: Respondent, step: Step, state: DraftState) -> dict[s
             words = item.text.split()
             short = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
             errors[item.id] = f"Select how far you agree that “{short}”" + (
-                ", or “Don't know”" if respondent.instrument.allow_dont_know else "")
+                ", or “Don't know”" if respondent.instrument.allow_dont_know else ""
+            )
     comment = respondent.instrument.comment
     if step.comment and comment and len(state.comment) > COMMENT_MAX:
         errors[comment.id] = f"Your answer must be {COMMENT_MAX} characters or fewer"
     return errors
 
 
-def save_page(respondent: Respondent, step: Step, form: Mapping[str, Sequence[str]], *,
-              resume_at: int, forward: bool = False,
-              allowed_extra: frozenset[str] = frozenset()) -> DraftState:
+def save_page(
+    respondent: Respondent,
+    step: Step,
+    form: Mapping[str, Sequence[str]],
+    *,
+    resume_at: int,
+    forward: bool = False,
+    allowed_extra: frozenset[str] = frozenset(),
+) -> DraftState:
     """Merge this page's answers into the draft (kept even when some are missing) and remember
     where to resume: ``resume_at``, or this page when moving ``forward`` with answers missing.
     The first save of an invitation records that it was started. Raises :class:`BadInput`, or
@@ -350,13 +431,17 @@ def save_page(respondent: Respondent, step: Step, form: Mapping[str, Sequence[st
     if comment is not None:
         state.comment = comment
     state.page = step.number if forward and step_errors(respondent, step, state) else resume_at
-    db.session.execute(sa.update(Draft).where(Draft.key_hash == respondent.draft_key)
-                       .values(data=state.to_data(), updated_at=utcnow()))
+    db.session.execute(
+        sa.update(Draft)
+        .where(Draft.key_hash == respondent.draft_key)
+        .values(data=state.to_data(), updated_at=utcnow())
+    )
     if respondent.invitation is not None and respondent.invitation.started_on is None:
-        db.session.execute(sa.update(Invitation)
-                           .where(Invitation.id == respondent.invitation.id,
-                                  Invitation.started_on.is_(None))
-                           .values(started_on=timeutil.today()))
+        db.session.execute(
+            sa.update(Invitation)
+            .where(Invitation.id == respondent.invitation.id, Invitation.started_on.is_(None))
+            .values(started_on=timeutil.today())
+        )
     return state
 
 
@@ -366,14 +451,18 @@ def _lock_draft(respondent: Respondent) -> DraftState:
     other's answers. Raises :class:`AlreadySubmitted` (caller rolls back) when the response
     went in while this request waited for the lock."""
     respondent.saved.loaded = False  # written from here on: the next load_draft reads it again
-    insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql"
-              else sqlite.insert)
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
     # The write comes first: on SQLite it takes the database's write lock before the read.
-    db.session.execute(insert(Draft).values(round_id=respondent.round.id,
-                                            key_hash=respondent.draft_key, data={})
-                       .on_conflict_do_nothing(index_elements=[Draft.key_hash]))
-    data = db.session.scalar(sa.select(Draft.data).where(Draft.key_hash == respondent.draft_key)
-                             .with_for_update())
+    db.session.execute(
+        insert(Draft)
+        .values(round_id=respondent.round.id, key_hash=respondent.draft_key, data={})
+        .on_conflict_do_nothing(index_elements=[Draft.key_hash])
+    )
+    data = db.session.scalar(
+        sa.select(Draft.data).where(Draft.key_hash == respondent.draft_key).with_for_update()
+    )
     if _submitted(respondent.receipt_key):
         raise AlreadySubmitted()
     return DraftState.from_data(data)
@@ -391,9 +480,12 @@ def signpost_domains(respondent: Respondent, state: DraftState) -> list[str]:
     """Domains (in instrument order) where the person disagreed, was neutral or did not know,
     and the round has a signpost."""
     instrument = respondent.instrument
-    return [d.key for d in instrument.domains
-            if d.key in (respondent.round.signposts or {})
-            and any(state.answers.get(i.id) in SIGNPOST_VALUES for i in instrument.items_in(d.key))]
+    return [
+        d.key
+        for d in instrument.domains
+        if d.key in (respondent.round.signposts or {})
+        and any(state.answers.get(i.id) in SIGNPOST_VALUES for i in instrument.items_in(d.key))
+    ]
 
 
 def submit(respondent: Respondent, state: DraftState) -> Response:
@@ -410,38 +502,53 @@ def submit(respondent: Respondent, state: DraftState) -> Response:
     today = timeutil.today()
     try:
         with db.session.begin_nested():
-            db.session.execute(sa.insert(SubmissionReceipt).values(
-                key_hash=respondent.receipt_key, round_id=round_.id, submitted_on=today))
+            db.session.execute(
+                sa.insert(SubmissionReceipt).values(
+                    key_hash=respondent.receipt_key, round_id=round_.id, submitted_on=today
+                )
+            )
     except IntegrityError as exc:
         raise AlreadySubmitted() from exc
     partner_type = respondent.fixed_partner_type or db.session.scalar(
-        sa.select(PartnerType).where(PartnerType.slug == state.about.get("partner_type")))
-    locality = respondent.fixed_locality or (db.session.scalar(
-        sa.select(Locality).where(Locality.slug == state.about["locality"]))
-        if state.about.get("locality") else None)
+        sa.select(PartnerType).where(PartnerType.slug == state.about.get("partner_type"))
+    )
+    locality = respondent.fixed_locality or (
+        db.session.scalar(sa.select(Locality).where(Locality.slug == state.about["locality"]))
+        if state.about.get("locality")
+        else None
+    )
     if partner_type is None:
         raise BadInput("Choose the kind of organisation you work for.", "partner_type")
     instrument = respondent.instrument
     response = Response(
-        round_id=round_.id, partner_type_id=partner_type.id,
+        round_id=round_.id,
+        partner_type_id=partner_type.id,
         locality_id=locality.id if locality else None,
-        role_level=state.about.get("role_level"), training=state.about.get("training"),
-        channel=respondent.channel, submitted_on=today,
+        role_level=state.about.get("role_level"),
+        training=state.about.get("training"),
+        channel=respondent.channel,
+        submitted_on=today,
         comment=(state.comment or None) if instrument.comment else None,
-        answers=[Answer(item_id=item.id,
-                        value=None if state.answers[item.id] == DONT_KNOW
-                        else int(state.answers[item.id]),
-                        dont_know=state.answers[item.id] == DONT_KNOW)
-                 for item in instrument.items],
+        answers=[
+            Answer(
+                item_id=item.id,
+                value=None if state.answers[item.id] == DONT_KNOW else int(state.answers[item.id]),
+                dont_know=state.answers[item.id] == DONT_KNOW,
+            )
+            for item in instrument.items
+        ],
     )
     db.session.add(response)
     if respondent.invitation is not None:
-        db.session.execute(sa.update(Invitation).where(Invitation.id == respondent.invitation.id)
-                           .values(completed_on=today,
-                                   started_on=sa.func.coalesce(Invitation.started_on, today)))
+        db.session.execute(
+            sa.update(Invitation)
+            .where(Invitation.id == respondent.invitation.id)
+            .values(completed_on=today, started_on=sa.func.coalesce(Invitation.started_on, today))
+        )
     db.session.execute(sa.delete(Draft).where(Draft.key_hash == respondent.draft_key))
     respondent.saved.loaded = False
-    db.session.execute(sa.update(Round).where(Round.id == round_.id)
-                       .values(data_version=Round.data_version + 1))
+    db.session.execute(
+        sa.update(Round).where(Round.id == round_.id).values(data_version=Round.data_version + 1)
+    )
     db.session.flush()
     return response

@@ -23,9 +23,9 @@ Guessing is hopeless anyway (256-bit tokens); rate limits per client address
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-import base64
 import secrets
 
 from flask import current_app

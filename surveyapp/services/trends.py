@@ -29,15 +29,20 @@ def closing_date(round_: Round) -> date:
 def instrument_title(key: str) -> str | None:
     """The title of the newest stored version of instrument ``key``; None if none is stored."""
     return db.session.scalar(
-        sa.select(InstrumentSnapshot.title).where(InstrumentSnapshot.key == key)
-        .order_by(InstrumentSnapshot.version.desc(), InstrumentSnapshot.id.desc()).limit(1))
+        sa.select(InstrumentSnapshot.title)
+        .where(InstrumentSnapshot.key == key)
+        .order_by(InstrumentSnapshot.version.desc(), InstrumentSnapshot.id.desc())
+        .limit(1)
+    )
 
 
 def closed_rounds(key: str) -> list[Round]:
     """The closed rounds of instrument ``key`` (any version), oldest closing date first."""
     rounds = db.session.scalars(
-        sa.select(Round).join(Round.instrument)
-        .where(InstrumentSnapshot.key == key, Round.status == RoundStatus.CLOSED.value)).all()
+        sa.select(Round)
+        .join(Round.instrument)
+        .where(InstrumentSnapshot.key == key, Round.status == RoundStatus.CLOSED.value)
+    ).all()
     return sorted(rounds, key=lambda r: (closing_date(r), r.id))
 
 
@@ -48,9 +53,16 @@ def instrument_trend(rounds: Sequence[Round]) -> pd.DataFrame:
     :func:`~surveyapp.analysis.metrics.domain_table` of the same frames), so suppression,
     complementary suppression included, is decided per round exactly as in its report.
     """
-    return trend_table([
-        RoundGaps(round_id=r.id, title=r.title, closed_on=closing_date(r),
-                  instrument_version=r.instrument.version, min_group_size=r.min_group_size,
-                  domains=domain_table(load_round_frames(db.session, r.id)))
-        for r in rounds
-    ])
+    return trend_table(
+        [
+            RoundGaps(
+                round_id=r.id,
+                title=r.title,
+                closed_on=closing_date(r),
+                instrument_version=r.instrument.version,
+                min_group_size=r.min_group_size,
+                domains=domain_table(load_round_frames(db.session, r.id)),
+            )
+            for r in rounds
+        ]
+    )

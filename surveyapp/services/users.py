@@ -37,12 +37,17 @@ def create_user(email: str, role: str, password: str, *, by: User | None = None)
     if role not in {r.value for r in Role}:
         raise ServiceError(f"role must be one of {', '.join(r.value for r in Role)}", "role")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters",
-                           "password")
+        raise ServiceError(
+            f"the password must be at least {MIN_PASSWORD_LENGTH} characters", "password"
+        )
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise ServiceError(f"a user with the email {email} already exists", "email")
-    user = User(email=email, role=role, password_hash=_hasher.hash(password),
-                session_nonce=secrets.token_hex(8))
+    user = User(
+        email=email,
+        role=role,
+        password_hash=_hasher.hash(password),
+        session_nonce=secrets.token_hex(8),
+    )
     db.session.add(user)
     db.session.flush()
     record("user.create", user=by, target=email, role=role)

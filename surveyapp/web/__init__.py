@@ -31,8 +31,16 @@ def register_blueprints(app: Flask) -> None:
     from surveyapp.web.rounds.routes import bp as rounds_bp
     from surveyapp.web.trends.routes import bp as trends_bp
 
-    for bp in (auth_bp, rounds_bp, respond_bp, admin_bp, results_bp, reports_bp, trends_bp,
-               health_bp):
+    for bp in (
+        auth_bp,
+        rounds_bp,
+        respond_bp,
+        admin_bp,
+        results_bp,
+        reports_bp,
+        trends_bp,
+        health_bp,
+    ):
         app.register_blueprint(bp)
     app.before_request(refuse_nul)
 
@@ -42,8 +50,9 @@ def refuse_nul() -> None:
     page of ours sends one, and PostgreSQL text cannot hold it (it would be a 500 there)."""
     texts = chain([request.path], *request.args.lists())
     if request.method == "POST":
-        texts = chain(texts, *request.form.lists(),
-                      (f.filename or "" for f in request.files.values()))
+        texts = chain(
+            texts, *request.form.lists(), (f.filename or "" for f in request.files.values())
+        )
     for text in texts:
         if "\x00" in (text if isinstance(text, str) else "".join(text)):
             abort(400, "The request contained a character that is not allowed (NUL).")

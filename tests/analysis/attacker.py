@@ -24,9 +24,12 @@ class Attacker:
     def __init__(self, frames: RoundFrames) -> None:
         root = frames.root
         self.items = list(root.items.sort_values("position")["item_id"])
-        self.item_domain = dict(zip(root.items["item_id"], root.items["domain"]))
-        about = root.responses[list(DIMENSIONS)].astype(object).where(
-            root.responses[list(DIMENSIONS)].notna(), NOT_STATED)
+        self.item_domain = dict(zip(root.items["item_id"], root.items["domain"], strict=True))
+        about = (
+            root.responses[list(DIMENSIONS)]
+            .astype(object)
+            .where(root.responses[list(DIMENSIONS)].notna(), NOT_STATED)
+        )
         self.atoms = about.drop_duplicates().reset_index(drop=True)
         self.n_units = len(self.atoms) * len(self.items)
         self.rows: list[np.ndarray] = []
@@ -95,8 +98,10 @@ class Attacker:
         residual = target - basis @ (basis.T @ target)
         return bool(np.linalg.norm(residual) < 1e-8 * max(1.0, np.linalg.norm(target)))
 
-    def leaked_cells(self, raw_answered: Mapping[tuple[str, str, str, tuple], int],
-                     ) -> list[tuple]:
+    def leaked_cells(
+        self,
+        raw_answered: Mapping[tuple[str, str, str, tuple], int],
+    ) -> list[tuple]:
         """Hidden cells holding answers whose counts the shown rows determine.
 
         ``raw_answered`` maps (by, key, item, filters) of each hidden cell to how many

@@ -19,15 +19,22 @@ def rounds():
         many(30, "school", {"q1": 4, "q2": 4, "q3": 4}, locality="North")
         + many(10, "school", {"q1": 2, "q2": 4, "q3": 2}, locality="North")
         + many(30, "police", {"q1": 3, "q2": 4, "q3": 2}, locality="South"),
-        min_group_size=10, labels={"school": "School", "police": "Police", "gp": "GP"})
+        min_group_size=10,
+        labels={"school": "School", "police": "Police", "gp": "GP"},
+    )
     compared = make_frames(
         many(10, "school", {"q1": 5, "q2": 4, "q5": 4}, locality="North")
         + many(30, "school", {"q1": 1, "q2": 4, "q5": 4}, locality="North")
         + many(4, "police", {"q1": 3, "q2": 4, "q5": 4}, locality="South")
         + many(20, "housing", {"q1": 4, "q2": 4, "q5": 4}, locality="South"),
-        min_group_size=10, items=OLD_ITEMS, contrasts=(), round_id=7, title="Spring 2025",
+        min_group_size=10,
+        items=OLD_ITEMS,
+        contrasts=(),
+        round_id=7,
+        title="Spring 2025",
         first_id=5001,
-        labels={"school": "School", "police": "Police", "housing": "Housing"})
+        labels={"school": "School", "police": "Police", "housing": "Housing"},
+    )
     return current, compared
 
 
@@ -68,8 +75,11 @@ def test_group_hidden_in_the_compared_round_gets_no_change_figure(rounds):
     police = cell(table, "police", "q1")
     # 4 police responses in the compared round: "now − change" would reveal them.
     assert police.status == "suppressed"
-    assert police[["pct_positive", "compared_pct_positive", "difference", "ci_low",
-                   "p_value"]].isna().all()
+    assert (
+        police[["pct_positive", "compared_pct_positive", "difference", "ci_low", "p_value"]]
+        .isna()
+        .all()
+    )
 
 
 def test_filtered_report_filters_the_compared_round_the_same_way(rounds):

@@ -32,7 +32,9 @@ def test_heatmap_draws_suppressed_cells_as_words_and_names_the_biggest_gap(repor
     # one "suppressed" per hidden cell, one whole-number percentage per shown cell
     assert words.count("suppressed") == hidden.sum()
     percents = sorted(w for w in words if w.endswith("%"))
-    assert percents == sorted(f"{charts.round_half_up(g):.0f}%" for g in domains.loc[~hidden, "gap"])
+    assert percents == sorted(
+        f"{charts.round_half_up(g):.0f}%" for g in domains.loc[~hidden, "gap"]
+    )
     top = report.domain_ranking.iloc[0]
     assert top["group_label"] in chart.alt and top["domain_label"] in chart.alt
     assert f"{charts.round_half_up(top['gap']):.0f}%" in chart.alt
@@ -41,8 +43,9 @@ def test_heatmap_draws_suppressed_cells_as_words_and_names_the_biggest_gap(repor
 def _raw_percentages(frames, partner_type: str, item: str) -> set[str]:
     """The suppressed cell's figures, worked out from the raw answers."""
     ids = frames.responses.loc[frames.responses["partner_type"] == partner_type, "response_id"]
-    answers = frames.answers[frames.answers["response_id"].isin(ids)
-                             & (frames.answers["item_id"] == item)]
+    answers = frames.answers[
+        frames.answers["response_id"].isin(ids) & (frames.answers["item_id"] == item)
+    ]
     valid = answers.loc[~answers["dont_know"], "value"].astype(int)
     pos = 100 * (valid >= 4).mean()
     neg = 100 * (valid <= 2).mean()
@@ -56,8 +59,11 @@ def test_domain_bars_show_n_and_only_shown_figures(report):
     rows = report.items[report.items["domain"] == "communication"]
     shown, hidden = rows[~rows["suppressed"]], rows[rows["suppressed"]]
     assert len(hidden) > 0
-    expected = {f"{charts.round_half_up(v):.0f}%" for column in
-                ("pct_positive", "pct_negative", "pct_dont_know") for v in shown[column]}
+    expected = {
+        f"{charts.round_half_up(v):.0f}%"
+        for column in ("pct_positive", "pct_negative", "pct_dont_know")
+        for v in shown[column]
+    }
     ticks = {"50%", "100%"}
     assert {w for w in words if w.endswith("%")} <= expected | ticks
     for row in hidden.itertuples():
@@ -79,7 +85,8 @@ def test_contrast_chart_has_intervals_and_hides_suppressed_groups(report):
     shown = rows[~rows["suppressed"]]
     assert words.count("suppressed") == rows["suppressed"].sum() > 0
     assert sorted(w for w in words if w.endswith(" pts")) == sorted(
-        f"{charts.points(v)} pts" for v in shown["value"])
+        f"{charts.points(v)} pts" for v in shown["value"]
+    )
     biggest = shown[shown["partner_type"] != "all"].set_index("group_label")["value"].abs().idxmax()
     assert biggest in chart.alt
 
@@ -87,11 +94,13 @@ def test_contrast_chart_has_intervals_and_hides_suppressed_groups(report):
 def test_change_chart_is_a_dumbbell_only_when_there_is_a_compared_round(report):
     chart = charts.change_chart(report)
     assert chart is not None
-    rows = report.change[(report.change["partner_type"] == "all")
-                         & (report.change["status"] == "compared")]
+    rows = report.change[
+        (report.change["partner_type"] == "all") & (report.change["status"] == "compared")
+    ]
     diffs = rows["pct_positive"] - rows["compared_pct_positive"]
     assert sorted(w for w in texts(chart.svg) if w.endswith(" pts")) == sorted(
-        f"{charts.points(v)} pts" for v in diffs)
+        f"{charts.points(v)} pts" for v in diffs
+    )
     assert f"{charts.points(diffs.loc[diffs.abs().idxmax()])} percentage points" in chart.alt
     alone = build_report(synthetic_round(120, seed=3))
     assert charts.change_chart(alone) is None

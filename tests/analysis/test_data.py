@@ -16,17 +16,33 @@ from tests.analysis.factory import make_frames, many, resp
 @pytest.fixture
 def frames():
     return make_frames(
-        many(6, "school", {"q1": 4, "q2": 5}, locality="North", role_level="frontline",
-             training="yes")
+        many(
+            6,
+            "school",
+            {"q1": 4, "q2": 5},
+            locality="North",
+            role_level="frontline",
+            training="yes",
+        )
         + many(6, "police", {"q1": 2, "q3": "dk"}, locality="South", role_level="manager")
-        + [resp("school", {"q4": 3}, locality="North", role_level="frontline", training="yes")])
+        + [resp("school", {"q4": 3}, locality="North", role_level="frontline", training="yes")]
+    )
 
 
 def test_tidy_frame_has_one_row_per_answer_with_categoricals(frames):
     tidy = tidy_answers(frames)
-    assert list(tidy.columns) == ["response_id", "round_id", "partner_type", "locality",
-                                  "role_level", "training", "item_id", "domain", "value",
-                                  "dont_know"]
+    assert list(tidy.columns) == [
+        "response_id",
+        "round_id",
+        "partner_type",
+        "locality",
+        "role_level",
+        "training",
+        "item_id",
+        "domain",
+        "value",
+        "dont_know",
+    ]
     assert len(tidy) == len(frames.answers) == 25
     for column in ("partner_type", "locality", "role_level", "training", "item_id", "domain"):
         assert isinstance(tidy[column].dtype, pd.CategoricalDtype)
@@ -44,26 +60,44 @@ def test_tidy_frame_has_one_row_per_answer_with_categoricals(frames):
     assert all(rebuilt[k] == source[k] for k in source if source[k] is not pd.NA)
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda f: replace(f, answers=f.answers.drop(columns="value")), "missing column"),
-    (lambda f: replace(f, answers=f.answers.assign(item_id="zz")), "unknown item"),
-    (lambda f: replace(f, responses=f.responses.assign(partner_type="martians")),
-     "unknown partner_type"),
-    (lambda f: replace(f, responses=f.responses.assign(role_level="boss")), "unknown role_level"),
-    (lambda f: replace(f, answers=pd.concat([f.answers, f.answers.iloc[:1]])), "more than once"),
-    (lambda f: replace(f, answers=f.answers.assign(value=pd.array([7] * len(f.answers),
-                                                                  dtype="Int64"),
-                                                   dont_know=False)), "from 1 to 5"),
-    (lambda f: replace(f, answers=f.answers.assign(dont_know=True)), "also has a value"),
-    (lambda f: replace(f, answers=f.answers.assign(value=pd.NA, dont_know=False)),
-     "no value"),
-    (lambda f: replace(f, responses=pd.concat([f.responses, f.responses.iloc[:1]])),
-     "duplicates"),
-    (lambda f: replace(f, answers=f.answers.assign(response_id=99)), "not in responses"),
-    (lambda f: replace(f, contrasts=(Contrast("x", "x", "q1", "nope"),)), "unknown item"),
-    (lambda f: replace(f, items=f.items.assign(domain="elsewhere")), "domain"),
-    (lambda f: replace(f, partner_type_labels={"all": "All"}), "cannot be a partner type"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda f: replace(f, answers=f.answers.drop(columns="value")), "missing column"),
+        (lambda f: replace(f, answers=f.answers.assign(item_id="zz")), "unknown item"),
+        (
+            lambda f: replace(f, responses=f.responses.assign(partner_type="martians")),
+            "unknown partner_type",
+        ),
+        (
+            lambda f: replace(f, responses=f.responses.assign(role_level="boss")),
+            "unknown role_level",
+        ),
+        (
+            lambda f: replace(f, answers=pd.concat([f.answers, f.answers.iloc[:1]])),
+            "more than once",
+        ),
+        (
+            lambda f: replace(
+                f,
+                answers=f.answers.assign(
+                    value=pd.array([7] * len(f.answers), dtype="Int64"), dont_know=False
+                ),
+            ),
+            "from 1 to 5",
+        ),
+        (lambda f: replace(f, answers=f.answers.assign(dont_know=True)), "also has a value"),
+        (lambda f: replace(f, answers=f.answers.assign(value=pd.NA, dont_know=False)), "no value"),
+        (
+            lambda f: replace(f, responses=pd.concat([f.responses, f.responses.iloc[:1]])),
+            "duplicates",
+        ),
+        (lambda f: replace(f, answers=f.answers.assign(response_id=99)), "not in responses"),
+        (lambda f: replace(f, contrasts=(Contrast("x", "x", "q1", "nope"),)), "unknown item"),
+        (lambda f: replace(f, items=f.items.assign(domain="elsewhere")), "domain"),
+        (lambda f: replace(f, partner_type_labels={"all": "All"}), "cannot be a partner type"),
+    ],
+)
 def test_bad_input_raises_analysis_error(frames, change, message):
     with pytest.raises(AnalysisError, match=message):
         item_table(change(frames))

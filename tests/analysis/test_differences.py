@@ -66,8 +66,14 @@ def test_no_test_when_everyone_agrees(frames):
 
 def test_suppressed_groups_take_no_part():
     small = make_frames(
-        [*many(40, "school", {"q1": 4}), *many(30, "police", {"q1": 2}),
-         *many(12, "housing", {"q1": 5}), *many(3, "gp", {"q1": 4})], min_group_size=10)
+        [
+            *many(40, "school", {"q1": 4}),
+            *many(30, "police", {"q1": 2}),
+            *many(12, "housing", {"q1": 5}),
+            *many(3, "gp", {"q1": 4}),
+        ],
+        min_group_size=10,
+    )
     table = difference_table(small)
     # GP (3) is hidden, and housing (12, the next smallest) with it.
     assert set(table["partner_type"]) == {"school", "police"}
@@ -95,8 +101,9 @@ def test_cramers_v_matches_scipy(frames):
     table = []
     for values in (SCHOOL, POLICE, HOUSING):
         valid = [v for v in values if v != "dk"]
-        table.append([sum(v <= 2 for v in valid), sum(v == 3 for v in valid),
-                      sum(v >= 4 for v in valid)])
+        table.append(
+            [sum(v <= 2 for v in valid), sum(v == 3 for v in valid), sum(v >= 4 for v in valid)]
+        )
     assert q1.cramers_v == pytest.approx(association(np.array(table), method="cramer"))
     with_empty_column = np.array([[[3, 0, 4], [5, 0, 1]]])
     expected = association(np.array([[3, 4], [5, 1]]), method="cramer")

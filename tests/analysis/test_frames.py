@@ -14,16 +14,35 @@ from surveyapp.models import Answer, PartnerType, Response, Round
 from surveyapp.services.reports import LRUCache
 
 
-def _add(round_id: int, response_id: int, partner: str, answers: dict[str, int | str],
-         **about: str | None) -> None:
+def _add(
+    round_id: int,
+    response_id: int,
+    partner: str,
+    answers: dict[str, int | str],
+    **about: str | None,
+) -> None:
     """One stored response; ``answers`` maps item id to 1..5 or "dk"."""
     partner_id = db.session.scalar(sa.select(PartnerType.id).where(PartnerType.slug == partner))
-    db.session.add(Response(id=response_id, round_id=round_id, partner_type_id=partner_id,
-                            channel="import", submitted_on=date(2026, 11, 23), **about))
+    db.session.add(
+        Response(
+            id=response_id,
+            round_id=round_id,
+            partner_type_id=partner_id,
+            channel="import",
+            submitted_on=date(2026, 11, 23),
+            **about,
+        )
+    )
     db.session.flush()
     for item, value in answers.items():
-        db.session.add(Answer(response_id=response_id, item_id=item,
-                              value=None if value == "dk" else value, dont_know=value == "dk"))
+        db.session.add(
+            Answer(
+                response_id=response_id,
+                item_id=item,
+                value=None if value == "dk" else value,
+                dont_know=value == "dk",
+            )
+        )
     db.session.flush()
 
 
@@ -36,10 +55,17 @@ def _sorted(frame: pd.DataFrame) -> list[tuple]:
 @pytest.fixture
 def stored(app_ctx, make_round):
     round_id = make_round(partner_type_slugs=["school", "police"], locality_names=["North"])
-    _add(round_id, 11, "school", {"comm_partners": 5, "comm_feedback": "dk", "lead_role": 1},
-         role_level="manager", training="yes")
-    _add(round_id, 12, "police", {"comm_partners": 2, "path_parents": 4,
-                                  "not_in_the_instrument": 3})
+    _add(
+        round_id,
+        11,
+        "school",
+        {"comm_partners": 5, "comm_feedback": "dk", "lead_role": 1},
+        role_level="manager",
+        training="yes",
+    )
+    _add(
+        round_id, 12, "police", {"comm_partners": 2, "path_parents": 4, "not_in_the_instrument": 3}
+    )
     _add(round_id, 13, "school", {})  # started, answered nothing
     db.session.commit()
     return round_id
@@ -48,15 +74,24 @@ def stored(app_ctx, make_round):
 def test_a_round_reads_back_exactly_as_stored(stored):
     frames = load_round_frames(db.session, stored)
     assert _sorted(frames.responses) == [
-        (11, "school", None, "manager", "yes"), (12, "police", None, None, None),
-        (13, "school", None, None, None)]
+        (11, "school", None, "manager", "yes"),
+        (12, "police", None, None, None),
+        (13, "school", None, None, None),
+    ]
     # the answer to an item the round's instrument does not have is left out
     assert _sorted(frames.answers) == [
-        (11, "comm_feedback", None, True), (11, "comm_partners", 5, False),
-        (11, "lead_role", 1, False), (12, "comm_partners", 2, False),
-        (12, "path_parents", 4, False)]
+        (11, "comm_feedback", None, True),
+        (11, "comm_partners", 5, False),
+        (11, "lead_role", 1, False),
+        (12, "comm_partners", 2, False),
+        (12, "path_parents", 4, False),
+    ]
     assert dict(frames.answers.dtypes.astype(str)) == {
-        "response_id": "int64", "item_id": "str", "value": "Int64", "dont_know": "bool"}
+        "response_id": "int64",
+        "item_id": "str",
+        "value": "Int64",
+        "dont_know": "bool",
+    }
     assert frames.partner_type_labels == {"school": "School", "police": "Police"}
 
 
@@ -68,9 +103,14 @@ def test_more_items_than_one_packed_integer_holds(stored):
     for k, item in enumerate(items):
         value = "dk" if k % 7 == 0 else 1 + (k + 1) % 5  # the last one is 2
         if k % 4 != 1:  # a few skipped
-            db.session.add(Answer(response_id=12, item_id=item,
-                                  value=None if value == "dk" else value,
-                                  dont_know=value == "dk"))
+            db.session.add(
+                Answer(
+                    response_id=12,
+                    item_id=item,
+                    value=None if value == "dk" else value,
+                    dont_know=value == "dk",
+                )
+            )
             expected.append((12, item, None if value == "dk" else value, value == "dk"))
     db.session.flush()
     responses, answers = frames_module._round_rows(db.session, stored, items)

@@ -26,9 +26,13 @@ def hand():
     """Police: 6 responses, school: 10; housing, GP and health visiting: none."""
     police_q1 = [1, 2, 4, 4, 5, "dk"]
     police_q2 = [5, 5, 4, 3, 2, 1]
-    rows = [resp("police", {"q1": a, "q2": b, "q3": "dk"}) for a, b in zip(police_q1, police_q2)]
-    rows += [resp("school", {"q1": 4, "q2": 4 if k < 5 else 2, "q3": 3, "q4": 5})
-             for k in range(10)]
+    rows = [
+        resp("police", {"q1": a, "q2": b, "q3": "dk"})
+        for a, b in zip(police_q1, police_q2, strict=True)
+    ]
+    rows += [
+        resp("school", {"q1": 4, "q2": 4 if k < 5 else 2, "q3": 3, "q4": 5}) for k in range(10)
+    ]
     return make_frames(rows)
 
 
@@ -42,8 +46,13 @@ def test_item_table_matches_hand_counts(hand):
     table = item_table(hand)
     police = row(table, "police", "q1")
     assert (police.n_responses, police.n_valid, police.n_dont_know) == (6, 5, 1)
-    assert [police.pct_strongly_disagree, police.pct_disagree, police.pct_neutral,
-            police.pct_agree, police.pct_strongly_agree] == pytest.approx([20, 20, 0, 40, 20])
+    assert [
+        police.pct_strongly_disagree,
+        police.pct_disagree,
+        police.pct_neutral,
+        police.pct_agree,
+        police.pct_strongly_agree,
+    ] == pytest.approx([20, 20, 0, 40, 20])
     assert police.pct_positive == pytest.approx(60)
     assert police.pct_negative == pytest.approx(40)
     assert police.gap == pytest.approx(40)
@@ -51,7 +60,8 @@ def test_item_table_matches_hand_counts(hand):
     assert police["mean"] == pytest.approx(3.2)
     low, high = proportion_confint(3, 5, alpha=0.05, method="wilson")
     assert (police.positive_ci_low, police.positive_ci_high) == pytest.approx(
-        (100 * low, 100 * high))
+        (100 * low, 100 * high)
+    )
     assert police.n_label == "5" and not police.suppressed
 
     school = row(table, "school", "q1")
@@ -69,10 +79,28 @@ def test_item_table_matches_hand_counts(hand):
 def test_item_table_layout_all_first_then_partner_types_in_label_order(hand):
     table = item_table(hand)
     assert list(table.columns) == [
-        "partner_type", "group_label", "item_id", "domain", "n_responses", "n_valid",
-        "n_dont_know", "pct_strongly_disagree", "pct_disagree", "pct_neutral", "pct_agree",
-        "pct_strongly_agree", "pct_positive", "pct_negative", "gap", "positive_ci_low",
-        "positive_ci_high", "pct_dont_know", "mean", "suppressed", "n_label"]
+        "partner_type",
+        "group_label",
+        "item_id",
+        "domain",
+        "n_responses",
+        "n_valid",
+        "n_dont_know",
+        "pct_strongly_disagree",
+        "pct_disagree",
+        "pct_neutral",
+        "pct_agree",
+        "pct_strongly_agree",
+        "pct_positive",
+        "pct_negative",
+        "gap",
+        "positive_ci_low",
+        "positive_ci_high",
+        "pct_dont_know",
+        "mean",
+        "suppressed",
+        "n_label",
+    ]
     groups = ["all", "school", "police", "housing", "gp", "health_visiting"]
     assert list(table["partner_type"]) == [g for g in groups for _ in range(4)]
     assert list(table["item_id"][:4]) == ["q1", "q2", "q3", "q4"]
@@ -105,22 +133,22 @@ def test_item_nobody_answered_and_groups_without_responses(hand):
 def test_one_respondent_hides_everything():
     table = item_table(make_frames([resp("school", {"q1": 5, "q2": 1})]))
     assert table["suppressed"].all()
-    figures = table.drop(columns=["partner_type", "group_label", "item_id", "domain",
-                                  "suppressed", "n_label"])
+    figures = table.drop(
+        columns=["partner_type", "group_label", "item_id", "domain", "suppressed", "n_label"]
+    )
     assert figures.isna().all().all()
 
 
 def test_breakdowns_use_the_same_function(hand):
-    rows = (many(6, "school", {"q1": 4}, locality="North", role_level="frontline",
-                 training="yes")
-            + many(7, "police", {"q1": 2}, locality="South", role_level="manager",
-                   training="no")
-            + many(5, "police", {"q1": 5}, training="not_sure"))
+    rows = (
+        many(6, "school", {"q1": 4}, locality="North", role_level="frontline", training="yes")
+        + many(7, "police", {"q1": 2}, locality="South", role_level="manager", training="no")
+        + many(5, "police", {"q1": 5}, training="not_sure")
+    )
     frames = make_frames(rows)
     by_locality = item_table(frames, by="locality").query("item_id == 'q1'")
     assert list(by_locality["locality"]) == ["all", "North", "South", "not_stated"]
-    assert list(by_locality["group_label"]) == ["All respondents", "North", "South",
-                                                "Not stated"]
+    assert list(by_locality["group_label"]) == ["All respondents", "North", "South", "Not stated"]
     assert list(by_locality["n_valid"]) == [18, 6, 7, 5]
     assert row(by_locality, "not_stated", "q1", "locality").pct_positive == 100
     by_role = item_table(frames, by="role_level").query("item_id == 'q1'")
@@ -170,8 +198,17 @@ def test_wilson_matches_statsmodels():
             assert (low[0], high[0]) == pytest.approx(expected, abs=1e-12)
 
 
-@pytest.mark.parametrize("x1, n1, x2, n2", [(7, 34, 1, 34), (0, 16, 15, 72), (56, 70, 48, 80),
-                                             (9, 10, 3, 10), (0, 10, 0, 20), (12, 12, 3, 40)])
+@pytest.mark.parametrize(
+    "x1, n1, x2, n2",
+    [
+        (7, 34, 1, 34),
+        (0, 16, 15, 72),
+        (56, 70, 48, 80),
+        (9, 10, 3, 10),
+        (0, 10, 0, 20),
+        (12, 12, 3, 40),
+    ],
+)
 def test_newcombe_matches_statsmodels(x1, n1, x2, n2):
     expected = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff")
     assert newcombe_interval(x1, n1, x2, n2) == pytest.approx(expected, abs=1e-12)

@@ -23,14 +23,16 @@ def hand_alpha(rows):
 def frames_with(extra=()):
     items = (("a", "d", "A"), ("b", "d", "B"), ("c", "d", "C"), ("s", "e", "S"))
     rows = [resp("school", {"a": a, "b": b, "c": c, "s": 3}) for a, b, c in ANSWERS]
-    return make_frames(rows + list(extra), items=items, domains=(("d", "D"), ("e", "E")),
-                       contrasts=())
+    return make_frames(
+        rows + list(extra), items=items, domains=(("d", "D"), ("e", "E")), contrasts=()
+    )
 
 
 def test_alpha_matches_hand_computation_listwise():
     # A respondent with a "don't know" and one who skipped an item are left out.
-    frames = frames_with([resp("school", {"a": 5, "b": "dk", "c": 1}),
-                          resp("school", {"a": 1, "c": 5})])
+    frames = frames_with(
+        [resp("school", {"a": 5, "b": "dk", "c": 1}), resp("school", {"a": 1, "c": 5})]
+    )
     table = reliability_table(frames)
     assert list(table["domain"]) == ["d"]  # single-item domain "e" has no alpha
     row = table.iloc[0]

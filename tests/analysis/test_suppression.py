@@ -32,8 +32,12 @@ def hidden_groups(table, item="q1", by="partner_type"):
 
 
 def test_small_group_and_the_next_smallest_are_hidden():
-    frames = make_frames(many(3, "police", {"q1": 4}) + many(12, "housing", {"q1": 2})
-                         + many(40, "school", {"q1": 5}), min_group_size=10)
+    frames = make_frames(
+        many(3, "police", {"q1": 4})
+        + many(12, "housing", {"q1": 2})
+        + many(40, "school", {"q1": 5}),
+        min_group_size=10,
+    )
     table = item_table(frames)
     assert hidden_groups(table) == {"police", "housing", "gp", "health_visiting"}
     everyone = table.loc[(table["partner_type"] == ALL) & (table["item_id"] == "q1")].iloc[0]
@@ -43,9 +47,14 @@ def test_small_group_and_the_next_smallest_are_hidden():
 
 
 def test_complementary_suppression_keeps_going_until_the_hidden_total_is_n():
-    frames = make_frames(many(2, "police", {"q1": 4}) + many(3, "gp", {"q1": 4})
-                         + many(4, "housing", {"q1": 4}) + many(30, "school", {"q1": 2})
-                         + many(35, "health_visiting", {"q1": 2}), min_group_size=10)
+    frames = make_frames(
+        many(2, "police", {"q1": 4})
+        + many(3, "gp", {"q1": 4})
+        + many(4, "housing", {"q1": 4})
+        + many(30, "school", {"q1": 2})
+        + many(35, "health_visiting", {"q1": 2}),
+        min_group_size=10,
+    )
     table = item_table(frames)
     # 2 + 3 + 4 = 9 < 10, so the next smallest (school, 30) is hidden too.
     assert hidden_groups(table) == {"police", "gp", "housing", "school"}
@@ -53,14 +62,17 @@ def test_complementary_suppression_keeps_going_until_the_hidden_total_is_n():
 
 
 def test_everything_but_all_is_hidden_when_needed_and_all_below_n_hides_all():
-    two = make_frames(many(3, "police", {"q1": 4}) + many(20, "school", {"q1": 2}),
-                      min_group_size=10)
+    two = make_frames(
+        many(3, "police", {"q1": 4}) + many(20, "school", {"q1": 2}), min_group_size=10
+    )
     table = item_table(two)
     assert hidden_groups(table) == {"police", "school", "housing", "gp", "health_visiting"}
-    assert not table.loc[(table["partner_type"] == ALL) & (table["item_id"] == "q1"),
-                         "suppressed"].iloc[0]
-    tiny = make_frames(many(2, "police", {"q1": 4}) + many(2, "school", {"q1": 2}),
-                       min_group_size=5)
+    assert not table.loc[
+        (table["partner_type"] == ALL) & (table["item_id"] == "q1"), "suppressed"
+    ].iloc[0]
+    tiny = make_frames(
+        many(2, "police", {"q1": 4}) + many(2, "school", {"q1": 2}), min_group_size=5
+    )
     assert item_table(tiny)["suppressed"].all()
 
 
@@ -70,9 +82,13 @@ def test_groups_hidden_for_their_response_count_are_hidden_on_every_item():
     # all − GP − school − health visiting would give police's 4 responses. GP, the next
     # smallest by responses, is hidden on every item; then on q2 GP would be the only
     # hidden cell holding answers, so school is hidden there too.
-    frames = make_frames(many(4, "police", {"q1": 4}) + many(11, "gp", {"q1": 3, "q2": 3})
-                         + many(30, "school", {"q1": 2, "q2": 2})
-                         + many(40, "health_visiting", {"q1": 5, "q2": 5}), min_group_size=5)
+    frames = make_frames(
+        many(4, "police", {"q1": 4})
+        + many(11, "gp", {"q1": 3, "q2": 3})
+        + many(30, "school", {"q1": 2, "q2": 2})
+        + many(40, "health_visiting", {"q1": 5, "q2": 5}),
+        min_group_size=5,
+    )
     table = item_table(frames)
     assert table.loc[table["partner_type"] == "gp", "suppressed"].all()
     assert hidden_groups(table, "q2") == {"police", "gp", "school", "housing"}
@@ -89,9 +105,11 @@ def test_suppressed_label():
 def test_filtered_view_cannot_be_subtracted_from_the_unfiltered_report():
     # School: 7 responses, 6 in North and 1 with no locality. Showing school-in-North
     # next to school overall would reveal the one school respondent without a locality.
-    frames = make_frames(many(6, "school", {"q1": 4}, locality="North")
-                         + many(1, "school", {"q1": 1})
-                         + many(8, "police", {"q1": 2}, locality="North"))
+    frames = make_frames(
+        many(6, "school", {"q1": 4}, locality="North")
+        + many(1, "school", {"q1": 1})
+        + many(8, "police", {"q1": 2}, locality="North")
+    )
     assert not hidden_groups(item_table(frames)) & {"school", "police"}
     north = item_table(filter_frames(frames, locality="North"))
     assert "school" in hidden_groups(north)
@@ -139,27 +157,30 @@ def attack_round(frames, compared=None):
         for by, table in tables.items():
             attacker.add_item_table(table, by, filters)
             raw = group_counts(view, by).counts.sum(axis=-1).ravel()
-            for (_, row), answered in zip(table.iterrows(), raw):
+            for (_, row), answered in zip(table.iterrows(), raw, strict=True):
                 if row.suppressed:
                     targets[(by, row[by], row.item_id, tuple(filters.items()))] = int(answered)
-        attacker.add_item_table(parse_csv_as_item_table(item_table_csv(report)),
-                                "partner_type", filters)
+        attacker.add_item_table(
+            parse_csv_as_item_table(item_table_csv(report)), "partner_type", filters
+        )
         attacker.add_domain_table(report.domains, "partner_type", filters)
         attacker.add_contrasts(report.contrasts, "partner_type", filters)
         attacker.add_differences(report.differences, "partner_type", filters)
         shown = report.items.loc[~report.items["suppressed"]]
-        shown_cells = set(zip(shown["partner_type"], shown["item_id"]))
+        shown_cells = set(zip(shown["partner_type"], shown["item_id"], strict=True))
         for finding in report.findings.itertuples():
             if finding.kind in ("gap", "difference", "change"):
                 assert (finding.partner_type, finding.item_id) in shown_cells
         for label in report.items.loc[report.items["suppressed"], "group_label"].unique():
             if (report.items["group_label"] == label).all() or label == "All respondents":
                 continue
-            fully_hidden = report.items.loc[report.items["group_label"] == label,
-                                            "suppressed"].all()
+            fully_hidden = report.items.loc[
+                report.items["group_label"] == label, "suppressed"
+            ].all()
             if fully_hidden:
-                assert not any(re.search(rf"\b{label}\b", t, re.IGNORECASE)
-                               for t in report.findings["text"])
+                assert not any(
+                    re.search(rf"\b{label}\b", t, re.IGNORECASE) for t in report.findings["text"]
+                )
         if report.change is not None and attacker_then is not None:
             changed = report.change.loc[report.change["status"] == "compared"]
             for row in changed.itertuples(index=False):
@@ -171,9 +192,11 @@ def attack_round(frames, compared=None):
         compared_report = build_report(compared)
         attacker_then.add_item_table(compared_report.items, "partner_type", {})
         raw = group_counts(compared, "partner_type").counts.sum(axis=-1).ravel()
-        then_targets = {("partner_type", row.partner_type, row.item_id, ()): int(n)
-                        for row, n in zip(compared_report.items.itertuples(), raw)
-                        if row.suppressed}
+        then_targets = {
+            ("partner_type", row.partner_type, row.item_id, ()): int(n)
+            for row, n in zip(compared_report.items.itertuples(), raw, strict=True)
+            if row.suppressed
+        }
         leaks += attacker_then.leaked_cells(then_targets)
     return leaks, sum(1 for n in targets.values() if n > 0)
 
@@ -196,8 +219,12 @@ def test_no_hidden_cell_leaks_through_change_since_a_compared_round(seed):
 
 def test_the_attacker_does_find_an_unprotected_cell():
     """The attack is real: without complementary suppression it recovers the small group."""
-    frames = make_frames(many(3, "police", {"q1": 4}) + many(12, "housing", {"q1": 2})
-                         + many(40, "school", {"q1": 5}), min_group_size=10)
+    frames = make_frames(
+        many(3, "police", {"q1": 4})
+        + many(12, "housing", {"q1": 2})
+        + many(40, "school", {"q1": 5}),
+        min_group_size=10,
+    )
     attacker = Attacker(frames)
     table = item_table(frames)
     shown = table.loc[table["partner_type"] != "police"].copy()

@@ -31,9 +31,14 @@ CLOSED = {7: date(2025, 5, 1), 5: date(2025, 11, 1), 3: date(2026, 5, 1)}
 
 
 def _gaps(frames, version: int = 1) -> RoundGaps:
-    return RoundGaps(round_id=frames.round_id, title=f"Round {frames.round_id}",
-                     closed_on=CLOSED[frames.round_id], instrument_version=version,
-                     min_group_size=frames.min_group_size, domains=domain_table(frames))
+    return RoundGaps(
+        round_id=frames.round_id,
+        title=f"Round {frames.round_id}",
+        closed_on=CLOSED[frames.round_id],
+        instrument_version=version,
+        min_group_size=frames.min_group_size,
+        domains=domain_table(frames),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,21 +101,30 @@ def test_the_hidden_groups_cannot_be_solved_for_from_what_the_trend_shows(trend)
         target = attacker.vector({"partner_type": group}, ["q1"])
         assert not attacker._in_span(target, basis), group
     # the pair together is determined (all − school), which is why each needs the other hidden
-    pair = attacker.vector({"partner_type": "gp"}, ["q1"]) + \
-        attacker.vector({"partner_type": "police"}, ["q1"])
+    pair = attacker.vector({"partner_type": "gp"}, ["q1"]) + attacker.vector(
+        {"partner_type": "police"}, ["q1"]
+    )
     assert attacker._in_span(pair, basis)
 
 
 def test_domains_are_matched_by_key_across_versions():
-    old = make_frames(many(6, "school", {"q1": 4, "q2": 2}) + many(6, "police", {"q1": 2,
-                                                                                 "q2": 4}),
-                      labels={"school": "School", "police": "Police"}, round_id=7,
-                      items=ITEMS[:2], domains=DOMAINS[:2], contrasts=())
+    old = make_frames(
+        many(6, "school", {"q1": 4, "q2": 2}) + many(6, "police", {"q1": 2, "q2": 4}),
+        labels={"school": "School", "police": "Police"},
+        round_id=7,
+        items=ITEMS[:2],
+        domains=DOMAINS[:2],
+        contrasts=(),
+    )
     new_domains = (("talk", "Talking to partners"), ("share", "Information sharing"))
-    new = make_frames(many(5, "school", {"q1": 4, "q4": 4}) + many(5, "police", {"q1": 4,
-                                                                                 "q4": 2}),
-                      labels={"school": "School", "police": "Police"}, round_id=5,
-                      items=(ITEMS[0], ITEMS[3]), domains=new_domains, contrasts=())
+    new = make_frames(
+        many(5, "school", {"q1": 4, "q4": 4}) + many(5, "police", {"q1": 4, "q4": 2}),
+        labels={"school": "School", "police": "Police"},
+        round_id=5,
+        items=(ITEMS[0], ITEMS[3]),
+        domains=new_domains,
+        contrasts=(),
+    )
     trend = trend_table([_gaps(new, version=2), _gaps(old, version=1)])
     assert list(dict.fromkeys(trend["domain"])) == ["talk", "share", "find"]
     # the latest round's label wins; the dropped domain keeps its own
@@ -150,6 +164,8 @@ def test_chart_writes_only_shown_figures_and_says_what_moved(trend):
         assert {"All respondents", "School", "Police", "Housing"} <= set(words)
         assert "GP" not in words
         assert "Talk" not in words and "Communication" in words
-    assert chart.alt.startswith("Line charts of the gap (% not agreeing) in each of 3 domains "
-                                "across 3 closed rounds, May 2025 to May 2026")
+    assert chart.alt.startswith(
+        "Line charts of the gap (% not agreeing) in each of 3 domains "
+        "across 3 closed rounds, May 2025 to May 2026"
+    )
     assert "fell most on Communication, from 67% to 50%" in chart.alt

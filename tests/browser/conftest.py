@@ -15,8 +15,14 @@ from werkzeug.serving import make_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 PHONE = {"width": 360, "height": 740}
 LAPTOP = {"width": 1366, "height": 900}
@@ -68,9 +74,11 @@ def _watch_csp(context) -> list[str]:
     context.add_init_script(
         "document.addEventListener('securitypolicyviolation', e => window.__cspViolation("
         "e.violatedDirective + ' blocked ' + (e.blockedURI || '') + ' at ' + location.pathname"
-        " + ' line ' + e.lineNumber))")
-    context.on("console", lambda m: found.append(m.text)
-               if "Content Security Policy" in m.text else None)
+        " + ' line ' + e.lineNumber))"
+    )
+    context.on(
+        "console", lambda m: found.append(m.text) if "Content Security Policy" in m.text else None
+    )
     return found
 
 
@@ -110,10 +118,15 @@ def axe_violations(page) -> list[dict]:
     script = Path(axe_playwright_python.__file__).parent / "axe.min.js"
     page.evaluate(script.read_text())  # not a <script> tag: the page's CSP would block that
     result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
         for v in result["violations"]
     ]
 

@@ -19,11 +19,17 @@ def looked_at(page, name: str) -> None:
 
 def test_erase_and_subject_access_pages(app, server_url, laptop, make_user):
     with app.app_context():
-        first = fill_round("Spring 2026 partner survey", ["pat@partner.example"],
-                           closed_at=datetime(2026, 4, 1, 17), publish=True)
-        second = fill_round("Autumn 2026 partner survey",
-                            ["pat@partner.example", "kim@partner.example"],
-                            compared_round_id=first.round_id)
+        first = fill_round(
+            "Spring 2026 partner survey",
+            ["pat@partner.example"],
+            closed_at=datetime(2026, 4, 1, 17),
+            publish=True,
+        )
+        second = fill_round(
+            "Autumn 2026 partner survey",
+            ["pat@partner.example", "kim@partner.example"],
+            compared_round_id=first.round_id,
+        )
     log_in(laptop, server_url, make_user("admin"))
 
     laptop.goto(f"{server_url}/rounds/{second.round_id}")

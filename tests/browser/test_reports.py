@@ -8,8 +8,8 @@ from pypdf import PdfReader
 
 from surveyapp.extensions import db
 from surveyapp.models import Round
-from surveyapp.services.demo import OPEN_TITLE, load_demo
 from surveyapp.services import report_exports
+from surveyapp.services.demo import OPEN_TITLE, load_demo
 from tests.browser.conftest import SCREENSHOTS, axe_violations, no_horizontal_scroll, screenshot
 
 
@@ -37,21 +37,26 @@ def test_report_on_a_laptop(server_url, laptop, make_user, demo_round):
     laptop.wait_for_url(f"{server_url}/rounds/{demo_round}/report")
     assert laptop.locator("h1").text_content().startswith("Gap report")
     headings = laptop.locator("h2").all_text_contents()
-    assert headings.index("Who responded") < headings.index("The biggest gaps") \
-        < headings.index("Gaps by partner type and domain") < headings.index("Answers by domain")
+    assert (
+        headings.index("Who responded")
+        < headings.index("The biggest gaps")
+        < headings.index("Gaps by partner type and domain")
+        < headings.index("Answers by domain")
+    )
     assert any(h.startswith("Change since") for h in headings)
     images = laptop.locator(".chart img")
     assert images.count() >= 9
     assert all(images.nth(i).get_attribute("alt") for i in range(images.count()))
-    assert all(images.nth(i).evaluate("img => img.naturalWidth > 0")
-               for i in range(images.count()))
+    assert all(images.nth(i).evaluate("img => img.naturalWidth > 0") for i in range(images.count()))
     assert axe_violations(laptop) == []
     assert no_horizontal_scroll(laptop)
     screenshot(laptop, "report-laptop")
     laptop.select_option("#filter", label="Supervisor or manager")
     laptop.get_by_role("button", name="Show").click()
     laptop.wait_for_url("**filter=role_level*")
-    assert "Showing one group only: Role level: Supervisor or manager" in laptop.text_content(".lede")
+    assert "Showing one group only: Role level: Supervisor or manager" in laptop.text_content(
+        ".lede"
+    )
     assert axe_violations(laptop) == []
     laptop.emulate_media(media="print")
     screenshot(laptop, "report-print")
@@ -80,12 +85,18 @@ def test_report_downloads_and_prints_on_a4(server_url, laptop, make_user, demo_r
     (SCREENSHOTS / "report-print.pdf").write_bytes(pdf)
     reader = PdfReader(io.BytesIO(pdf))
     for page in reader.pages:  # A4, 210 x 297 mm, in points
-        assert (float(page.mediabox.width), float(page.mediabox.height)) == \
-            pytest.approx((595.3, 841.9), abs=1.5)
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(
+            (595.3, 841.9), abs=1.5
+        )
     text = " ".join(page.extract_text() for page in reader.pages)
     # staff controls are not printed; the tables folded away on screen are
-    for control in ("Show one group only", "Download this view", "Log out", "Back to",
-                    "The figures as a table"):
+    for control in (
+        "Show one group only",
+        "Download this view",
+        "Log out",
+        "Back to",
+        "The figures as a table",
+    ):
         assert control not in text, control
     assert "Showing one group only: Role level: Supervisor or manager" in text
     assert "95% interval" in text and f"Page 1 of {len(reader.pages)}" in text

@@ -16,11 +16,13 @@ def _check_page(page, name: str) -> None:
     assert no_horizontal_scroll(page), name
     smallest = page.evaluate(
         "Math.min(...[...document.querySelectorAll('p,label,legend,a,button,li')]"
-        ".map(e => parseFloat(getComputedStyle(e).fontSize)))")
+        ".map(e => parseFloat(getComputedStyle(e).fontSize)))"
+    )
     assert smallest >= 16, (name, smallest)
     short = page.evaluate(
         "[...document.querySelectorAll('main label.opt, main button, main .button')]"
-        ".filter(e => e.getBoundingClientRect().height < 44).length")
+        ".filter(e => e.getBoundingClientRect().height < 44).length"
+    )
     assert short == 0, name
     screenshot(page, f"respond-{name}")
 
@@ -33,10 +35,17 @@ def _choose_by_keyboard(page, name: str, index: int) -> None:
             break
     else:
         raise AssertionError(f"could not reach {name} with Tab")
-    focused = page.evaluate("getComputedStyle(document.activeElement.closest('label')).outlineStyle")
+    focused = page.evaluate(
+        "getComputedStyle(document.activeElement.closest('label')).outlineStyle"
+    )
     assert focused == "solid"
     page.keyboard.press("Space")
-    for _ in range(index - page.evaluate("[...document.getElementsByName(document.activeElement.name)].indexOf(document.activeElement)")):
+    for _ in range(
+        index
+        - page.evaluate(
+            "[...document.getElementsByName(document.activeElement.name)].indexOf(document.activeElement)"
+        )
+    ):
         page.keyboard.press("ArrowDown")
 
 

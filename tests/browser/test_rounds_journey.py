@@ -46,9 +46,19 @@ def _journey(app, server_url, page, lead, inbox, tmp_path):
     assert "cannot be below 5" in page.text_content("#min_group_size-error")
     _check(page, "rounds-form-error-laptop")
     page.fill("#min_group_size", "10")
-    for slug in ("hospital", "school_nursing", "adult_mental_health", "substance_misuse",
-                 "domestic_abuse_service", "youth_service", "other", "early_years", "gp",
-                 "voluntary_sector", "health_visiting"):
+    for slug in (
+        "hospital",
+        "school_nursing",
+        "adult_mental_health",
+        "substance_misuse",
+        "domestic_abuse_service",
+        "youth_service",
+        "other",
+        "early_years",
+        "gp",
+        "voluntary_sector",
+        "health_visiting",
+    ):
         page.uncheck(f"input[name=partner_types][value={slug}]")
     page.fill("#new_localities", "North, South")
     page.fill("#signpost_pathways_label", "Early help local offer")
@@ -66,10 +76,14 @@ def _journey(app, server_url, page, lead, inbox, tmp_path):
     page.wait_for_selector("text=links now accept answers")
 
     csv = tmp_path / "people.csv"
-    csv.write_text("email,partner_type,locality\n" + "".join(
-        f"person{i}@{'school' if i % 2 else 'police'}.example,"
-        f"{'school' if i % 2 else 'police'},{'North' if i % 3 else 'South'}\n"
-        for i in range(6)))
+    csv.write_text(
+        "email,partner_type,locality\n"
+        + "".join(
+            f"person{i}@{'school' if i % 2 else 'police'}.example,"
+            f"{'school' if i % 2 else 'police'},{'North' if i % 3 else 'South'}\n"
+            for i in range(6)
+        )
+    )
     page.click("text=Invite people and send reminders")
     bad = tmp_path / "bad.csv"
     bad.write_text("email,partner_type\nnobody,school\n")
@@ -92,9 +106,15 @@ def _journey(app, server_url, page, lead, inbox, tmp_path):
         invitations = db.session.scalars(sa.select(Invitation).order_by(Invitation.id)).all()
         for inv in invitations[:2]:
             inv.started_on = inv.completed_on = inv.created_at.date()
-            db.session.add(Response(round_id=inv.round_id, partner_type_id=inv.partner_type_id,
-                                    locality_id=inv.locality_id, channel="invite",
-                                    submitted_on=inv.completed_on))
+            db.session.add(
+                Response(
+                    round_id=inv.round_id,
+                    partner_type_id=inv.partner_type_id,
+                    locality_id=inv.locality_id,
+                    channel="invite",
+                    submitted_on=inv.completed_on,
+                )
+            )
         invitations[2].started_on = invitations[2].created_at.date()
         for inv in invitations:
             inv.sent_at -= timedelta(days=8)
@@ -133,8 +153,11 @@ def _journey(app, server_url, page, lead, inbox, tmp_path):
     page.click("button:has-text('Close the round')")
     page.wait_for_selector("text=links now show a closed page")
     page.click("text=Publish a summary for partners")
-    page.fill("#actions_text", "We will send every school the early help contact list each "
-                               "term.\n\nWe will run threshold briefings for police teams.")
+    page.fill(
+        "#actions_text",
+        "We will send every school the early help contact list each "
+        "term.\n\nWe will run threshold briefings for police teams.",
+    )
     page.click("button:has-text('Publish the summary')")
     page.wait_for_selector("text=The summary is published")
     _check(page, "rounds-publish-laptop")

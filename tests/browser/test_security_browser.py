@@ -24,8 +24,7 @@ def test_injected_script_and_style_are_blocked_and_reported(server_url, browser)
     }""")
     page.wait_for_timeout(200)
     assert page.evaluate("window.injected") is None
-    assert page.evaluate("getComputedStyle(document.querySelector('h1')).color") != \
-        "rgb(255, 0, 0)"
+    assert page.evaluate("getComputedStyle(document.querySelector('h1')).color") != "rgb(255, 0, 0)"
     context.close()
     blocked = " ".join(violations)
     assert "script-src" in blocked and "style-src" in blocked
@@ -43,8 +42,11 @@ def test_response_rates_refresh_themselves(app, server_url, laptop, make_user, m
     assert "Responses from every channel: 0" in laptop.text_content(".status-updated")
     with app.app_context():
         school = db.session.scalar(db.select(PartnerType.id).where(PartnerType.slug == "school"))
-        db.session.add(Response(round_id=rid, partner_type_id=school, channel="open",
-                                submitted_on=date.today()))
+        db.session.add(
+            Response(
+                round_id=rid, partner_type_id=school, channel="open", submitted_on=date.today()
+            )
+        )
         db.session.commit()
     laptop.clock.run_for(16_000)  # the page asks for fresh figures every 15 seconds
     laptop.wait_for_selector(".status-updated:has-text('Responses from every channel: 1')")

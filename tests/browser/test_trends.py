@@ -39,11 +39,13 @@ def test_trends_on_a_laptop(server_url, laptop, make_user, demo_round):
     assert alt.startswith("Line charts of the gap") and "2 closed rounds" in alt
     assert laptop.locator("table.trend").count() == 6
     first = laptop.locator("table.trend").first
-    assert first.locator("thead th").all_text_contents()[1].startswith(
-        "Demo: partner survey, previous spring")
+    assert (
+        first.locator("thead th")
+        .all_text_contents()[1]
+        .startswith("Demo: partner survey, previous spring")
+    )
     # a group shown in one round and hidden in the other, and groups never shown, listed apart
-    assert "fewer than 10 or withheld" in "".join(
-        laptop.locator("table.trend").all_text_contents())
+    assert "fewer than 10 or withheld" in "".join(laptop.locator("table.trend").all_text_contents())
     assert "Domestic abuse service" in laptop.locator(".hidden-groups").first.text_content()
     assert _chart_width(laptop) > 900
     assert axe_violations(laptop) == []

@@ -46,13 +46,17 @@ def test_pages_saved_at_once_keep_every_answer(app, make_round):
     rid = make_round(open_=True)
     for n in range(ROUNDS):
         token = make_invitation(app, rid, email=f"p{n}@example.org")
-        posts = [(page_no, {item: [str(1 + (n + k) % 5)] for k, item in enumerate(items)})
-                 for page_no, items in enumerate(PAGES, start=2)]
+        posts = [
+            (page_no, {item: [str(1 + (n + k) % 5)] for k, item in enumerate(items)})
+            for page_no, items in enumerate(PAGES, start=2)
+        ]
         assert _save_at_once(app, token, posts) == ["saved"] * len(posts)
         expected = {item: values[0] for _, form in posts for item, values in form.items()}
         with app.app_context():
             state = svc.load_draft(svc.for_invitation(token))
-            assert state.answers == expected, f"round {n}: lost {set(expected) - set(state.answers)}"
+            assert state.answers == expected, (
+                f"round {n}: lost {set(expected) - set(state.answers)}"
+            )
 
 
 def test_same_page_saved_at_once_keeps_one_whole_save(app, make_round):
@@ -61,8 +65,12 @@ def test_same_page_saved_at_once_keeps_one_whole_save(app, make_round):
     rid = make_round(open_=True)
     for n in range(ROUNDS):
         token = make_invitation(app, rid, email=f"q{n}@example.org")
-        same_page = [{"path_children": ["1"]}, {"path_parents": ["2"], "path_request": ["dk"]},
-                     {"path_advice": ["5"]}, {"path_children": ["3"], "path_advice": ["4"]}]
+        same_page = [
+            {"path_children": ["1"]},
+            {"path_parents": ["2"], "path_request": ["dk"]},
+            {"path_advice": ["5"]},
+            {"path_children": ["3"], "path_advice": ["4"]},
+        ]
         posts = [(3, form) for form in same_page] + [(2, {"comm_partners": ["4"]})]
         assert _save_at_once(app, token, posts) == ["saved"] * len(posts)
         with app.app_context():
@@ -80,17 +88,23 @@ def test_pages_saved_at_once_over_http(app, make_round):
         barrier = threading.Barrier(len(PAGES))
         statuses: list[int] = []
 
-        def save(page_no: int, items: list[str]) -> None:
+        def save(
+            page_no: int, items: list[str], token=token, barrier=barrier, statuses=statuses
+        ) -> None:
             client = app.test_client()
             page = client.get(f"/s/{token}/{page_no}")
-            data = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"',
-                                            page.text).group(1),
-                    "action": "save", **{item: "dk" for item in items}}
+            data = {
+                "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1),
+                "action": "save",
+                **{item: "dk" for item in items},
+            }
             barrier.wait(timeout=30)
             statuses.append(client.post(f"/s/{token}/{page_no}", data=data).status_code)
 
-        threads = [threading.Thread(target=save, args=(page_no, items))
-                   for page_no, items in enumerate(PAGES, start=2)]
+        threads = [
+            threading.Thread(target=save, args=(page_no, items))
+            for page_no, items in enumerate(PAGES, start=2)
+        ]
         for t in threads:
             t.start()
         for t in threads:

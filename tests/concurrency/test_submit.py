@@ -35,17 +35,33 @@ def _assert_one_response_each(app, rid: int, people: int) -> None:
         assert count(SubmissionReceipt) == people
         assert count(Answer) == ITEMS * people
         assert count(Draft) == 0
-        incomplete = db.session.scalar(sa.select(sa.func.count()).select_from(
-            sa.select(Answer.response_id).group_by(Answer.response_id)
-            .having(sa.func.count() != ITEMS).subquery()))
+        incomplete = db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                sa.select(Answer.response_id)
+                .group_by(Answer.response_id)
+                .having(sa.func.count() != ITEMS)
+                .subquery()
+            )
+        )
         assert incomplete == 0
-        by_value = dict(db.session.execute(
-            sa.select(Answer.value, sa.func.count()).group_by(Answer.value)).all())
+        by_value = dict(
+            db.session.execute(
+                sa.select(Answer.value, sa.func.count()).group_by(Answer.value)
+            ).all()
+        )
         assert by_value == {v: 3 * people for v in range(1, 6)}
-        assert db.session.scalar(sa.select(sa.func.count()).where(
-            Response.comment == "More joint training")) == people
-        assert db.session.scalar(sa.select(sa.func.count()).where(
-            Invitation.completed_on.is_not(None))) == people
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).where(Response.comment == "More joint training")
+            )
+            == people
+        )
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).where(Invitation.completed_on.is_not(None))
+            )
+            == people
+        )
         assert db.session.get(Round, rid).data_version == people
 
 
@@ -57,7 +73,7 @@ def test_send_pressed_in_many_threads_at_once(app, make_round):
         barrier = threading.Barrier(AT_ONCE)
         results: list[tuple[int, str]] = []
 
-        def press() -> None:
+        def press(token=token, barrier=barrier, results=results) -> None:
             results.append(workers.send(app, token, barrier))
 
         threads = [threading.Thread(target=press) for _ in range(AT_ONCE)]
@@ -75,14 +91,15 @@ def test_send_pressed_in_many_processes_at_once(app, app_config, make_round):
     rid = make_round(open_=True)
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(AT_ONCE)
-    with ctx.Pool(PROCESSES, initializer=workers.init_worker,
-                  initargs=(app_config, barrier)) as pool:
+    with ctx.Pool(
+        PROCESSES, initializer=workers.init_worker, initargs=(app_config, barrier)
+    ) as pool:
         for n in range(PROCESS_ROUNDS):
             token = make_invitation(app, rid, email=f"p{n}@example.org")
             workers.fill_draft(app, token)
-            batches = pool.starmap_async(workers.send_from_worker,
-                                         [(token, AT_ONCE // PROCESSES)] * PROCESSES,
-                                         chunksize=1).get(timeout=120)
+            batches = pool.starmap_async(
+                workers.send_from_worker, [(token, AT_ONCE // PROCESSES)] * PROCESSES, chunksize=1
+            ).get(timeout=120)
             results = [r for batch in batches for r in batch]
             assert len({pid for _, _, pid in results}) == PROCESSES
             assert [r[:2] for r in results] == [(303, f"/s/{token}/done")] * AT_ONCE

@@ -38,8 +38,12 @@ def fill_draft(app: Flask, token: str) -> None:
         steps = svc.steps(respondent)
         svc.save_page(respondent, steps[0], {"role_level": ["frontline"]}, resume_at=2)
         for step in steps[1:-1]:
-            svc.save_page(respondent, step, {i.id: [ANSWERS[i.id]] for i in step.items},
-                          resume_at=step.number + 1)
+            svc.save_page(
+                respondent,
+                step,
+                {i.id: [ANSWERS[i.id]] for i in step.items},
+                resume_at=step.number + 1,
+            )
         db.session.commit()
 
 
@@ -54,8 +58,12 @@ def send(app: Flask, token: str, barrier: Any = None) -> tuple[int, str]:
     client = app.test_client()
     last = len(PAGES) + 1
     page = client.get(f"/s/{token}/{last}")
-    data = {"csrf_token": _csrf(page.text), "action": "submit", LAST_ITEM: ANSWERS[LAST_ITEM],
-            "one_thing": "More joint training"}
+    data = {
+        "csrf_token": _csrf(page.text),
+        "action": "submit",
+        LAST_ITEM: ANSWERS[LAST_ITEM],
+        "one_thing": "More joint training",
+    }
     if barrier is not None:
         barrier.wait(timeout=60)
     resp = client.post(f"/s/{token}/{last}", data=data)
@@ -103,6 +111,7 @@ def send_and_hang(config: dict[str, Any], token: str, point: str, paused: Any) -
     with app.app_context():
         engine = db.engine
     if point == "answers":
+
         @sa.event.listens_for(engine, "before_cursor_execute")
         def _before(conn, cursor, statement, parameters, context, executemany):
             if statement.lstrip().upper().startswith("INSERT INTO ANSWERS"):

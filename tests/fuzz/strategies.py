@@ -34,7 +34,7 @@ SCRIPT = "<script>alert(1)</script>"
 #: Values that have broken web apps before.
 HOSTILE_TEXT = [
     SCRIPT,
-    "\"><img src=x onerror=alert(1)>",
+    '"><img src=x onerror=alert(1)>',
     "\x00",
     "a\x00b",
     "\u202eevil\u202c",
@@ -43,7 +43,7 @@ HOSTILE_TEXT = [
     "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 🙂 ﷽",
     "Ǆ̸̡̛͎̭̈́ͅ",
     "' OR 1=1; --",
-    "=HYPERLINK(\"http://evil.example\",\"click\")",
+    '=HYPERLINK("http://evil.example","click")',
     "+cmd|' /C calc'!A0",
     "@SUM(1+1)",
     "-2+3",
@@ -63,8 +63,11 @@ HOSTILE_TEXT = [
     "é" * 70_000,
 ]
 
-hostile_text = st.one_of(st.sampled_from(HOSTILE_TEXT), st.text(max_size=60),
-                         st.text(st.characters(codec="utf-8"), max_size=20))
+hostile_text = st.one_of(
+    st.sampled_from(HOSTILE_TEXT),
+    st.text(max_size=60),
+    st.text(st.characters(codec="utf-8"), max_size=20),
+)
 
 
 def often(value: Any, others: list[Any], times: int = 4) -> st.SearchStrategy[Any]:

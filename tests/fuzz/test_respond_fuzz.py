@@ -15,9 +15,16 @@ from surveyapp.extensions import db
 from surveyapp.models import Response
 from surveyapp.services import submissions as svc
 from surveyapp.services.submissions import COMMENT_MAX
-from tests.fuzz.strategies import (FUZZ, HOSTILE_TEXT, SCRIPT, assert_no_reflected_script,
-                                   often,
-                                   changed_tables, db_snapshot, hostile_text)
+from tests.fuzz.strategies import (
+    FUZZ,
+    HOSTILE_TEXT,
+    SCRIPT,
+    assert_no_reflected_script,
+    changed_tables,
+    db_snapshot,
+    hostile_text,
+    often,
+)
 from tests.web.respond_helpers import make_invitation, make_open_link
 
 SCALE = ["1", "2", "3", "4", "5", "dk"]
@@ -27,16 +34,16 @@ SUBMIT_TABLES = SAVE_TABLES | {"responses", "answers", "submission_receipts", "r
 
 
 def _round(app, make_round) -> int:
-    return make_round(open_=True, partner_type_slugs=["school", "police"],
-                      locality_names=["North", "South"])
+    return make_round(
+        open_=True, partner_type_slugs=["school", "police"], locality_names=["North", "South"]
+    )
 
 
 def _resolve(base: str, client) -> svc.Respondent:
     if base.startswith("/s/"):
         return svc.for_invitation(base[3:])
     slug = base[3:]
-    return svc.for_open_link(svc.open_link(slug), client.get_cookie("respondent",
-                                                                    path=base).value)
+    return svc.for_open_link(svc.open_link(slug), client.get_cookie("respondent", path=base).value)
 
 
 def _valid_values(respondent: svc.Respondent, step: svc.Step) -> dict[str, list[str]]:
@@ -49,8 +56,7 @@ def _prefill(respondent: svc.Respondent, skip: int) -> None:
     """Answer every page but ``skip``, as the person would have."""
     for step in svc.steps(respondent):
         if step.number != skip:
-            form = {name: [choices[0]] for name, choices in
-                    _valid_values(respondent, step).items()}
+            form = {name: [choices[0]] for name, choices in _valid_values(respondent, step).items()}
             svc.save_page(respondent, step, form, resume_at=step.number)
     db.session.commit()
 
@@ -65,17 +71,32 @@ def page_posts(draw):
     extra (name, value) pairs)."""
     number = draw(st.sampled_from([1, 2, 3, 4, 5, 6, 7, 7, 7, 0, 8, 99]))
     actions = ["submit"] * 4 if number == 7 else ["next", "next", "back", "save"]
-    return (draw(st.sampled_from(["invite", "open", "open_fixed"])), number, draw(st.booleans()),
-            draw(often(draw(st.sampled_from(actions)),
-                        [None, "", "submit", "next", "save", "back", "delete", SCRIPT])),
-            draw(often("ok", ["missing", "wrong", "dup"])),
-            draw(st.lists(st.tuples(field_choice, st.integers(0, 5), hostile_text),
-                          min_size=5, max_size=5)),
-            draw(often([], [[(SCRIPT, "1")], [("comm_partners", "1")], [("x", SCRIPT)]])))
+    return (
+        draw(st.sampled_from(["invite", "open", "open_fixed"])),
+        number,
+        draw(st.booleans()),
+        draw(
+            often(
+                draw(st.sampled_from(actions)),
+                [None, "", "submit", "next", "save", "back", "delete", SCRIPT],
+            )
+        ),
+        draw(often("ok", ["missing", "wrong", "dup"])),
+        draw(
+            st.lists(
+                st.tuples(field_choice, st.integers(0, 5), hostile_text), min_size=5, max_size=5
+            )
+        ),
+        draw(often([], [[(SCRIPT, "1")], [("comm_partners", "1")], [("x", SCRIPT)]])),
+    )
 
 
-def _build_form(respondent: svc.Respondent, step: svc.Step | None, choices, comment: str,
-                ) -> tuple[list[tuple[str, str]], dict[str, str] | None]:
+def _build_form(
+    respondent: svc.Respondent,
+    step: svc.Step | None,
+    choices,
+    comment: str,
+) -> tuple[list[tuple[str, str]], dict[str, str] | None]:
     """The posted pairs, and the answers they validly carry (None when the page must refuse)."""
     pairs: list[tuple[str, str]] = []
     carried: dict[str, str] = {}
@@ -83,7 +104,7 @@ def _build_form(respondent: svc.Respondent, step: svc.Step | None, choices, comm
     if step is None:
         return pairs, None
     fields = _valid_values(respondent, step)
-    for (name, allowed), (choice, pick, text) in zip(fields.items(), choices * 3):
+    for (name, allowed), (choice, pick, text) in zip(fields.items(), choices * 3, strict=False):
         if choice == "valid":
             pairs.append((name, allowed[pick % len(allowed)]))
             carried[name] = allowed[pick % len(allowed)]
@@ -114,12 +135,9 @@ def test_step_post(app, make_round):
 
     @FUZZ
     @given(post=page_posts(), comment=hostile_text)
-    @example(post=("invite", 7, True, "submit", "ok", [("valid", 0, "")] * 5, []),
-             comment="a\x00b")
-    @example(post=("open", 1, False, "next", "ok", [("hostile", 0, "\x00")] * 5, []),
-             comment="")
-    @example(post=("invite", 7, True, "submit", "ok", [("valid", 3, "")] * 5, []),
-             comment=SCRIPT)
+    @example(post=("invite", 7, True, "submit", "ok", [("valid", 0, "")] * 5, []), comment="a\x00b")
+    @example(post=("open", 1, False, "next", "ok", [("hostile", 0, "\x00")] * 5, []), comment="")
+    @example(post=("invite", 7, True, "submit", "ok", [("valid", 3, "")] * 5, []), comment=SCRIPT)
     def post_page(post, comment):
         kind, number, prefill, action, csrf_mode, choices, extra = post
         base = _link(app, rid, kind)
@@ -148,17 +166,23 @@ def test_step_post(app, make_round):
         elif csrf_mode == "dup":
             pairs += [("csrf_token", token), ("csrf_token", token)]
         body = urlencode(pairs).encode()
-        resp = client.post(f"{base}/{number}", data=body,
-                           content_type="application/x-www-form-urlencoded")
+        resp = client.post(
+            f"{base}/{number}", data=body, content_type="application/x-www-form-urlencoded"
+        )
         event(f"status {resp.status_code}")
         assert resp.status_code < 500
         assert_no_reflected_script(resp)
         last = step is not None and step.number == len(all_steps)
         allowed_actions = {"next", "back", "save"} | ({"submit"} if last else set())
-        accepted = (csrf_mode == "ok" and len(body) <= 32 * 1024 and step is not None
-                    and carried is not None and not extra
-                    and not any("\x00" in k + v for k, v in pairs)
-                    and (action is None or action in allowed_actions))
+        accepted = (
+            csrf_mode == "ok"
+            and len(body) <= 32 * 1024
+            and step is not None
+            and carried is not None
+            and not extra
+            and not any("\x00" in k + v for k, v in pairs)
+            and (action is None or action in allowed_actions)
+        )
         with app.app_context():
             after = db_snapshot()
             if not accepted:
@@ -187,19 +211,43 @@ def test_step_post(app, make_round):
             got = {a.item_id: "dk" if a.dont_know else str(a.value) for a in response.answers}
             assert got == answers
             assert response.comment == (comment_ or None)
-            assert (response.role_level, response.training) == (about.get("role_level"),
-                                                                 about.get("training"))
+            assert (response.role_level, response.training) == (
+                about.get("role_level"),
+                about.get("training"),
+            )
 
     post_page()
 
 
 #: Percent-escapes that decode to trouble: NUL, an overlong NUL, a UTF-16 surrogate written
 #: as UTF-8, stray continuation and invalid bytes, a BOM.
-BAD_ESCAPES = ["%00", "%C0%80", "%ED%A0%80", "%ED%BF%BF", "%80", "%FF%FE", "%EF%BB%BF", "%",
-               "%G1", "%E2%80%AE"]
-raw_piece = st.one_of(st.sampled_from(BAD_ESCAPES), st.binary(max_size=40),
-                      st.sampled_from([b"&", b"=", b"comm_partners=", b"action=save",
-                                       b"action=submit", b"lead_role=4", b"one_thing="]))
+BAD_ESCAPES = [
+    "%00",
+    "%C0%80",
+    "%ED%A0%80",
+    "%ED%BF%BF",
+    "%80",
+    "%FF%FE",
+    "%EF%BB%BF",
+    "%",
+    "%G1",
+    "%E2%80%AE",
+]
+raw_piece = st.one_of(
+    st.sampled_from(BAD_ESCAPES),
+    st.binary(max_size=40),
+    st.sampled_from(
+        [
+            b"&",
+            b"=",
+            b"comm_partners=",
+            b"action=save",
+            b"action=submit",
+            b"lead_role=4",
+            b"one_thing=",
+        ]
+    ),
+)
 
 
 def test_raw_bodies(app, make_round):
@@ -208,24 +256,41 @@ def test_raw_bodies(app, make_round):
     rid = _round(app, make_round)
 
     @FUZZ
-    @given(number=st.sampled_from([2, 7]),
-           content_type=st.sampled_from(["application/x-www-form-urlencoded",
-                                         "multipart/form-data; boundary=xyz",
-                                         "multipart/form-data", "text/plain",
-                                         "application/json", "application/x-www-form-urlencoded;"
-                                         " charset=latin-1"]),
-           pieces=st.lists(raw_piece, max_size=12))
-    @example(number=2, content_type="application/x-www-form-urlencoded",
-             pieces=["&", b"comm_partners=", "%ED%A0%80"])
-    @example(number=7, content_type="application/x-www-form-urlencoded",
-             pieces=["&", b"one_thing=", "%C0%80", "&", b"action=save"])
+    @given(
+        number=st.sampled_from([2, 7]),
+        content_type=st.sampled_from(
+            [
+                "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=xyz",
+                "multipart/form-data",
+                "text/plain",
+                "application/json",
+                "application/x-www-form-urlencoded; charset=latin-1",
+            ]
+        ),
+        pieces=st.lists(raw_piece, max_size=12),
+    )
+    @example(
+        number=2,
+        content_type="application/x-www-form-urlencoded",
+        pieces=["&", b"comm_partners=", "%ED%A0%80"],
+    )
+    @example(
+        number=7,
+        content_type="application/x-www-form-urlencoded",
+        pieces=["&", b"one_thing=", "%C0%80", "&", b"action=save"],
+    )
     def post_raw(number, content_type, pieces):
         base = _link(app, rid, "invite")
         client = app.test_client()
-        token = re.search(r'name="csrf_token" value="([^"]+)"',
-                          client.get(f"{base}/{number}").text).group(1)
-        body = b"csrf_token=" + token.encode() + b"".join(
-            p.encode() if isinstance(p, str) else p for p in pieces)
+        token = re.search(
+            r'name="csrf_token" value="([^"]+)"', client.get(f"{base}/{number}").text
+        ).group(1)
+        body = (
+            b"csrf_token="
+            + token.encode()
+            + b"".join(p.encode() if isinstance(p, str) else p for p in pieces)
+        )
         with app.app_context():
             before = db_snapshot()
         resp = client.post(f"{base}/{number}", data=body, content_type=content_type)
@@ -244,8 +309,9 @@ def test_raw_bodies(app, make_round):
     post_raw()
 
 
-path_text = st.one_of(st.sampled_from(HOSTILE_TEXT[:26] + ["..", "%2e%2e", "a/b", "x" * 200]),
-                      st.text(max_size=30))
+path_text = st.one_of(
+    st.sampled_from(HOSTILE_TEXT[:26] + ["..", "%2e%2e", "a/b", "x" * 200]), st.text(max_size=30)
+)
 
 
 def test_get_anything(app, make_round):
@@ -256,11 +322,25 @@ def test_get_anything(app, make_round):
     slug = _link(app, rid, "open")[3:]
 
     @FUZZ
-    @given(template=st.sampled_from(["/s/{x}", "/s/{x}/1", "/s/{x}/done", "/o/{x}", "/o/{x}/2",
-                                     "/o/{x}/done", "/results/{x}", "/s/{token}/{x}",
-                                     "/o/{slug}/{x}", "/s/{token}/3?check={x}",
-                                     "/o/{slug}/1?check=1&{x}={x}"]),
-           text=path_text, cookie=path_text)
+    @given(
+        template=st.sampled_from(
+            [
+                "/s/{x}",
+                "/s/{x}/1",
+                "/s/{x}/done",
+                "/o/{x}",
+                "/o/{x}/2",
+                "/o/{x}/done",
+                "/results/{x}",
+                "/s/{token}/{x}",
+                "/o/{slug}/{x}",
+                "/s/{token}/3?check={x}",
+                "/o/{slug}/1?check=1&{x}={x}",
+            ]
+        ),
+        text=path_text,
+        cookie=path_text,
+    )
     @example(template="/o/{x}", text="\x00", cookie="")
     @example(template="/o/{slug}/{x}", text="1", cookie="\x00" * 30)
     @example(template="/results/{x}", text=SCRIPT, cookie=SCRIPT)

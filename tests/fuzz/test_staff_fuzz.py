@@ -16,25 +16,64 @@ from hypothesis import strategies as st
 from surveyapp.extensions import db
 from surveyapp.models import OpenLink, Round, User
 from surveyapp.services.users import normalise_email
-from tests.fuzz.strategies import (FUZZ, SCRIPT, assert_no_reflected_script, changed_tables,
-                                   db_snapshot, hostile_text)
+from tests.fuzz.strategies import (
+    FUZZ,
+    SCRIPT,
+    assert_no_reflected_script,
+    changed_tables,
+    db_snapshot,
+    hostile_text,
+)
 
 #: A round form that is accepted as it stands.
 VALID_ROUND = {
-    "title": "Autumn partner survey", "instrument": "early-help-pathways@1", "opens_on": "",
-    "closes_on": "2099-12-31", "partner_types": ["school", "police"], "localities": [],
-    "new_localities": "North, South", "min_group_size": "10", "compared_round_id": "",
-    "thank_you_message": "Thank you", "results_message": "In March",
-    "reminder_gap_days": "7", "max_reminders": "2", "invitation_subject": "Survey: {title}",
-    "invitation_body": "Hello\n\nGo to {link}", "reminder_subject": "Reminder: {title}",
-    "reminder_body": "Still time: {link}", "signpost_pathways_label": "Our local offer",
+    "title": "Autumn partner survey",
+    "instrument": "early-help-pathways@1",
+    "opens_on": "",
+    "closes_on": "2099-12-31",
+    "partner_types": ["school", "police"],
+    "localities": [],
+    "new_localities": "North, South",
+    "min_group_size": "10",
+    "compared_round_id": "",
+    "thank_you_message": "Thank you",
+    "results_message": "In March",
+    "reminder_gap_days": "7",
+    "max_reminders": "2",
+    "invitation_subject": "Survey: {title}",
+    "invitation_body": "Hello\n\nGo to {link}",
+    "reminder_subject": "Reminder: {title}",
+    "reminder_body": "Still time: {link}",
+    "signpost_pathways_label": "Our local offer",
     "signpost_pathways_url": "https://council.example/early-help",
 }
-ROUND_TABLES = {"rounds", "round_partner_types", "round_localities", "localities",
-                "instrument_snapshots", "audit_events"}
-ODD_VALUES = ["2026-02-30", "2026-13-01", "0001-01-01", "9999-12-31", "31/12/2026", "-5", "1e9",
-              "10.5", "१०", "0x10", "4" * 40, "ftp://x.example", "javascript:alert(1)",
-              "https://", "https://" + "a" * 600 + ".example", "{nope}", "{link}"]
+ROUND_TABLES = {
+    "rounds",
+    "round_partner_types",
+    "round_localities",
+    "localities",
+    "instrument_snapshots",
+    "audit_events",
+}
+ODD_VALUES = [
+    "2026-02-30",
+    "2026-13-01",
+    "0001-01-01",
+    "9999-12-31",
+    "31/12/2026",
+    "-5",
+    "1e9",
+    "10.5",
+    "१०",
+    "0x10",
+    "4" * 40,
+    "ftp://x.example",
+    "javascript:alert(1)",
+    "https://",
+    "https://" + "a" * 600 + ".example",
+    "{nope}",
+    "{link}",
+]
 odd = st.one_of(hostile_text, st.sampled_from(ODD_VALUES))
 
 
@@ -44,8 +83,9 @@ def form_values(draw, valid: dict[str, object]):
     fields nobody asked for."""
     pairs: list[tuple[str, str]] = []
     for name, value in valid.items():
-        how = draw(st.sampled_from(["keep"] * 3 * len(valid)
-                                   + ["odd", "odd", "missing", "dup", "empty"]))
+        how = draw(
+            st.sampled_from(["keep"] * 3 * len(valid) + ["odd", "odd", "missing", "dup", "empty"])
+        )
         values = value if isinstance(value, list) else [value]
         if how == "odd":
             values = [draw(odd)]
@@ -87,8 +127,11 @@ def _post(app, client, url: str, pairs: list[tuple[str, str]]):
 def _pairs(**changes: object) -> list[tuple[str, str]]:
     """The valid round form with some fields changed, as posted pairs."""
     form = {**VALID_ROUND, **changes}
-    return [(k, v) for k, values in form.items()
-            for v in (values if isinstance(values, list) else [values])]
+    return [
+        (k, v)
+        for k, values in form.items()
+        for v in (values if isinstance(values, list) else [values])
+    ]
 
 
 def _first(pairs: list[tuple[str, str]], name: str) -> str | None:
@@ -119,8 +162,11 @@ def test_create_round(app, lead_client):
     @example(pairs=_pairs(new_localities="x" * 200))
     @example(pairs=_pairs(new_localities="!!!, ???"))
     @example(pairs=_pairs(new_localities=SCRIPT))
-    @example(pairs=_pairs(thank_you_message=SCRIPT, results_message=SCRIPT,
-                          signpost_pathways_label=SCRIPT))
+    @example(
+        pairs=_pairs(
+            thank_you_message=SCRIPT, results_message=SCRIPT, signpost_pathways_label=SCRIPT
+        )
+    )
     @example(pairs=_pairs(signpost_pathways_url="javascript:alert(1)//https://x.example"))
     def create(pairs):
         resp, before, after = _post(app, lead_client, "/rounds/new", pairs)
@@ -130,8 +176,10 @@ def test_create_round(app, lead_client):
                 rid = int(resp.headers["Location"].rsplit("/", 1)[1])
                 assert len(after["rounds"]) == len(before["rounds"]) + 1
                 _check_round(db.session.get(Round, rid), pairs)
-            for page in (lead_client.get(f"/rounds/{rid}"),
-                         lead_client.get(f"/rounds/{rid}/preview")):
+            for page in (
+                lead_client.get(f"/rounds/{rid}"),
+                lead_client.get(f"/rounds/{rid}/preview"),
+            ):
                 assert page.status_code == 200
                 assert_no_reflected_script(page)
 
@@ -157,8 +205,15 @@ def test_edit_round(app, lead_client, make_round):
 
 def test_create_staff_account(app, lead_client):
     @FUZZ
-    @given(pairs=form_values({"email": "someone@example.org", "role": "manager",
-                              "password": "a long enough password"}))
+    @given(
+        pairs=form_values(
+            {
+                "email": "someone@example.org",
+                "role": "manager",
+                "password": "a long enough password",
+            }
+        )
+    )
     @example(pairs=[("email", "x@y.z" + SCRIPT), ("role", "lead"), ("password", "p" * 12)])
     @example(pairs=[("email", "A@B.CD"), ("role", "admin"), ("password", "\x00" * 12)])
     @example(pairs=[("email", "ü@ö.de"), ("role", "lead"), ("password", "ä" * 12)])
@@ -166,15 +221,18 @@ def test_create_staff_account(app, lead_client):
         email = _first(pairs, "email")
         if email and not any(v.lower().strip() == "a@b.cd" for _, v in pairs):
             # Unique per example, so a repeat is a real duplicate, not luck.
-            pairs = [(k, v.replace("@", f"+{uuid.uuid4().hex[:6]}@", 1) if k == "email" else v)
-                     for k, v in pairs]
+            pairs = [
+                (k, v.replace("@", f"+{uuid.uuid4().hex[:6]}@", 1) if k == "email" else v)
+                for k, v in pairs
+            ]
         resp, before, after = _post(app, lead_client, "/admin/users", pairs)
         if resp.status_code == 302:
             assert changed_tables(before, after) <= {"users", "audit_events"}
             assert len(after["users"]) == len(before["users"]) + 1
             with app.app_context():
-                user = db.session.scalar(sa.select(User).where(
-                    User.email == normalise_email(_first(pairs, "email"))))
+                user = db.session.scalar(
+                    sa.select(User).where(User.email == normalise_email(_first(pairs, "email")))
+                )
                 assert user is not None and user.role == _first(pairs, "role")
             assert_no_reflected_script(lead_client.get("/admin/users"))
 
@@ -182,8 +240,9 @@ def test_create_staff_account(app, lead_client):
 
 
 def test_create_open_link(app, lead_client, make_round):
-    rid = make_round(open_=True, partner_type_slugs=["school", "police"],
-                     locality_names=["North", "South"])
+    rid = make_round(
+        open_=True, partner_type_slugs=["school", "police"], locality_names=["North", "South"]
+    )
 
     @FUZZ
     @given(pairs=form_values({"partner_type": "police", "locality": "North"}))
@@ -199,9 +258,11 @@ def test_create_open_link(app, lead_client, make_round):
             with app.app_context():
                 link = db.session.scalars(sa.select(OpenLink).order_by(OpenLink.id.desc())).first()
                 assert (link.partner_type.slug if link.partner_type else "") == (
-                    _first(pairs, "partner_type") or "").strip()
+                    _first(pairs, "partner_type") or ""
+                ).strip()
                 assert (link.locality.name if link.locality else "") == (
-                    _first(pairs, "locality") or "").strip()
+                    _first(pairs, "locality") or ""
+                ).strip()
 
     create()
 
@@ -237,12 +298,27 @@ def test_publish_summary(app, lead_client, make_round):
 
 #: Query parameters staff pages read, and a few they do not.
 QUERY_NAMES = ["page", "round", "filter", "next", "check", "group", "format", "x"]
-STAFF_PAGES = ["/", "/rounds/new", "/rounds/{rid}", "/rounds/{rid}/edit", "/rounds/{rid}/preview",
-               "/rounds/{rid}/invitations", "/rounds/{rid}/links", "/rounds/{rid}/status",
-               "/rounds/{rid}/status/table", "/rounds/{rid}/publish", "/rounds/{rid}/report",
-               "/admin/users", "/admin/audit", "/rounds/{n}", "/rounds/{rid}/links/{n}/poster"]
-number_text = st.one_of(st.integers(-2**70, 2**70).map(str),
-                        st.sampled_from(["0", "-1", "1e3", "١٢", "9" * 30, "", " 1"]))
+STAFF_PAGES = [
+    "/",
+    "/rounds/new",
+    "/rounds/{rid}",
+    "/rounds/{rid}/edit",
+    "/rounds/{rid}/preview",
+    "/rounds/{rid}/invitations",
+    "/rounds/{rid}/links",
+    "/rounds/{rid}/status",
+    "/rounds/{rid}/status/table",
+    "/rounds/{rid}/publish",
+    "/rounds/{rid}/report",
+    "/admin/users",
+    "/admin/audit",
+    "/rounds/{n}",
+    "/rounds/{rid}/links/{n}/poster",
+]
+number_text = st.one_of(
+    st.integers(-(2**70), 2**70).map(str),
+    st.sampled_from(["0", "-1", "1e3", "١٢", "9" * 30, "", " 1"]),
+)
 
 
 def test_staff_pages_with_any_query(app, lead_client, make_round):
@@ -251,9 +327,14 @@ def test_staff_pages_with_any_query(app, lead_client, make_round):
     rid = make_round(open_=True, partner_type_slugs=["school", "police"])
 
     @FUZZ
-    @given(page=st.sampled_from(STAFF_PAGES), n=st.integers(-1, 2**70),
-           query=st.lists(st.tuples(st.sampled_from(QUERY_NAMES),
-                                    st.one_of(number_text, hostile_text)), max_size=3))
+    @given(
+        page=st.sampled_from(STAFF_PAGES),
+        n=st.integers(-1, 2**70),
+        query=st.lists(
+            st.tuples(st.sampled_from(QUERY_NAMES), st.one_of(number_text, hostile_text)),
+            max_size=3,
+        ),
+    )
     @example(page="/admin/audit", n=1, query=[("page", "9" * 30)])
     @example(page="/admin/audit", n=1, query=[("round", str(2**63))])
     @example(page="/rounds/{rid}/report", n=1, query=[("filter", SCRIPT)])

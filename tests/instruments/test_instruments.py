@@ -5,8 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from surveyapp.instruments import (INSTRUMENT_DIR, Instrument, InstrumentError, get_instrument,
-                                   load_instrument)
+from surveyapp.instruments import (
+    INSTRUMENT_DIR,
+    Instrument,
+    InstrumentError,
+    get_instrument,
+    load_instrument,
+)
 
 STANDARD = INSTRUMENT_DIR / "early-help-pathways.v1.toml"
 
@@ -28,15 +33,20 @@ def test_standard_instrument_matches_the_spec():
     assert {d: [i.id for i in inst.items_in(d)] for d in EXPECTED_ITEMS} == EXPECTED_ITEMS
     texts = {i.id: i.text for i in inst.items}
     # The seed survey's own statements, word for word.
-    assert texts["comm_partners"] == ("There is good communication between partners about "
-                                      "children receiving early help services")
-    assert texts["path_children"] == ("I know where to find early help and prevention services "
-                                       "in the local area for children")
+    assert texts["comm_partners"] == (
+        "There is good communication between partners about children receiving early help services"
+    )
+    assert texts["path_children"] == (
+        "I know where to find early help and prevention services in the local area for children"
+    )
     assert texts["path_parents"].endswith("in the local area for parents")
-    assert texts["thr_next_steps"] == ("I know what I should do if the case is not appropriate "
-                                       "for referral to specialist social services")
+    assert texts["thr_next_steps"] == (
+        "I know what I should do if the case is not appropriate "
+        "for referral to specialist social services"
+    )
     assert [(c.key, c.item_a, c.item_b) for c in inst.contrasts] == [
-        ("parent_child_gap", "path_children", "path_parents")]
+        ("parent_child_gap", "path_children", "path_parents")
+    ]
     about = {q.id: q for q in inst.about}
     assert about["partner_type"].required
     assert [c.value for c in about["role_level"].choices] == ["frontline", "manager"]
@@ -59,16 +69,22 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("old,new,message", [
-    ('id = "comm_feedback"', 'id = "comm_partners"', r"items\[2\]\.id: duplicate item id"),
-    ('domain = "thresholds"', 'domain = "threshold"', r"items\[8\]\.domain: unknown domain"),
-    ('scale = "agree5"', 'scale = "agree7"', r"scale: unknown scale 'agree7'"),
-    ('item_b = "path_parents"', 'item_b = "path_parent"',
-     r"contrasts\[1\]\.item_b: names unknown item 'path_parent'"),
-    ('version = 1', 'version = "one"', r"version: must be a whole number"),
-    ('key = "early-help-pathways"', '', r"key: is missing"),
-    ('text = "I would feel able', 'txt = "I would feel able', r"items\[15\]\.text: is missing"),
-])
+@pytest.mark.parametrize(
+    "old,new,message",
+    [
+        ('id = "comm_feedback"', 'id = "comm_partners"', r"items\[2\]\.id: duplicate item id"),
+        ('domain = "thresholds"', 'domain = "threshold"', r"items\[8\]\.domain: unknown domain"),
+        ('scale = "agree5"', 'scale = "agree7"', r"scale: unknown scale 'agree7'"),
+        (
+            'item_b = "path_parents"',
+            'item_b = "path_parent"',
+            r"contrasts\[1\]\.item_b: names unknown item 'path_parent'",
+        ),
+        ("version = 1", 'version = "one"', r"version: must be a whole number"),
+        ('key = "early-help-pathways"', "", r"key: is missing"),
+        ('text = "I would feel able', 'txt = "I would feel able', r"items\[15\]\.text: is missing"),
+    ],
+)
 def test_broken_file_names_file_and_field(tmp_path, old, new, message):
     with pytest.raises(InstrumentError, match=r"^broken\.toml: " + message):
         load_instrument(_broken(tmp_path, old, new))

@@ -20,8 +20,13 @@ def test_snapshot_is_parsed_once_and_edited_content_gets_its_own(app_ctx):
 
     edited = standard.to_dict()
     edited["title"] = "Edited title"
-    other = InstrumentSnapshot(key=standard.key, version=standard.version, title="Edited title",
-                               content_sha256="0" * 64, definition=edited)
+    other = InstrumentSnapshot(
+        key=standard.key,
+        version=standard.version,
+        title="Edited title",
+        content_sha256="0" * 64,
+        definition=edited,
+    )
     db.session.add(other)
     db.session.flush()
     assert other.instrument().title == "Edited title"

@@ -22,28 +22,39 @@ CUTOFF = datetime(2026, 1, 2, 12, 0)
 
 
 def emails_of(round_id: int) -> list[str | None]:
-    return list(db.session.scalars(sa.select(Invitation.email).where(
-        Invitation.round_id == round_id).order_by(Invitation.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Invitation.email)
+            .where(Invitation.round_id == round_id)
+            .order_by(Invitation.id)
+        )
+    )
 
 
 def held(round_id: int) -> tuple[int, int, int]:
     """(invitations with an address, outbox messages, drafts) of a round."""
+
     def n(model, *where):
         return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-    return (n(Invitation, Invitation.round_id == round_id, Invitation.email.is_not(None)),
-            n(OutboxMessage, OutboxMessage.round_id == round_id),
-            n(Draft, Draft.round_id == round_id))
+
+    return (
+        n(Invitation, Invitation.round_id == round_id, Invitation.email.is_not(None)),
+        n(OutboxMessage, OutboxMessage.round_id == round_id),
+        n(Draft, Draft.round_id == round_id),
+    )
 
 
 @pytest.fixture
 def four_rounds(app_ctx):
     """Closed exactly 180 days before NOW (expired), closed one second later (kept), still open
     with a closing date long past (expired), open with no closing date (kept)."""
-    assert CUTOFF == NOW - timedelta(days=180)
-    expired = fill_round("Expired", ["a1@x.example", "a2@x.example", "a3@x.example"],
-                         closed_at=CUTOFF)
-    kept = fill_round("Kept", ["b1@x.example", "a1@x.example"],
-                      closed_at=CUTOFF + timedelta(seconds=1))
+    assert NOW - timedelta(days=180) == CUTOFF
+    expired = fill_round(
+        "Expired", ["a1@x.example", "a2@x.example", "a3@x.example"], closed_at=CUTOFF
+    )
+    kept = fill_round(
+        "Kept", ["b1@x.example", "a1@x.example"], closed_at=CUTOFF + timedelta(seconds=1)
+    )
     forgotten = fill_round("Forgotten", ["c1@x.example", "c2@x.example"], drafts=1)
     db.session.get(Round, forgotten.round_id).closes_on = date(2025, 12, 31)
     still_open = fill_round("Still open", ["d1@x.example"])
@@ -53,10 +64,12 @@ def four_rounds(app_ctx):
 
 def test_retention_erases_exactly_the_expired_rounds_and_keeps_their_rates(four_rounds):
     expired, kept, forgotten, still_open = four_rounds
-    rates_before = {f.round_id: round_status(db.session.get(Round, f.round_id))
-                    for f in four_rounds}
-    kept_before = {f.round_id: (emails_of(f.round_id), held(f.round_id))
-                   for f in (kept, still_open)}
+    rates_before = {
+        f.round_id: round_status(db.session.get(Round, f.round_id)) for f in four_rounds
+    }
+    kept_before = {
+        f.round_id: (emails_of(f.round_id), held(f.round_id)) for f in (kept, still_open)
+    }
     assert held(expired.round_id) == (3, 4, 2)  # 3 invitations + 1 reminder, 2 drafts
 
     erased = dp.erase_expired_emails(NOW)
@@ -77,17 +90,35 @@ def test_retention_erases_exactly_the_expired_rounds_and_keeps_their_rates(four_
         assert round_status(db.session.get(Round, f.round_id)) == rates_before[f.round_id]
     assert rates_before[expired.round_id].total.invited == 3
     assert rates_before[expired.round_id].total.completed == 1
-    events = db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.action == dp.ERASE_EMAILS).order_by(AuditEvent.id)).all()
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == dp.ERASE_EMAILS).order_by(AuditEvent.id)
+    ).all()
     assert [(e.round_id, e.detail) for e in events] == [
-        (expired.round_id, {"emails": 3, "messages": 4, "drafts": 2, "retention_days": 180,
-                            "ended_on": "2026-01-02"}),
-        (forgotten.round_id, {"emails": 2, "messages": 3, "drafts": 1, "retention_days": 180,
-                              "ended_on": "2026-01-01"}),
+        (
+            expired.round_id,
+            {
+                "emails": 3,
+                "messages": 4,
+                "drafts": 2,
+                "retention_days": 180,
+                "ended_on": "2026-01-02",
+            },
+        ),
+        (
+            forgotten.round_id,
+            {
+                "emails": 2,
+                "messages": 3,
+                "drafts": 1,
+                "retention_days": 180,
+                "ended_on": "2026-01-01",
+            },
+        ),
     ]
     # A reminder to the forgotten (still open) round now reaches nobody.
-    assert send_reminders(db.session.get(Round, forgotten.round_id),
-                          now=NOW + timedelta(days=30)) == 0
+    assert (
+        send_reminders(db.session.get(Round, forgotten.round_id), now=NOW + timedelta(days=30)) == 0
+    )
 
 
 def test_retention_is_idempotent_and_a_dry_run_writes_nothing(four_rounds):
@@ -100,8 +131,7 @@ def test_retention_is_idempotent_and_a_dry_run_writes_nothing(four_rounds):
 
     done = dp.erase_expired_emails(NOW)
     db.session.commit()
-    assert planned == done and [e.round_id for e in done] == [expired.round_id,
-                                                              forgotten.round_id]
+    assert planned == done and [e.round_id for e in done] == [expired.round_id, forgotten.round_id]
     after_first = table_counts()
     assert dp.erase_expired_emails(NOW) == []
     assert dp.erase_expired_emails(NOW, dry_run=True) == []
@@ -119,7 +149,10 @@ def test_retention_days_come_from_the_setting(app, four_rounds):
     assert dp.erase_expired_emails(NOW) == []
     app.config["RETENTION_DAYS"] = 0
     assert {e.round_id for e in dp.erase_expired_emails(NOW)} == {
-        expired.round_id, kept.round_id, forgotten.round_id}
+        expired.round_id,
+        kept.round_id,
+        forgotten.round_id,
+    }
     app.config["RETENTION_DAYS"] = -1
     with pytest.raises(ServiceError, match="0 or more"):
         dp.erase_expired_emails(NOW)
@@ -143,8 +176,9 @@ def test_email_retention_says_when_addresses_were_or_will_be_erased(four_rounds)
 
 def test_erasing_a_round_removes_every_row_of_it_and_nothing_else(app_ctx):
     first = fill_round("First", ["p@x.example", "q@x.example"], closed_at=CUTOFF, publish=True)
-    second = fill_round("Second", ["p@x.example", "r@x.example", "s@x.example"],
-                        compared_round_id=first.round_id)
+    second = fill_round(
+        "Second", ["p@x.example", "r@x.example", "s@x.example"], compared_round_id=first.round_id
+    )
     third = fill_round("Third", ["t@x.example"], compared_round_id=first.round_id)
     assert rows_of_round(first.round_id)
     before = table_counts()
@@ -155,14 +189,31 @@ def test_erasing_a_round_removes_every_row_of_it_and_nothing_else(app_ctx):
     db.session.commit()
 
     assert contents == dp.RoundContents(
-        responses=3, answers=9, drafts=2, receipts=1, invitations=2, messages=3, open_links=1,
-        import_batches=1, published=True,
-        compared_by=[(second.round_id, "Second"), (third.round_id, "Third")])
+        responses=3,
+        answers=9,
+        drafts=2,
+        receipts=1,
+        invitations=2,
+        messages=3,
+        open_links=1,
+        import_batches=1,
+        published=True,
+        compared_by=[(second.round_id, "Second"), (third.round_id, "Third")],
+    )
     expected = dict(before)
-    for table, gone in {"rounds": 1, "responses": 3, "answers": 9, "drafts": 2,
-                        "submission_receipts": 1, "invitations": 2, "outbox": 3,
-                        "open_links": 1, "import_batches": 1, "round_partner_types": 2,
-                        "round_localities": 1}.items():
+    for table, gone in {
+        "rounds": 1,
+        "responses": 3,
+        "answers": 9,
+        "drafts": 2,
+        "submission_receipts": 1,
+        "invitations": 2,
+        "outbox": 3,
+        "open_links": 1,
+        "import_batches": 1,
+        "round_partner_types": 2,
+        "round_localities": 1,
+    }.items():
         expected[table] -= gone
     expected["audit_events"] += 1
     assert table_counts() == expected
@@ -174,9 +225,16 @@ def test_erasing_a_round_removes_every_row_of_it_and_nothing_else(app_ctx):
     event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert (event.action, event.round_id, event.user_id) == (dp.ERASE_ROUND, None, None)
     assert event.detail == {
-        "erased_round_id": first.round_id, "title": "First", "responses": 3, "invitations": 2,
-        "messages": 3, "open_links": 1, "drafts": 2, "published": True,
-        "comparison_cleared_for": [second.round_id, third.round_id]}
+        "erased_round_id": first.round_id,
+        "title": "First",
+        "responses": 3,
+        "invitations": 2,
+        "messages": 3,
+        "open_links": 1,
+        "drafts": 2,
+        "published": True,
+        "comparison_cleared_for": [second.round_id, third.round_id],
+    }
     assert "@" not in json.dumps(event.detail)
 
 
@@ -187,12 +245,14 @@ def test_subject_access_finds_an_address_in_any_case_across_rounds(app_ctx, make
     found = dp.subject_access("  Pat@PARTNER.example ", fmt="json", reference="SAR-41")
     db.session.commit()
     assert found.email == "pat@partner.example"
-    assert [(i.round_title, i.partner_type, i.locality, i.completed_on)
-            for i in found.invitations] == [("Spring", "School", "North", date(2026, 1, 5)),
-                                            ("Autumn", "Police", None, None)]
+    assert [
+        (i.round_title, i.partner_type, i.locality, i.completed_on) for i in found.invitations
+    ] == [("Spring", "School", "North", date(2026, 1, 5)), ("Autumn", "Police", None, None)]
     assert [(m.round_title, m.kind, m.status) for m in found.messages] == [
-        ("Spring", "invitation", "pending"), ("Autumn", "invitation", "pending"),
-        ("Autumn", "reminder", "sent")]
+        ("Spring", "invitation", "pending"),
+        ("Autumn", "invitation", "pending"),
+        ("Autumn", "reminder", "sent"),
+    ]
     assert found.staff_account is None
     data = json.loads(dp.subject_access_json(found))
     assert [i["round_title"] for i in data["invitations"]] == ["Spring", "Autumn"]
@@ -202,16 +262,21 @@ def test_subject_access_finds_an_address_in_any_case_across_rounds(app_ctx, make
     lines = dp.subject_access_csv(found).splitlines()
     assert lines[0].startswith("record,round_id,round_title,partner_type,locality")
     assert [line.split(",")[0] for line in lines[1:]] == ["invitation"] * 2 + ["email"] * 3
-    event = db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.action == dp.SUBJECT_ACCESS)).one()
-    assert event.detail == {"format": "json", "reference": "SAR-41", "invitations": 2,
-                            "messages": 3, "staff_account": False}
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == dp.SUBJECT_ACCESS)
+    ).one()
+    assert event.detail == {
+        "format": "json",
+        "reference": "SAR-41",
+        "invitations": 2,
+        "messages": 3,
+        "staff_account": False,
+    }
 
     nobody = dp.subject_access("nobody@partner.example", fmt="html")
     assert (nobody.invitations, nobody.messages, nobody.found) == ([], [], False)
     staff = make_user("lead", email="lead@council.example")
-    assert dp.subject_access("Lead@Council.example", fmt="html").staff_account.role == \
-        staff["role"]
+    assert dp.subject_access("Lead@Council.example", fmt="html").staff_account.role == staff["role"]
     with pytest.raises(ServiceError, match="not an email address"):
         dp.subject_access("pat at partner", fmt="json")
     with pytest.raises(ServiceError, match="60 characters"):

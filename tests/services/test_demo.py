@@ -10,8 +10,9 @@ from surveyapp.services.trends import closed_rounds, instrument_trend
 
 
 def _responses(title: str) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Response).join(Round)
-                             .where(Round.title == title))
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Response).join(Round).where(Round.title == title)
+    )
 
 
 def test_the_previous_spring_has_wider_gaps_for_everyone_in_every_domain(app_ctx):
@@ -32,8 +33,9 @@ def test_a_demo_loaded_before_the_previous_spring_gets_just_that_round(app_ctx):
     load_demo()
     before = {t: _responses(t) for t in (CLOSED_TITLE, OPEN_TITLE)}
     # as an older demo database looks: no previous spring
-    db.session.execute(sa.update(Round).where(Round.title == PREVIOUS_TITLE)
-                       .values(title="Someone else's round"))
+    db.session.execute(
+        sa.update(Round).where(Round.title == PREVIOUS_TITLE).values(title="Someone else's round")
+    )
     lines = load_demo()
     assert any(line.startswith("Loaded demo round ") for line in lines)
     assert {t: _responses(t) for t in (CLOSED_TITLE, OPEN_TITLE)} == before

@@ -13,13 +13,13 @@ from aiosmtpd.controller import Controller
 from surveyapp.extensions import db
 from surveyapp.models import Invitation, OutboxMessage, Round
 from surveyapp.models.base import utcnow
-from surveyapp.services import ServiceError
+from surveyapp.services import ServiceError, mail
 from surveyapp.services import invitations as inv
-from surveyapp.services import mail
 from surveyapp.services.tokens import invitation_token, sha256
 
-CSV = (b"email,partner_type\n"
-       + b"".join(f"p{i}@partner.example,school\n".encode() for i in range(4)))
+CSV = b"email,partner_type\n" + b"".join(
+    f"p{i}@partner.example,school\n".encode() for i in range(4)
+)
 
 
 class Inbox:
@@ -44,8 +44,9 @@ def smtp(app):
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
-                      MAIL_SENDER="early-help@council.example")
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_SENDER="early-help@council.example"
+    )
     try:
         yield inbox
     finally:
@@ -130,10 +131,14 @@ def test_failures_are_retried_then_recorded(app, open_round):
     assert message.attempts == 1 and "ConnectionRefusedError" in message.last_error
     assert message.next_attempt_at == now + timedelta(minutes=5)
     # Not due again until the wait has passed.
-    assert mail.pending_ids(now + timedelta(minutes=4)) == [m.id for m in db.session.scalars(
-        sa.select(OutboxMessage).where(OutboxMessage.attempts == 0).order_by(OutboxMessage.id))]
+    assert mail.pending_ids(now + timedelta(minutes=4)) == [
+        m.id
+        for m in db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.attempts == 0).order_by(OutboxMessage.id)
+        )
+    ]
     moment = now
-    for attempt in range(2, mail.MAX_ATTEMPTS + 1):
+    for _attempt in range(2, mail.MAX_ATTEMPTS + 1):
         moment = moment + timedelta(hours=2)
         mail.deliver_pending(db.session.commit, now=moment)
     db.session.refresh(message)
@@ -160,13 +165,16 @@ def test_closed_and_draft_rounds_send_nothing(app, make_round, app_ctx):
         inv.send_reminders(draft)
 
 
-@pytest.mark.parametrize("content, reason", [
-    (b"", "the file is empty"),
-    (b"\xff\xfe\x00", "not UTF-8"),
-    (b"mail,partner_type\nx@y.example,school\n", "no email column"),
-    (b"email,partner_type,team\nx@y.example,school,a\n", "unknown column(s) team"),
-    (b"email,partner_type\n", "no recipients"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"", "the file is empty"),
+        (b"\xff\xfe\x00", "not UTF-8"),
+        (b"mail,partner_type\nx@y.example,school\n", "no email column"),
+        (b"email,partner_type,team\nx@y.example,school,a\n", "unknown column(s) team"),
+        (b"email,partner_type\n", "no recipients"),
+    ],
+)
 def test_bad_files_are_refused_whole(app, make_round, app_ctx, content, reason):
     round_ = db.session.get(Round, make_round("R", open_=True, partner_type_slugs=["school"]))
     with pytest.raises(inv.RecipientsRejected) as exc:

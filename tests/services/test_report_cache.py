@@ -40,20 +40,23 @@ def test_a_new_round_never_gets_the_view_of_an_erased_round_with_the_same_id(app
         assert view.report is not old.report
 
 
-def test_raising_the_minimum_group_size_suppresses_a_cached_group(app, runner, make_round,
-                                                                  tmp_path):
+def test_raising_the_minimum_group_size_suppresses_a_cached_group(
+    app, runner, make_round, tmp_path
+):
     """A lead raises the minimum after answers arrived: the next view hides the smaller group."""
     report_exports._cache.clear()
-    rid = make_round("Small groups", open_=True, partner_type_slugs=["school", "police"],
-                     min_group_size=5)
+    rid = make_round(
+        "Small groups", open_=True, partner_type_slugs=["school", "police"], min_group_size=5
+    )
     source = tmp_path / "answers.csv"
     source.write_text("partner_type,comm_partners\n" + "school,4\n" * 9 + "police,2\n" * 7)
     assert runner.invoke(args=["responses", "import", str(rid), str(source)]).exit_code == 0
 
     def police_shown() -> bool:
         items = report_exports.report_view(db.session.get(Round, rid)).report.items
-        police = items.loc[(items["partner_type"] == "police")
-                           & (items["item_id"] == "comm_partners")]
+        police = items.loc[
+            (items["partner_type"] == "police") & (items["item_id"] == "comm_partners")
+        ]
         return not bool(police["suppressed"].iloc[0])
 
     with app.app_context():

@@ -7,8 +7,7 @@ from surveyapp.services import rounds as round_svc
 from surveyapp.services.reports import report_key
 
 
-def test_the_key_follows_settings_answers_and_the_automatically_compared_round(app,
-                                                                              make_round):
+def test_the_key_follows_settings_answers_and_the_automatically_compared_round(app, make_round):
     earlier = make_round("Earlier", open_=True, partner_type_slugs=["school"])
     with app.app_context():
         round_svc.close_round(db.session.get(Round, earlier))

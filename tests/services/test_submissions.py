@@ -17,8 +17,10 @@ ALL_ITEMS = [i for page in PAGES for i in page]
 
 
 def _complete_state() -> svc.DraftState:
-    return svc.DraftState(about={"role_level": "frontline"},
-                          answers={i: str(1 + n % 5) for n, i in enumerate(ALL_ITEMS)})
+    return svc.DraftState(
+        about={"role_level": "frontline"},
+        answers={i: str(1 + n % 5) for n, i in enumerate(ALL_ITEMS)},
+    )
 
 
 def test_draft_merges_pages_and_submit_needs_every_item(app, make_round):

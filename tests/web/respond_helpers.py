@@ -7,7 +7,7 @@ import re
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
-from surveyapp.models import Invitation, OpenLink, PartnerType, Round
+from surveyapp.models import Invitation, PartnerType, Round
 from surveyapp.services.tokens import invitation_token, new_nonce, sha256
 
 #: The standard instrument's items, page by page (about you is page 1).
@@ -20,21 +20,35 @@ PAGES = [
     ["lead_role"],
 ]
 SIGNPOSTS = {
-    "pathways": {"label": "Find early-help services for parents", "url": "https://council.example/early-help"},
-    "thresholds": {"label": "Read the continuum of need", "url": "https://council.example/thresholds"},
+    "pathways": {
+        "label": "Find early-help services for parents",
+        "url": "https://council.example/early-help",
+    },
+    "thresholds": {
+        "label": "Read the continuum of need",
+        "url": "https://council.example/thresholds",
+    },
     "communication": {"label": "Meet the early-help team", "url": "https://council.example/team"},
 }
 
 
-def make_invitation(app, round_id: int, partner_type: str = "police",
-                    email: str = "pc@example.org") -> str:
+def make_invitation(
+    app, round_id: int, partner_type: str = "police", email: str = "pc@example.org"
+) -> str:
     """Add an invitation directly; returns its link token."""
     with app.app_context():
         nonce = new_nonce()
         token = invitation_token(nonce)
         pt = db.session.scalar(sa.select(PartnerType).where(PartnerType.slug == partner_type))
-        db.session.add(Invitation(round_id=round_id, email=email, partner_type_id=pt.id,
-                                  token_hash=sha256(token), token_nonce=nonce))
+        db.session.add(
+            Invitation(
+                round_id=round_id,
+                email=email,
+                partner_type_id=pt.id,
+                token_hash=sha256(token),
+                token_nonce=nonce,
+            )
+        )
         db.session.commit()
         return token
 
@@ -54,8 +68,9 @@ def csrf(html: str) -> str:
     return match.group(1)
 
 
-def answer_all(client, base: str, values: dict[str, str], about: dict[str, str],
-               comment: str = "") -> object:
+def answer_all(
+    client, base: str, values: dict[str, str], about: dict[str, str], comment: str = ""
+) -> object:
     """Walk every page of the form; returns the final response."""
     page = client.get(f"{base}/1")
     resp = client.post(f"{base}/1", data={"csrf_token": csrf(page.text), "action": "next", **about})

@@ -19,11 +19,11 @@ from surveyapp.services.tokens import sha256
 from tests.conftest import csrf_token_from
 from tests.web.respond_helpers import make_invitation, make_open_link
 
-PUBLIC = "public"          # anyone: respondents, published summaries, log in and out
-STAFF = "staff"            # any logged-in staff member
+PUBLIC = "public"  # anyone: respondents, published summaries, log in and out
+STAFF = "staff"  # any logged-in staff member
 RUN_ROUNDS = "run rounds"  # build, open, close and publish rounds; invitations and open links
-REPORTS = "reports"        # read response rates and reports
-ADMIN = "admin"            # staff accounts and the audit log
+REPORTS = "reports"  # read response rates and reports
+ADMIN = "admin"  # staff accounts and the audit log
 
 #: Who is let in, per class. ``None`` is an anonymous visitor.
 ALLOWED: dict[str, set[str | None]] = {
@@ -86,9 +86,16 @@ EXPECTED: dict[str, str] = {
 }
 
 #: URL argument -> the object (a key of :func:`world`) it takes, unless ``ARG_FOR`` says otherwise.
-ARG_VALUES: dict[str, str] = {"round_id": "live", "link_id": "live_link", "token": "token",
-                              "slug": "slug", "number": "page", "filename": "css",
-                              "key": "instrument", "fmt": "format"}
+ARG_VALUES: dict[str, str] = {
+    "round_id": "live",
+    "link_id": "live_link",
+    "token": "token",
+    "slug": "slug",
+    "number": "page",
+    "filename": "css",
+    "key": "instrument",
+    "fmt": "format",
+}
 #: Endpoints that act on an object of their own, so that acting on it (deleting, closing,
 #: switching off) leaves the others as they were for the rest of the walk.
 ARG_FOR: dict[str, dict[str, str]] = {
@@ -111,6 +118,7 @@ OPEN_KEY = "k" * 32
 
 def world(app, make_round) -> dict[str, object]:
     """Real objects for every argument: rounds in each state, links, invitations, receipts."""
+
     def closed(title: str, published: bool) -> int:
         rid = make_round(title, open_=True, partner_type_slugs=["school", "police"])
         with app.app_context():
@@ -141,12 +149,14 @@ def world(app, make_round) -> dict[str, object]:
     objects["published_slug"] = make_open_link(app, objects["published"])
     with app.app_context():
         round_ = db.session.get(Round, live)
-        objects["live_link"] = next(link.id for link in round_.open_links
-                                    if link.slug == objects["slug"])
+        objects["live_link"] = next(
+            link.id for link in round_.open_links if link.slug == objects["slug"]
+        )
         objects["spare_link"] = round_svc.create_open_link(round_).id
         for key in ("submit:" + str(objects["done_token"]), "submit:open:" + OPEN_KEY):
-            db.session.add(SubmissionReceipt(key_hash=sha256(key), round_id=live,
-                                             submitted_on=date.today()))
+            db.session.add(
+                SubmissionReceipt(key_hash=sha256(key), round_id=live, submitted_on=date.today())
+            )
         db.session.commit()
     return objects
 
@@ -168,8 +178,9 @@ def test_every_endpoint_is_in_the_table(app):
 
 
 @pytest.mark.parametrize("role", [None, "admin", "lead", "manager"])
-def test_each_role_gets_exactly_the_routes_it_should(app, client, make_user, login, make_round,
-                                                     role):
+def test_each_role_gets_exactly_the_routes_it_should(
+    app, client, make_user, login, make_round, role
+):
     objects = world(app, make_round)
     client.set_cookie("respondent", OPEN_KEY, path=f"/o/{objects['done_slug']}")
     if role:
@@ -180,8 +191,9 @@ def test_each_role_gets_exactly_the_routes_it_should(app, client, make_user, log
     for rule in rules:
         url = url_for_rule(rule, objects)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            resp = client.open(url, method=method,
-                               data={"csrf_token": token} if method == "POST" else None)
+            resp = client.open(
+                url, method=method, data={"csrf_token": token} if method == "POST" else None
+            )
             status, location = resp.status_code, resp.headers.get("Location", "")
             resp.close()
             to_login = status == 302 and location.startswith("/login?next=")
@@ -194,8 +206,10 @@ def test_each_role_gets_exactly_the_routes_it_should(app, client, make_user, log
             else:
                 ok = status == 403
             if not ok:
-                wrong.append(f"{method} {url} ({rule.endpoint}, {EXPECTED[rule.endpoint]}): "
-                             f"{status} {location}")
+                wrong.append(
+                    f"{method} {url} ({rule.endpoint}, {EXPECTED[rule.endpoint]}): "
+                    f"{status} {location}"
+                )
             checked += 1
     assert wrong == [], f"role {role or 'anonymous'}"
     assert checked >= 40

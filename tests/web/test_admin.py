@@ -15,26 +15,57 @@ def test_admin_adds_an_account_and_bad_input_saves_nothing(app, client, make_use
     admin = make_user("admin")
     login(admin)
     token = csrf_token_from(client.get("/admin/users").text)
-    resp = client.post("/admin/users", data={"csrf_token": token, "email": "new@council.example",
-                                             "role": "lead", "password": "short"})
+    resp = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "email": "new@council.example",
+            "role": "lead",
+            "password": "short",
+        },
+    )
     assert resp.status_code == 400
     assert re.search(r'id="password-error">.*at least 12 characters', resp.text, re.S)
-    resp = client.post("/admin/users", data={"csrf_token": token, "email": "x@council.example",
-                                             "role": "superuser", "password": "a" * 12})
+    resp = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "email": "x@council.example",
+            "role": "superuser",
+            "password": "a" * 12,
+        },
+    )
     assert resp.status_code == 400 and "Not a valid choice" in resp.text
     with app.app_context():
         assert count(User) == 1
-    resp = client.post("/admin/users", data={"csrf_token": token, "email": "New@Council.example",
-                                             "role": "manager", "password": "long enough pass"})
+    resp = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "email": "New@Council.example",
+            "role": "manager",
+            "password": "long enough pass",
+        },
+    )
     assert resp.status_code == 302
-    resp = client.post("/admin/users", data={"csrf_token": token, "email": "new@council.example",
-                                             "role": "lead", "password": "long enough pass"})
+    resp = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "email": "new@council.example",
+            "role": "lead",
+            "password": "long enough pass",
+        },
+    )
     assert resp.status_code == 400 and "already exists" in resp.text
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == "new@council.example"))
         assert user.role == "manager"
-        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "user.create")
-                                   .order_by(AuditEvent.id.desc())).first()
+        event = db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.action == "user.create")
+            .order_by(AuditEvent.id.desc())
+        ).first()
         assert event.user_id == admin["id"] and event.detail["target"] == "new@council.example"
 
 
@@ -50,11 +81,16 @@ def test_audit_log_shows_who_did_what_to_which_round(app, client, make_user, log
     client.post("/logout", data={"csrf_token": token})
     login(make_user("admin"))
     page = client.get("/admin/audit").text
-    rows = re.findall(r"<tr>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>\s*<td><code>([^<]*)</code>"
-                      r"</td>\s*<td>(?:<a [^>]*>([^<]*)</a>)?", page)
+    rows = re.findall(
+        r"<tr>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>\s*<td><code>([^<]*)</code>"
+        r"</td>\s*<td>(?:<a [^>]*>([^<]*)</a>)?",
+        page,
+    )
     actions = [row for row in rows if row[1].startswith("round.")]
-    assert actions[:3] == [(lead["email"], "round.close", "Audited round"),
-                           (lead["email"], "round.open", "Audited round"),
-                           ("Command line", "round.create", "Audited round")]
+    assert actions[:3] == [
+        (lead["email"], "round.close", "Audited round"),
+        (lead["email"], "round.open", "Audited round"),
+        ("Command line", "round.create", "Audited round"),
+    ]
     only = client.get(f"/admin/audit?round={round_id}").text
     assert only.count("<code>round.") == 3 and "user.create" not in only

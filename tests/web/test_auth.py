@@ -39,8 +39,9 @@ def test_failures_do_not_say_which_part_was_wrong(client, make_user):
     for resp in (wrong_password, unknown_email):
         assert resp.status_code == 400
         assert GENERIC in resp.text
-    assert wrong_password.text.replace(user["email"], "") .count("error") == \
-        unknown_email.text.replace("nobody@example.org", "").count("error")
+    assert wrong_password.text.replace(user["email"], "").count(
+        "error"
+    ) == unknown_email.text.replace("nobody@example.org", "").count("error")
 
 
 def test_inactive_user_cannot_log_in(app, client, make_user):

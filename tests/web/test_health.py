@@ -18,8 +18,9 @@ def make_app(app_config, tmp_path) -> Iterator[Callable[..., Flask]]:
     made: list[Flask] = []
 
     def make(**settings) -> Flask:
-        made.append(create_app({**app_config, **settings},
-                               instance_path=str(tmp_path / "instance")))
+        made.append(
+            create_app({**app_config, **settings}, instance_path=str(tmp_path / "instance"))
+        )
         return made[-1]
 
     yield make
@@ -36,10 +37,13 @@ def test_healthy_database_answers_ok_without_cookie_or_caching(client):
     assert resp.headers["Cache-Control"] == "no-store"
 
 
-@pytest.mark.parametrize("broken_url", [
-    "sqlite:////nonexistent-folder/surveyapp.sqlite",
-    "postgresql://postgres@127.0.0.1:1/surveyapp",  # nothing listens on port 1
-])
+@pytest.mark.parametrize(
+    "broken_url",
+    [
+        "sqlite:////nonexistent-folder/surveyapp.sqlite",
+        "postgresql://postgres@127.0.0.1:1/surveyapp",  # nothing listens on port 1
+    ],
+)
 def test_unreachable_database_gives_503_without_details(make_app, broken_url, caplog):
     resp = make_app(SQLALCHEMY_DATABASE_URI=broken_url).test_client().get("/healthz")
     assert resp.status_code == 503

@@ -23,14 +23,19 @@ round_id = page_tests.round_id
 manager = page_tests.manager
 
 SUPPRESSED = "fewer than 5 or withheld"
-MIME = {"csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8",
-        "pdf": "application/pdf",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MIME = {
+    "csv": "text/csv; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 # The hand-worked rows of test_reports (comm_partners): n, % disagree, % neither, % agree,
 # Wilson 95% interval of % agree, % don't know.
-WHOLE = {"School": ["7", "29%", "14%", "57%", wilson(4, 7), "13%"],
-         "Police": ["7", "57%", "14%", "29%", wilson(2, 7), "0%"],
-         "All respondents": ["21", "43%", "10%", "48%", wilson(10, 21), "9%"]}
+WHOLE = {
+    "School": ["7", "29%", "14%", "57%", wilson(4, 7), "13%"],
+    "Police": ["7", "57%", "14%", "29%", wilson(2, 7), "0%"],
+    "All respondents": ["21", "43%", "10%", "48%", wilson(10, 21), "9%"],
+}
 NORTH = {"All respondents": ["12", "33%", "8%", "58%", wilson(7, 12), "14%"]}
 # Figures of the small groups, worked out by hand: housing 3 of 5 agree (60%), 2 disagree
 # (40%), 1 of 6 don't know (16.7%); gp 1 of 2 (50%). None may appear in any export.
@@ -48,8 +53,10 @@ def fetch(client, round_id, fmt, query=""):
 
 def charts_text(html: str) -> str:
     """Every chart's SVG (decoded from its data: URI) and alt text."""
-    svgs = [base64.b64decode(b).decode() for b in
-            re.findall(r'src="data:image/svg\+xml;base64,([^"]*)"', html)]
+    svgs = [
+        base64.b64decode(b).decode()
+        for b in re.findall(r'src="data:image/svg\+xml;base64,([^"]*)"', html)
+    ]
     return "\n".join(svgs + re.findall(r'alt="([^"]*)"', html))
 
 
@@ -67,8 +74,7 @@ def csv_rows(content: bytes) -> dict:
     return {(r["partner_type"], r["item_id"]): r for r in reader}
 
 
-def test_every_download_shows_the_page_figures_and_no_small_group(app, client, round_id,
-                                                                  manager):
+def test_every_download_shows_the_page_figures_and_no_small_group(app, client, round_id, manager):
     page = client.get(f"/rounds/{round_id}/report")
     for fmt in FORMATS:
         assert f'href="/rounds/{round_id}/report.{fmt}"' in page.text
@@ -76,8 +82,9 @@ def test_every_download_shows_the_page_figures_and_no_small_group(app, client, r
     pdf_file = fetch(client, round_id, "pdf")
     csv_file = fetch(client, round_id, "csv")
     xlsx_file = fetch(client, round_id, "xlsx")
-    assert re.search(rf'filename=gap-report-{round_id}-[a-z0-9-]+\.pdf$',
-                     pdf_file.headers["Content-Disposition"])
+    assert re.search(
+        rf"filename=gap-report-{round_id}-[a-z0-9-]+\.pdf$", pdf_file.headers["Content-Disposition"]
+    )
 
     # the page and the HTML export: the same hand-worked rows
     page_html, export_html = visible(page.text), visible(html_file.text)
@@ -99,8 +106,9 @@ def test_every_download_shows_the_page_figures_and_no_small_group(app, client, r
 
     # the PDF: A4 pages whose text holds the same rows, the title and page numbers
     reader = PdfReader(io.BytesIO(pdf_file.data))
-    assert {(round(p.mediabox.width), round(p.mediabox.height)) for p in reader.pages} \
-        == {(595, 842)}
+    assert {(round(p.mediabox.width), round(p.mediabox.height)) for p in reader.pages} == {
+        (595, 842)
+    }
     text = flat(pdf_text(pdf_file.data))
     for name, figures in WHOLE.items():
         assert f"{name} {' '.join(figures)}" in text, name
@@ -108,11 +116,14 @@ def test_every_download_shows_the_page_figures_and_no_small_group(app, client, r
 
     # the CSV and the workbook: the same figures to one decimal
     school = csv_rows(csv_file.data)["school", "comm_partners"]
-    assert (school["n_valid"], school["pct_positive"], school["pct_negative"]) == \
-        ("7", "57.1", "28.6")
+    assert (school["n_valid"], school["pct_positive"], school["pct_negative"]) == (
+        "7",
+        "57.1",
+        "28.6",
+    )
     sheet = load_workbook(io.BytesIO(xlsx_file.data))["Item table"]
     table = list(sheet.iter_rows(min_row=3, values_only=True))
-    by_key = {(r[1], r[2]): dict(zip(table[0], r)) for r in table[1:]}
+    by_key = {(r[1], r[2]): dict(zip(table[0], r, strict=True)) for r in table[1:]}
     assert by_key["school", "comm_partners"]["n_valid"] == 7
     assert round(by_key["school", "comm_partners"]["pct_positive"] * 100, 1) == 57.1
 
@@ -144,8 +155,10 @@ def test_a_filtered_page_downloads_that_group(client, round_id, manager):
     assert SUPPRESSED in row(export, STATEMENT, '<th scope="row">School</th>')
     assert wilson(4, 7) not in export and wilson(4, 7) not in charts_text(html_file.text)
     rows = csv_rows(fetch(client, round_id, "csv", query).data)
-    assert (rows["all", "comm_partners"]["n_valid"],
-            rows["all", "comm_partners"]["pct_positive"]) == ("12", "58.3")
+    assert (
+        rows["all", "comm_partners"]["n_valid"],
+        rows["all", "comm_partners"]["pct_positive"],
+    ) == ("12", "58.3")
     assert rows["school", "comm_partners"]["suppressed"] == "true"
     book = load_workbook(io.BytesIO(fetch(client, round_id, "xlsx", query).data))
     assert "One group only: Locality: North" in book["Findings"]["A1"].value
@@ -155,9 +168,15 @@ def test_a_filtered_page_downloads_that_group(client, round_id, manager):
     assert f"School {SUPPRESSED}" in text and wilson(4, 7) not in text
 
 
-@pytest.mark.parametrize("query", ["?filter=locality:Nowhere", "?filter=locality",
-                                   "?filter=locality:North,role_level:manager",
-                                   "?filter=gender:female"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?filter=locality:Nowhere",
+        "?filter=locality",
+        "?filter=locality:North,role_level:manager",
+        "?filter=gender:female",
+    ],
+)
 def test_a_group_not_on_the_list_is_refused(client, round_id, manager, query):
     response = client.get(f"/rounds/{round_id}/report.csv{query}")
     assert response.status_code == 400
@@ -183,5 +202,6 @@ def test_every_role_that_reads_reports_downloads(client, round_id, make_user, lo
 
 def test_downloads_admit_exactly_the_report_readers():
     # every staff role reads reports, so no account can be refused; the rule is what matters
-    assert routes.download.required_roles == routes.show.required_roles == \
-        ("admin", "lead", "manager")
+    assert (
+        routes.download.required_roles == routes.show.required_roles == ("admin", "lead", "manager")
+    )

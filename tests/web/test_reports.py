@@ -8,8 +8,8 @@ from statsmodels.stats.proportion import proportion_confint
 from surveyapp.analysis.metrics import round_half_up
 from surveyapp.extensions import db
 from surveyapp.models import Round
-from surveyapp.services.reports import round_report
 from surveyapp.services import report_exports
+from surveyapp.services.reports import round_report
 
 # comm_partners answers per partner type, with locality; 8 + 7 + 6 + 2 respondents
 ANSWERS = {
@@ -24,11 +24,14 @@ STATEMENT = "There is good communication between partners about children receivi
 @pytest.fixture
 def round_id(app, runner, make_round, tmp_path):
     report_exports._cache.clear()
-    rid = make_round(partner_type_slugs=list(ANSWERS), min_group_size=5,
-                     locality_names=["North", "South"])
+    rid = make_round(
+        partner_type_slugs=list(ANSWERS), min_group_size=5, locality_names=["North", "South"]
+    )
     source = tmp_path / "answers.csv"
-    source.write_text("partner_type,locality,comm_partners\n" + "".join(
-        f"{pt},{loc},{v}\n" for pt, (loc, values) in ANSWERS.items() for v in values))
+    source.write_text(
+        "partner_type,locality,comm_partners\n"
+        + "".join(f"{pt},{loc},{v}\n" for pt, (loc, values) in ANSWERS.items() for v in values)
+    )
     result = runner.invoke(args=["responses", "import", str(rid), str(source)])
     assert result.exit_code == 0, result.output
     return rid
@@ -65,14 +68,32 @@ def test_page_shows_the_engine_figures_worked_out_by_hand(app, client, round_id,
     assert page.status_code == 200
     html = visible(page.text)
     # school: 7 valid, 2 disagree (28.6%), 1 neither (14.3%), 4 agree (57.1%), 1 of 8 don't know
-    assert nums(row(html, STATEMENT, "<th scope=\"row\">School</th>")) == \
-        ["7", "29%", "14%", "57%", wilson(4, 7), "13%"]
+    assert nums(row(html, STATEMENT, '<th scope="row">School</th>')) == [
+        "7",
+        "29%",
+        "14%",
+        "57%",
+        wilson(4, 7),
+        "13%",
+    ]
     # police: 4 disagree, 1 neither, 2 agree of 7
-    assert nums(row(html, STATEMENT, "<th scope=\"row\">Police</th>")) == \
-        ["7", "57%", "14%", "29%", wilson(2, 7), "0%"]
+    assert nums(row(html, STATEMENT, '<th scope="row">Police</th>')) == [
+        "7",
+        "57%",
+        "14%",
+        "29%",
+        wilson(2, 7),
+        "0%",
+    ]
     # all 23: 21 valid, 9 disagree (42.9%), 2 neither, 10 agree (47.6%), 2 of 23 don't know
-    assert nums(row(html, STATEMENT, "All respondents</th>")) == \
-        ["21", "43%", "10%", "48%", wilson(10, 21), "9%"]
+    assert nums(row(html, STATEMENT, "All respondents</th>")) == [
+        "21",
+        "43%",
+        "10%",
+        "48%",
+        wilson(10, 21),
+        "9%",
+    ]
     # the same figures as the engine, and its biggest gaps in its words
     with app.app_context():
         report = round_report(round_id)
@@ -86,8 +107,12 @@ def test_page_shows_the_engine_figures_worked_out_by_hand(app, client, round_id,
         assert text.replace("'", "&#39;") in html
     picture = html.split('id="h-picture"')[1].split("</table>")[0]
     assert re.findall(r'<th scope="row">([^<]*)</th><td class="num">([^<]*)', picture) == [
-        ("All respondents", "23"), ("School", "8"), ("Police", "7"),
-        ("Housing", "fewer than 5 or withheld"), ("GP", "fewer than 5 or withheld")]
+        ("All respondents", "23"),
+        ("School", "8"),
+        ("Police", "7"),
+        ("Housing", "fewer than 5 or withheld"),
+        ("GP", "fewer than 5 or withheld"),
+    ]
     assert 'alt="Heatmap of the gap' in page.text and "Cronbach" in html
 
 
@@ -124,8 +149,14 @@ def test_filter_rebuilds_the_report_and_small_groups_show_suppressed(client, rou
     assert '<option value="locality:North" selected>' in html
     # North holds school (8) and housing (6): 12 valid, 4 disagree, 1 neither, 7 agree,
     # 2 of 14 don't know
-    assert nums(row(html, STATEMENT, "All respondents</th>")) == \
-        ["12", "33%", "8%", "58%", wilson(7, 12), "14%"]
+    assert nums(row(html, STATEMENT, "All respondents</th>")) == [
+        "12",
+        "33%",
+        "8%",
+        "58%",
+        wilson(7, 12),
+        "14%",
+    ]
     # the engine suppresses school within this small filtered view: the page shows the label
     assert "fewer than 5 or withheld" in row(html, STATEMENT, '<th scope="row">School</th>')
     assert wilson(4, 7) not in html

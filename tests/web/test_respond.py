@@ -12,7 +12,14 @@ from surveyapp.extensions import db
 from surveyapp.models import Answer, Draft, Invitation, Response, Round, SubmissionReceipt
 from surveyapp.services.rounds import close_round
 from tests.conftest import count
-from tests.web.respond_helpers import PAGES, SIGNPOSTS, answer_all, csrf, make_invitation, make_open_link
+from tests.web.respond_helpers import (
+    PAGES,
+    SIGNPOSTS,
+    answer_all,
+    csrf,
+    make_invitation,
+    make_open_link,
+)
 
 ALL_ITEMS = [i for page in PAGES for i in page]
 #: Agree with everything except: path_parents disagree (pathways), thr_step don't know
@@ -28,8 +35,13 @@ def test_invitation_end_to_end(app, client, make_round):
     assert "anonymous" in intro.text and "3 minutes" in intro.text
     # The token never goes to another site (same-origin; see surveyapp/security.py).
     assert intro.headers["Referrer-Policy"] == "same-origin"
-    resp = answer_all(client, f"/s/{token}", VALUES, {"role_level": "manager", "training": "no"},
-                      comment="More joint training")
+    resp = answer_all(
+        client,
+        f"/s/{token}",
+        VALUES,
+        {"role_level": "manager", "training": "no"},
+        comment="More joint training",
+    )
     assert resp.headers["Location"] == f"/s/{token}/done"
     done = client.get(resp.headers["Location"])
     assert done.status_code == 200
@@ -39,9 +51,13 @@ def test_invitation_end_to_end(app, client, make_round):
     assert "Results in March." in done.text
     with app.app_context():
         response = db.session.scalar(sa.select(Response))
-        assert (response.channel, response.partner_type.slug, response.role_level,
-                response.training, response.comment) == ("invite", "police", "manager", "no",
-                                                         "More joint training")
+        assert (
+            response.channel,
+            response.partner_type.slug,
+            response.role_level,
+            response.training,
+            response.comment,
+        ) == ("invite", "police", "manager", "no", "More joint training")
         assert isinstance(response.submitted_on, date)
         answers = {a.item_id: (a.value, a.dont_know) for a in response.answers}
         assert len(answers) == 15
@@ -60,8 +76,9 @@ def test_resent_final_post_leaves_one_response(app, client, make_round):
     token = make_invitation(app, rid)
     last_page_token = csrf(client.get(f"/s/{token}/7").text)
     answer_all(client, f"/s/{token}", VALUES, {})
-    resent = client.post(f"/s/{token}/7", data={"csrf_token": last_page_token,
-                                                "action": "submit", "lead_role": "1"})
+    resent = client.post(
+        f"/s/{token}/7", data={"csrf_token": last_page_token, "action": "submit", "lead_role": "1"}
+    )
     assert resent.status_code == 303 and resent.headers["Location"] == f"/s/{token}/done"
     with app.app_context():
         assert count(Response) == 1
@@ -87,8 +104,10 @@ def test_open_link_asks_partner_type_first_and_resumes_through_cookie(app, clien
     page = client.get(f"/o/{slug}/2").text
     assert 'value="3" checked' in page and "Welcome back" in page
     # Missing answers on Continue: 422, a message next to each, the given answer kept.
-    resp = client.post(f"/o/{slug}/2", data={"csrf_token": token, "action": "next",
-                                             "comm_partners": "3", "comm_roles": "dk"})
+    resp = client.post(
+        f"/o/{slug}/2",
+        data={"csrf_token": token, "action": "next", "comm_partners": "3", "comm_roles": "dk"},
+    )
     assert resp.status_code == 422
     assert resp.text.count('class="error-message"') == 1 and 'href="#comm_feedback-1"' in resp.text
     assert 'value="dk" checked' in resp.text and 'value="3" checked' in resp.text
@@ -137,8 +156,13 @@ def test_bad_input_is_refused_and_writes_nothing(app, client, make_round):
     token = make_invitation(app, rid)
     slug = make_open_link(app, rid)
     csrf_token = csrf(client.get(f"/s/{token}/2").text)
-    base = {"csrf_token": csrf_token, "action": "next", "comm_partners": "4",
-            "comm_feedback": "4", "comm_roles": "4"}
+    base = {
+        "csrf_token": csrf_token,
+        "action": "next",
+        "comm_partners": "4",
+        "comm_feedback": "4",
+        "comm_roles": "4",
+    }
     cases = [
         (f"/s/{token}/2", base | {"evil_item": "4"}, 400),
         (f"/s/{token}/2", base | {"comm_partners": "6"}, 400),
@@ -165,8 +189,9 @@ def test_open_link_submissions_are_rate_limited(app, client, make_round):
     for expected in (303, 303, 429):
         client.delete_cookie("respondent", path=f"/o/{slug}")
         token = csrf(client.get(f"/o/{slug}/7").text)
-        resp = client.post(f"/o/{slug}/7", data={"csrf_token": token, "action": "submit",
-                                                 "lead_role": "4"})
+        resp = client.post(
+            f"/o/{slug}/7", data={"csrf_token": token, "action": "submit", "lead_role": "4"}
+        )
         assert resp.status_code == expected
     assert "Too many attempts" in resp.text
 
@@ -187,8 +212,9 @@ def test_background_save_keeps_answers_without_moving_on(app, client, make_round
     rid = make_round(open_=True)
     token = make_invitation(app, rid)
     token_csrf = csrf(client.get(f"/s/{token}/3").text)
-    resp = client.post(f"/s/{token}/3", data={"csrf_token": token_csrf, "action": "save",
-                                              "path_children": "1"})
+    resp = client.post(
+        f"/s/{token}/3", data={"csrf_token": token_csrf, "action": "save", "path_children": "1"}
+    )
     assert resp.status_code == 204 and resp.data == b""
     back = client.get(f"/s/{token}")
     assert back.headers["Location"] == f"/s/{token}/3"

@@ -37,7 +37,8 @@ def test_each_page_of_either_link_costs_one_statement(app, client, make_round):
         assert client.get(f"{base}/2").status_code == 200  # first visit sets the cookies
         for page, count in pages.items():
             resp = []
-            statements = _statements(app, lambda: resp.append(client.get(f"{base}/{page}")))
+            url = f"{base}/{page}"
+            statements = _statements(app, lambda url=url, resp=resp: resp.append(client.get(url)))
             assert resp[0].status_code == 200
             assert len(statements) == count, statements
 
@@ -51,8 +52,10 @@ def test_open_link_found_by_link_or_slug(app, make_round):
         by_slug = svc.for_open_link(slug, "k" * 32)
         assert by_link.draft_key == by_slug.draft_key == svc.sha256("draft:open:" + "k" * 32)
         assert by_link.fixed_partner_type.slug == by_slug.fixed_partner_type.slug == "school"
-        assert [s.title for s in svc.steps(by_slug)][:2] == ["About you",
-                                                             "Communication between partners"]
+        assert [s.title for s in svc.steps(by_slug)][:2] == [
+            "About you",
+            "Communication between partners",
+        ]
 
 
 def test_thank_you_page_costs_one_statement(app, client, make_round):

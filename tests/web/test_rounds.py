@@ -1,4 +1,5 @@
-"""Leads running a round in the browser (Flask test client): build, invite, watch, close, publish."""
+"""Leads running a round in the browser (Flask test client): build, invite, watch, close,
+publish."""
 
 from __future__ import annotations
 
@@ -27,13 +28,23 @@ def form_data(client, url: str) -> str:
 
 def new_round_data(token: str, **overrides) -> dict:
     data = {
-        "csrf_token": token, "title": "Autumn partner survey",
-        "instrument": "early-help-pathways@1", "opens_on": "", "closes_on": "",
-        "partner_types": ["school", "police", "housing"], "new_localities": "North, South",
-        "min_group_size": "10", "compared_round_id": "", "thank_you_message": "Thanks!",
-        "results_message": "", "reminder_gap_days": "7", "max_reminders": "2",
-        "invitation_subject": "Survey: {title}", "invitation_body": "Hello\n\nGo to {link}\n",
-        "reminder_subject": "Reminder: {title}", "reminder_body": "Still time: {link}",
+        "csrf_token": token,
+        "title": "Autumn partner survey",
+        "instrument": "early-help-pathways@1",
+        "opens_on": "",
+        "closes_on": "",
+        "partner_types": ["school", "police", "housing"],
+        "new_localities": "North, South",
+        "min_group_size": "10",
+        "compared_round_id": "",
+        "thank_you_message": "Thanks!",
+        "results_message": "",
+        "reminder_gap_days": "7",
+        "max_reminders": "2",
+        "invitation_subject": "Survey: {title}",
+        "invitation_body": "Hello\n\nGo to {link}\n",
+        "reminder_subject": "Reminder: {title}",
+        "reminder_body": "Still time: {link}",
         "signpost_pathways_label": "Our local offer",
         "signpost_pathways_url": "https://council.example/early-help",
     }
@@ -51,8 +62,9 @@ def test_create_round_in_the_browser(app, client, lead):
         assert round_.status == "draft"
         assert [p.slug for p in round_.partner_types] == ["school", "police", "housing"]
         assert sorted(loc.name for loc in round_.localities) == ["North", "South"]
-        assert round_.signposts == {"pathways": {"label": "Our local offer",
-                                                 "url": "https://council.example/early-help"}}
+        assert round_.signposts == {
+            "pathways": {"label": "Our local offer", "url": "https://council.example/early-help"}
+        }
         assert round_.invitation_body == "Hello\n\nGo to {link}"
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "round.create"))
         assert event.user_id == lead["id"]
@@ -60,20 +72,24 @@ def test_create_round_in_the_browser(app, client, lead):
     assert "Autumn partner survey" in page.text and "Open the round" in page.text
 
 
-@pytest.mark.parametrize("overrides, field, message", [
-    ({"title": ""}, "title", "Enter a title for the round"),
-    ({"min_group_size": "4"}, "min_group_size", "cannot be below 5"),
-    ({"min_group_size": "ten"}, "min_group_size", "whole number"),
-    ({"opens_on": "2026-12-10", "closes_on": "2026-12-01"}, "closes_on", "on or after"),
-    ({"closes_on": "31/12/2026"}, "closes_on", "date"),
-    ({"partner_types": []}, "partner_types", "at least one partner type"),
-    ({"signpost_pathways_url": "javascript:alert(1)"}, "signpost_pathways_url", "https://"),
-    ({"invitation_body": "Hello, no link here"}, "invitation_body", "must contain {link}"),
-    ({"reminder_subject": "Hi {name}"}, "reminder_subject", "{name}"),
-    ({"max_reminders": "9"}, "max_reminders", "between 0 and 5"),
-])
+@pytest.mark.parametrize(
+    "overrides, field, message",
+    [
+        ({"title": ""}, "title", "Enter a title for the round"),
+        ({"min_group_size": "4"}, "min_group_size", "cannot be below 5"),
+        ({"min_group_size": "ten"}, "min_group_size", "whole number"),
+        ({"opens_on": "2026-12-10", "closes_on": "2026-12-01"}, "closes_on", "on or after"),
+        ({"closes_on": "31/12/2026"}, "closes_on", "date"),
+        ({"partner_types": []}, "partner_types", "at least one partner type"),
+        ({"signpost_pathways_url": "javascript:alert(1)"}, "signpost_pathways_url", "https://"),
+        ({"invitation_body": "Hello, no link here"}, "invitation_body", "must contain {link}"),
+        ({"reminder_subject": "Hi {name}"}, "reminder_subject", "{name}"),
+        ({"max_reminders": "9"}, "max_reminders", "between 0 and 5"),
+    ],
+)
 def test_bad_round_input_is_shown_next_to_the_field_and_saves_nothing(
-        app, client, lead, overrides, field, message):
+    app, client, lead, overrides, field, message
+):
     token = form_data(client, "/rounds/new")
     resp = client.post("/rounds/new", data=new_round_data(token, **overrides))
     assert resp.status_code == 400
@@ -100,16 +116,19 @@ def edit_data(client, round_id: int, **overrides) -> dict:
         data.setdefault(name, value)
     for name in re.findall(r'<input[^>]*name="([^"]+)"(?![^>]*value=)[^>]*>', html):
         data.setdefault(name, "")
-    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>\n?(.*?)</textarea>', html,
-                                 re.S):
+    for name, body in re.findall(
+        r'<textarea[^>]*name="([^"]+)"[^>]*>\n?(.*?)</textarea>', html, re.S
+    ):
         data[name] = body.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
     data["partner_types"] = re.findall(
-        r'<input checked[^>]*name="partner_types"[^>]*value="([^"]+)"', html) or re.findall(
-        r'<input[^>]*name="partner_types"[^>]*value="([^"]+)"[^>]*checked', html)
-    data["localities"] = re.findall(r'<input checked[^>]*name="localities"[^>]*value="([^"]+)"',
-                                    html)
-    selected = dict(re.findall(r'<select[^>]*name="([^"]+)".*?<option selected value="([^"]*)"',
-                               html, re.S))
+        r'<input checked[^>]*name="partner_types"[^>]*value="([^"]+)"', html
+    ) or re.findall(r'<input[^>]*name="partner_types"[^>]*value="([^"]+)"[^>]*checked', html)
+    data["localities"] = re.findall(
+        r'<input checked[^>]*name="localities"[^>]*value="([^"]+)"', html
+    )
+    selected = dict(
+        re.findall(r'<select[^>]*name="([^"]+)".*?<option selected value="([^"]*)"', html, re.S)
+    )
     data.update({k: v for k, v in selected.items() if k not in data or not data[k]})
     data.pop("file", None)
     data.update(overrides)
@@ -117,19 +136,30 @@ def edit_data(client, round_id: int, **overrides) -> dict:
 
 
 def test_open_round_allows_safe_edits_and_refuses_the_instrument_once_answered(
-        app, client, lead, make_round):
+    app, client, lead, make_round
+):
     round_id = make_round("Live", open_=True, partner_type_slugs=["school", "police"])
-    data = edit_data(client, round_id, closes_on="2099-01-31",
-                     signpost_thresholds_label="Thresholds guide",
-                     signpost_thresholds_url="https://council.example/thresholds")
+    data = edit_data(
+        client,
+        round_id,
+        closes_on="2099-01-31",
+        signpost_thresholds_label="Thresholds guide",
+        signpost_thresholds_url="https://council.example/thresholds",
+    )
     resp = client.post(f"/rounds/{round_id}/edit", data=data)
     assert resp.status_code == 302, resp.text
     with app.app_context():
         round_ = db.session.get(Round, round_id)
         assert str(round_.closes_on) == "2099-01-31"
         assert round_.signposts["thresholds"]["label"] == "Thresholds guide"
-        db.session.add(Response(round_id=round_id, partner_type_id=round_.partner_types[0].id,
-                                channel="open", submitted_on=round_.opened_at.date()))
+        db.session.add(
+            Response(
+                round_id=round_id,
+                partner_type_id=round_.partner_types[0].id,
+                channel="open",
+                submitted_on=round_.opened_at.date(),
+            )
+        )
         db.session.commit()
     page = client.get(f"/rounds/{round_id}/edit").text
     assert "1 person has answered, so the questions are fixed." in page
@@ -147,9 +177,17 @@ def test_instrument_change_is_refused_with_the_reason(app, make_round):
     round_id = make_round("Live", open_=True)
     with app.app_context():
         round_ = db.session.get(Round, round_id)
-        db.session.add_all([Response(round_id=round_id, partner_type_id=round_.partner_types[0].id,
-                                     channel="open", submitted_on=round_.opened_at.date())
-                            for _ in range(3)])
+        db.session.add_all(
+            [
+                Response(
+                    round_id=round_id,
+                    partner_type_id=round_.partner_types[0].id,
+                    channel="open",
+                    submitted_on=round_.opened_at.date(),
+                )
+                for _ in range(3)
+            ]
+        )
         db.session.flush()
         settings = RoundSettings.of(round_)
         changed = RoundSettings(**{**settings.__dict__, "instrument_ref": "early-help-pathways@2"})
@@ -164,39 +202,51 @@ def test_delete_draft_but_not_open_or_answered(app, client, lead, make_round):
     opened = make_round("Open", open_=True)
     token = form_data(client, f"/rounds/{draft}")
     assert client.post(f"/rounds/{draft}/delete", data={"csrf_token": token}).status_code == 302
-    resp = client.post(f"/rounds/{opened}/delete", data={"csrf_token": token},
-                       follow_redirects=True)
+    resp = client.post(
+        f"/rounds/{opened}/delete", data={"csrf_token": token}, follow_redirects=True
+    )
     assert "only a draft round can be deleted" in resp.text
     with app.app_context():
         assert db.session.get(Round, draft) is None
         assert db.session.get(Round, opened) is not None
-        deleted = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "round.delete"))
+        deleted = db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.action == "round.delete")
+        )
         assert deleted.detail["deleted_round_id"] == draft
 
 
-CSV_GOOD = (b"email,partner_type,locality\n"
-            b"Ann@School.example,school,North\n"
-            b"bob@police.example,police,\n"
-            b"cat@school.example,school,South\n")
+CSV_GOOD = (
+    b"email,partner_type,locality\n"
+    b"Ann@School.example,school,North\n"
+    b"bob@police.example,police,\n"
+    b"cat@school.example,school,South\n"
+)
 
 
 def upload(client, round_id: int, content: bytes, name: str = "people.csv"):
     import io
 
     token = form_data(client, f"/rounds/{round_id}/invitations")
-    return client.post(f"/rounds/{round_id}/invitations",
-                       data={"csrf_token": token, "file": (io.BytesIO(content), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/rounds/{round_id}/invitations",
+        data={"csrf_token": token, "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_csv_with_bad_rows_lists_them_and_adds_nobody(app, client, lead, make_round):
-    round_id = make_round("R", open_=True, partner_type_slugs=["school", "police"],
-                          locality_names=["North"])
-    resp = upload(client, round_id, b"email,partner_type,locality\n"
-                                    b"ann@school.example,school,North\n"
-                                    b"not-an-email,school,\n"
-                                    b"ANN@school.example,police,\n"
-                                    b"dan@x.example,housing,Nowhere\n")
+    round_id = make_round(
+        "R", open_=True, partner_type_slugs=["school", "police"], locality_names=["North"]
+    )
+    resp = upload(
+        client,
+        round_id,
+        b"email,partner_type,locality\n"
+        b"ann@school.example,school,North\n"
+        b"not-an-email,school,\n"
+        b"ANN@school.example,police,\n"
+        b"dan@x.example,housing,Nowhere\n",
+    )
     assert resp.status_code == 400
     rows = re.findall(r'<td class="num">(\d+)</td><td>(.*?)</td>', resp.text)
     assert [r[0] for r in rows] == ["3", "4", "5"]
@@ -209,8 +259,9 @@ def test_csv_with_bad_rows_lists_them_and_adds_nobody(app, client, lead, make_ro
 
 
 def test_same_people_added_later_are_not_duplicated(app, client, lead, make_round):
-    round_id = make_round("R", open_=True, partner_type_slugs=["school", "police"],
-                          locality_names=["North", "South"])
+    round_id = make_round(
+        "R", open_=True, partner_type_slugs=["school", "police"], locality_names=["North", "South"]
+    )
     assert upload(client, round_id, CSV_GOOD).status_code == 302
     resp = upload(client, round_id, CSV_GOOD + b"dee@school.example,school,North\n")
     assert resp.status_code == 302
@@ -218,22 +269,32 @@ def test_same_people_added_later_are_not_duplicated(app, client, lead, make_roun
     assert "1 person added. 3 were already invited" in page
     with app.app_context():
         invitations = db.session.scalars(sa.select(Invitation).order_by(Invitation.id)).all()
-        assert [i.email for i in invitations] == ["ann@school.example", "bob@police.example",
-                                                  "cat@school.example", "dee@school.example"]
+        assert [i.email for i in invitations] == [
+            "ann@school.example",
+            "bob@police.example",
+            "cat@school.example",
+            "dee@school.example",
+        ]
         assert invitations[0].locality.name == "North" and invitations[1].locality is None
         assert len({i.token_hash for i in invitations}) == 4
 
 
 def test_send_invitations_queues_without_the_link_then_mail_delivers_it(
-        app, client, lead, make_round, tmp_path):
+    app, client, lead, make_round, tmp_path
+):
     from surveyapp.services.tokens import invitation_token
 
-    round_id = make_round("Autumn", open_=True, partner_type_slugs=["school", "police"],
-                          locality_names=["North", "South"])
+    round_id = make_round(
+        "Autumn",
+        open_=True,
+        partner_type_slugs=["school", "police"],
+        locality_names=["North", "South"],
+    )
     upload(client, round_id, CSV_GOOD)
     token = form_data(client, f"/rounds/{round_id}/invitations")
-    resp = client.post(f"/rounds/{round_id}/invitations/send", data={"csrf_token": token},
-                       follow_redirects=True)
+    resp = client.post(
+        f"/rounds/{round_id}/invitations/send", data={"csrf_token": token}, follow_redirects=True
+    )
     assert "3 invitation(s) queued" in resp.text
     with app.app_context():
         messages = db.session.scalars(sa.select(OutboxMessage)).all()
@@ -242,10 +303,12 @@ def test_send_invitations_queues_without_the_link_then_mail_delivers_it(
             assert "{link}" in m.body_text and "/s/" not in m.body_text
             assert "/s/" not in m.body_html
         nonces = {i.email: i.token_nonce for i in db.session.scalars(sa.select(Invitation))}
-        links = {email: f"http://surveyapp.test/s/{invitation_token(n)}"
-                 for email, n in nonces.items()}
-    resp = client.post(f"/rounds/{round_id}/mail/send", data={"csrf_token": token},
-                       follow_redirects=True)
+        links = {
+            email: f"http://surveyapp.test/s/{invitation_token(n)}" for email, n in nonces.items()
+        }
+    resp = client.post(
+        f"/rounds/{round_id}/mail/send", data={"csrf_token": token}, follow_redirects=True
+    )
     assert "Emails: 3 sent, 0 to retry later, 0 failed for good." in resp.text
     files = sorted((tmp_path / "mail").glob("*.eml"))
     assert len(files) == 3
@@ -260,30 +323,40 @@ def test_send_invitations_queues_without_the_link_then_mail_delivers_it(
             inv = db.session.scalar(sa.select(Invitation).where(Invitation.email == email))
             assert inv.token_hash == sha256(link.rsplit("/", 1)[1])
         assert {e.action for e in db.session.scalars(sa.select(AuditEvent))} >= {
-            "invitations.add", "invitations.send", "mail.send"}
+            "invitations.add",
+            "invitations.send",
+            "mail.send",
+        }
 
 
 def test_sending_from_a_draft_is_refused(app, client, lead, make_round):
-    round_id = make_round("Draft", partner_type_slugs=["school", "police"],
-                          locality_names=["North", "South"])
+    round_id = make_round(
+        "Draft", partner_type_slugs=["school", "police"], locality_names=["North", "South"]
+    )
     upload(client, round_id, CSV_GOOD)
     token = form_data(client, f"/rounds/{round_id}/invitations")
-    resp = client.post(f"/rounds/{round_id}/invitations/send", data={"csrf_token": token},
-                       follow_redirects=True)
+    resp = client.post(
+        f"/rounds/{round_id}/invitations/send", data={"csrf_token": token}, follow_redirects=True
+    )
     assert "only be sent while the round is open; it is still a draft" in resp.text
     with app.app_context():
         assert count(OutboxMessage) == 0
 
 
 def test_open_links_qr_codes_poster_and_deactivation(app, client, lead, make_round):
-    round_id = make_round("R", open_=True, partner_type_slugs=["school", "police"],
-                          locality_names=["North"])
+    round_id = make_round(
+        "R", open_=True, partner_type_slugs=["school", "police"], locality_names=["North"]
+    )
     token = form_data(client, f"/rounds/{round_id}/links")
-    resp = client.post(f"/rounds/{round_id}/links",
-                       data={"csrf_token": token, "partner_type": "police", "locality": "North"})
+    resp = client.post(
+        f"/rounds/{round_id}/links",
+        data={"csrf_token": token, "partner_type": "police", "locality": "North"},
+    )
     assert resp.status_code == 302
-    bad = client.post(f"/rounds/{round_id}/links",
-                      data={"csrf_token": token, "partner_type": "gp", "locality": ""})
+    bad = client.post(
+        f"/rounds/{round_id}/links",
+        data={"csrf_token": token, "partner_type": "gp", "locality": ""},
+    )
     assert bad.status_code == 400 and "Not a valid choice" in bad.text
     with app.app_context():
         link = db.session.scalar(sa.select(OpenLink))
@@ -297,8 +370,7 @@ def test_open_links_qr_codes_poster_and_deactivation(app, client, lead, make_rou
     poster = client.get(f"/rounds/{round_id}/links/{link_id}/poster")
     assert f"http://surveyapp.test/o/{slug}" in poster.text and "<svg" in poster.text
     assert "For police staff" in poster.text
-    resp = client.post(f"/rounds/{round_id}/links/{link_id}/deactivate",
-                       data={"csrf_token": token})
+    resp = client.post(f"/rounds/{round_id}/links/{link_id}/deactivate", data={"csrf_token": token})
     assert resp.status_code == 302
     with app.app_context():
         assert db.session.get(OpenLink, link_id).active is False
@@ -306,8 +378,9 @@ def test_open_links_qr_codes_poster_and_deactivation(app, client, lead, make_rou
 
 
 def test_status_page_counts(app, client, lead, make_round):
-    round_id = make_round("R", open_=True, partner_type_slugs=["school", "police"],
-                          locality_names=["North", "South"])
+    round_id = make_round(
+        "R", open_=True, partner_type_slugs=["school", "police"], locality_names=["North", "South"]
+    )
     upload(client, round_id, CSV_GOOD)
     with app.app_context():
         invitations = db.session.scalars(sa.select(Invitation).order_by(Invitation.id)).all()
@@ -316,41 +389,64 @@ def test_status_page_counts(app, client, lead, make_round):
         invitations[0].completed_on = today
         invitations[2].started_on = today
         school = invitations[0].partner_type_id
-        db.session.add(Response(round_id=round_id, partner_type_id=school, channel="open",
-                                submitted_on=today))
+        db.session.add(
+            Response(round_id=round_id, partner_type_id=school, channel="open", submitted_on=today)
+        )
         db.session.commit()
     page = client.get(f"/rounds/{round_id}/status/table").text
     row = re.search(r'<th scope="row">School</th>(.*?)</tr>', page, re.S).group(1)
     assert re.findall(r'<td class="num">(?:<meter[^>]*></meter>)?([^<]*)</td>', row) == [
-        "2", "2", "1", "50%", "1"]
+        "2",
+        "2",
+        "1",
+        "50%",
+        "1",
+    ]
     assert "Responses from every channel: <strong>1</strong>" in page
 
 
 def test_close_publish_and_public_summary(app, client, lead, make_round):
-    round_id = make_round("Spring", open_=True, partner_type_slugs=["school", "police", "gp"],
-                          min_group_size=5)
+    round_id = make_round(
+        "Spring", open_=True, partner_type_slugs=["school", "police", "gp"], min_group_size=5
+    )
     with app.app_context():
         round_ = db.session.get(Round, round_id)
         ids = {p.slug: p.id for p in round_.partner_types}
         day = round_.opened_at.date()
         for slug, n in (("school", 12), ("police", 7), ("gp", 3)):
-            db.session.add_all([Response(round_id=round_id, partner_type_id=ids[slug],
-                                         channel="open", submitted_on=day) for _ in range(n)])
+            db.session.add_all(
+                [
+                    Response(
+                        round_id=round_id,
+                        partner_type_id=ids[slug],
+                        channel="open",
+                        submitted_on=day,
+                    )
+                    for _ in range(n)
+                ]
+            )
         from surveyapp.services.rounds import create_open_link
 
         slug = create_open_link(round_).slug
         db.session.commit()
     token = form_data(client, f"/rounds/{round_id}")
     assert client.get(f"/results/{slug}").status_code == 404
-    resp = client.post(f"/rounds/{round_id}/publish", data={"csrf_token": token,
-                                                           "actions_text": "We will act."})
+    resp = client.post(
+        f"/rounds/{round_id}/publish", data={"csrf_token": token, "actions_text": "We will act."}
+    )
     assert resp.status_code == 400 and "Close the round before publishing" in resp.text
     client.post(f"/rounds/{round_id}/close", data={"csrf_token": token})
-    resp = client.post(f"/rounds/{round_id}/publish", data={"csrf_token": token,
-                                                           "actions_text": "  "})
+    resp = client.post(
+        f"/rounds/{round_id}/publish", data={"csrf_token": token, "actions_text": "  "}
+    )
     assert resp.status_code == 400 and "Enter what you will do" in resp.text
-    resp = client.post(f"/rounds/{round_id}/publish", data={
-        "csrf_token": token, "actions_text": "We will send a contact list.\r\n\r\nWe will train."})
+    resp = client.post(
+        f"/rounds/{round_id}/publish",
+        data={
+            "csrf_token": token,
+            "actions_text": "We will send a contact list.\r\n\r\nWe will train.",
+        },
+    )
     assert resp.status_code == 302
     public = client.get(f"/results/{slug}")
     assert public.status_code == 200

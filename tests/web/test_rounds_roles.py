@@ -19,11 +19,25 @@ def staff_rules(app):
 
 def test_the_routes_of_this_issue_are_role_checked(app):
     roles = {rule.endpoint: r for rule, _, r in staff_rules(app)}
-    for endpoint in ("rounds.new", "rounds.edit", "rounds.open_", "rounds.close", "rounds.delete",
-                     "rounds.preview", "rounds.invitations", "rounds.send_invitations",
-                     "rounds.send_reminders", "rounds.send_mail", "rounds.links",
-                     "rounds.deactivate_link", "rounds.link_qr_svg", "rounds.link_qr_png",
-                     "rounds.link_poster", "rounds.publish", "rounds.unpublish"):
+    for endpoint in (
+        "rounds.new",
+        "rounds.edit",
+        "rounds.open_",
+        "rounds.close",
+        "rounds.delete",
+        "rounds.preview",
+        "rounds.invitations",
+        "rounds.send_invitations",
+        "rounds.send_reminders",
+        "rounds.send_mail",
+        "rounds.links",
+        "rounds.deactivate_link",
+        "rounds.link_qr_svg",
+        "rounds.link_qr_png",
+        "rounds.link_poster",
+        "rounds.publish",
+        "rounds.unpublish",
+    ):
         assert roles[endpoint] == set(RUN_ROUNDS), endpoint
     assert roles["rounds.status"] == roles["rounds.status_table"] == set(READ_REPORTS)
     assert roles["admin.users"] == roles["admin.audit"] == set(ADMIN)

@@ -47,14 +47,19 @@ def directives(csp: str) -> dict[str, list[str]]:
 
 
 # --- headers -----------------------------------------------------------------------------------
-def test_every_kind_of_response_carries_the_security_headers(app, client, make_user, login,
-                                                             make_round):
+def test_every_kind_of_response_carries_the_security_headers(
+    app, client, make_user, login, make_round
+):
     rid = make_round(open_=True)
     token = make_invitation(app, rid)
     login(make_user("lead"))
-    pages = {"staff": client.get("/"), "respondent": client.get(f"/s/{token}"),
-             "not found": client.get("/no-such-page"), "static": client.get("/static/app.css"),
-             "links": client.get(f"/rounds/{rid}/links")}
+    pages = {
+        "staff": client.get("/"),
+        "respondent": client.get(f"/s/{token}"),
+        "not found": client.get("/no-such-page"),
+        "static": client.get("/static/app.css"),
+        "links": client.get(f"/rounds/{rid}/links"),
+    }
     for kind, resp in pages.items():
         assert resp.status_code in (200, 404), kind
         csp = directives(resp.headers["Content-Security-Policy"])
@@ -82,8 +87,11 @@ def test_hsts_only_on_https(client):
 
 
 def test_forwarded_headers_count_only_behind_trusted_proxies(make_app):
-    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7",
-                 "X-Forwarded-Host": "surveys.council.example"}
+    forwarded = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-For": "203.0.113.7",
+        "X-Forwarded-Host": "surveys.council.example",
+    }
     direct = make_app().test_client().get("/login", headers=forwarded)
     assert "Strict-Transport-Security" not in direct.headers  # anyone can send those headers
     assert "Secure" not in direct.headers["Set-Cookie"]
@@ -101,8 +109,9 @@ def test_https_form_posts_pass_the_csrf_referrer_check(app, client, make_round):
     data = {"csrf_token": csrf_token_from(page.text), "action": "save"}
     refused = client.post(f"/s/{token}/1", base_url=https, data=data)
     assert refused.status_code == 400 and "form has expired" in refused.text
-    saved = client.post(f"/s/{token}/1", base_url=https, data=data,
-                        headers={"Referer": f"{https}/s/{token}/1"})
+    saved = client.post(
+        f"/s/{token}/1", base_url=https, data=data, headers={"Referer": f"{https}/s/{token}/1"}
+    )
     assert saved.status_code == 204
 
 
@@ -118,9 +127,12 @@ def test_session_cookie_is_httponly_lax_and_secure_when_it_should_be(app, make_a
     def login_cookie(a, base_url="http://localhost"):
         c = a.test_client()
         token = csrf_token_from(c.get("/login", base_url=base_url).text)
-        resp = c.post("/login", base_url=base_url, data={
-            "email": user["email"], "password": TEST_PASSWORD, "csrf_token": token},
-            headers={"Referer": base_url + "/login"})
+        resp = c.post(
+            "/login",
+            base_url=base_url,
+            data={"email": user["email"], "password": TEST_PASSWORD, "csrf_token": token},
+            headers={"Referer": base_url + "/login"},
+        )
         assert resp.status_code == 302
         return resp.headers["Set-Cookie"]
 
@@ -151,8 +163,10 @@ def test_log_in_starts_a_new_session_and_log_out_ends_it(app, make_user):
     login_page = client.get("/login")
     before_cookie = client.get_cookie("session").value
     before_csrf = csrf_token_from(login_page.text)
-    resp = client.post("/login", data={"email": user["email"], "password": TEST_PASSWORD,
-                                       "csrf_token": before_csrf})
+    resp = client.post(
+        "/login",
+        data={"email": user["email"], "password": TEST_PASSWORD, "csrf_token": before_csrf},
+    )
     assert resp.status_code == 302
     after_cookie = client.get_cookie("session").value
     assert after_cookie != before_cookie
@@ -177,8 +191,9 @@ def test_log_in_starts_a_new_session_and_log_out_ends_it(app, make_user):
 
 # --- rate limits -------------------------------------------------------------------------------
 def post_login(client, **headers):
-    return client.post("/login", data={"email": "nobody@example.org", "password": "x" * 12},
-                       headers=headers)
+    return client.post(
+        "/login", data={"email": "nobody@example.org", "password": "x" * 12}, headers=headers
+    )
 
 
 def test_login_attempts_are_limited_per_client_address(make_app):
@@ -210,11 +225,16 @@ def test_invitation_links_are_limited_across_pages_and_tokens(app, make_app, mak
     client = limited.test_client()
     page = client.get(f"/s/{token}")
     step = client.get(f"/s/{token}/1")
-    saved = client.post(f"/s/{token}/1", data={"csrf_token": csrf_token_from(step.text),
-                                               "action": "save"})
+    saved = client.post(
+        f"/s/{token}/1", data={"csrf_token": csrf_token_from(step.text), "action": "save"}
+    )
     guess = client.get("/s/" + "A" * 43)
-    assert [page.status_code, step.status_code, saved.status_code, guess.status_code] == \
-        [200, 200, 204, 404]
+    assert [page.status_code, step.status_code, saved.status_code, guess.status_code] == [
+        200,
+        200,
+        204,
+        404,
+    ]
     assert client.get(f"/s/{token}/2").status_code == 429
     assert client.get(f"/s/{token}/done").status_code == 429
 
@@ -224,8 +244,10 @@ def test_open_link_pages_are_limited(app, make_app, make_round):
     slug = make_open_link(limited, make_round(open_=True))
     client = limited.test_client()
     token = csrf_token_from(client.get(f"/o/{slug}/1").text)
-    posts = [client.post(f"/o/{slug}/1", data={"csrf_token": token, "action": "save"}).status_code
-             for _ in range(3)]
+    posts = [
+        client.post(f"/o/{slug}/1", data={"csrf_token": token, "action": "save"}).status_code
+        for _ in range(3)
+    ]
     assert posts == [204, 204, 429]
 
 
@@ -234,9 +256,9 @@ def test_bad_security_settings_stop_the_app_starting(app_config):
         create_app({**app_config, "LOGIN_RATE_LIMIT": "lots"})
     with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
         from_environment({"SURVEYAPP_TRUSTED_PROXIES": "-1"})
-    assert from_environment({"SURVEYAPP_TRUSTED_PROXIES": "2",
-                             "SURVEYAPP_TOKEN_LINK_RATE_LIMIT": "5 per second"}) == {
-        "TRUSTED_PROXIES": 2, "TOKEN_LINK_RATE_LIMIT": "5 per second"}
+    assert from_environment(
+        {"SURVEYAPP_TRUSTED_PROXIES": "2", "SURVEYAPP_TOKEN_LINK_RATE_LIMIT": "5 per second"}
+    ) == {"TRUSTED_PROXIES": 2, "TOKEN_LINK_RATE_LIMIT": "5 per second"}
 
 
 # --- Redis -------------------------------------------------------------------------------------
@@ -272,12 +294,27 @@ print(json.dumps([client.post("/login", data={"email": "a@example.org", "passwor
 def test_two_processes_sharing_redis_share_one_count(make_app, redis_prefix, tmp_path):
     """What gunicorn's workers do: a count kept in Redis, not in each process's memory."""
     redis, prefix = redis_prefix
-    settings = {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix, "WTF_CSRF_ENABLED": False,
-                "LOGIN_RATE_LIMIT": "5 per minute", "SECRET_KEY": "x" * 32}
-    other = {**settings, "TESTING": True, "_instance": str(tmp_path / "other"),
-             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'other.sqlite'}"}
-    run = subprocess.run([sys.executable, "-c", _OTHER_PROCESS, json.dumps(other), "3"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
+    settings = {
+        "REDIS_URL": REDIS_URL,
+        "REDIS_KEY_PREFIX": prefix,
+        "WTF_CSRF_ENABLED": False,
+        "LOGIN_RATE_LIMIT": "5 per minute",
+        "SECRET_KEY": "x" * 32,
+    }
+    other = {
+        **settings,
+        "TESTING": True,
+        "_instance": str(tmp_path / "other"),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'other.sqlite'}",
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", _OTHER_PROCESS, json.dumps(other), "3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert json.loads(run.stdout.strip().splitlines()[-1]) == [400, 400, 400]
     assert any(redis.scan_iter(f"{prefix}:*"))  # the count lives in Redis
     here = make_app(**settings).test_client()
@@ -285,8 +322,9 @@ def test_two_processes_sharing_redis_share_one_count(make_app, redis_prefix, tmp
 
 
 def test_rate_limits_carry_on_in_memory_when_redis_is_down(make_app):
-    app = make_app(REDIS_URL="redis://127.0.0.1:1/0", WTF_CSRF_ENABLED=False,
-                   LOGIN_RATE_LIMIT="2 per minute")
+    app = make_app(
+        REDIS_URL="redis://127.0.0.1:1/0", WTF_CSRF_ENABLED=False, LOGIN_RATE_LIMIT="2 per minute"
+    )
     client = app.test_client()
     try:
         assert [post_login(client).status_code for _ in range(3)] == [400, 400, 429]
@@ -309,8 +347,14 @@ def test_no_template_has_inline_script_style_or_handlers():
         text = re.sub(r"{%.*?%}|{{.*?}}", "", path.read_text(), flags=re.S)  # Jinja, not HTML
         if path == offline_file:
             text = re.sub(r"<style>.*?</style>", "", text, flags=re.S)
-        for pattern in (r"<script(?![^>]*\bsrc=)[^>]*>", r"<style\b", r"\sstyle\s*=",
-                        r"\son[a-z]+\s*=", r"javascript:"):
-            found += [f"{path.relative_to(ROOT)}: {m.group(0)}"
-                      for m in re.finditer(pattern, text, re.I)]
+        for pattern in (
+            r"<script(?![^>]*\bsrc=)[^>]*>",
+            r"<style\b",
+            r"\sstyle\s*=",
+            r"\son[a-z]+\s*=",
+            r"javascript:",
+        ):
+            found += [
+                f"{path.relative_to(ROOT)}: {m.group(0)}" for m in re.finditer(pattern, text, re.I)
+            ]
     assert found == []

@@ -26,8 +26,12 @@ ROUNDS = (
 
 
 def _closed_round(title: str, closes_on: date, groups: dict[str, tuple[int, int]]) -> int:
-    round_ = round_svc.create_round(instrument_ref=f"{KEY}@1", title=title, min_group_size=5,
-                                    partner_type_slugs=["school", "police", "gp"])
+    round_ = round_svc.create_round(
+        instrument_ref=f"{KEY}@1",
+        title=title,
+        min_group_size=5,
+        partner_type_slugs=["school", "police", "gp"],
+    )
     round_svc.open_round(round_)
     lines = ["partner_type," + ",".join(COMM)]
     for partner, (agree, disagree) in groups.items():
@@ -60,11 +64,14 @@ def _cells(html: str, domain_label: str, group_label: str) -> list[str]:
     """The text of each round's cell in one row of one domain's table."""
     table = re.search(rf"<h3[^>]*>{re.escape(domain_label)}</h3>(.*?)</table>", html, re.S)
     assert table, domain_label
-    row = re.search(rf'<th scope="row">{re.escape(group_label)}</th>(.*?)</tr>', table.group(1),
-                    re.S)
+    row = re.search(
+        rf'<th scope="row">{re.escape(group_label)}</th>(.*?)</tr>', table.group(1), re.S
+    )
     assert row, group_label
-    return [" ".join(re.sub(r"<[^>]+>", " ", c).split())
-            for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+    return [
+        " ".join(re.sub(r"<[^>]+>", " ", c).split())
+        for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    ]
 
 
 def test_page_shows_each_round_s_gaps_and_changes_worked_out_by_hand(client, round_ids, manager):
@@ -78,16 +85,20 @@ def test_page_shows_each_round_s_gaps_and_changes_worked_out_by_hand(client, rou
     # all: 4 of 12 agree (67% not agreeing, 36 answers over 3 statements); 8 of 16 (50%);
     # 7 of 11 (36%): changes −17 and −14 points
     assert _cells(html, comm, "All respondents") == [
-        "67% n=36", "50% n=48 −17 points", "36% n=33 −14 points"]
-    assert _cells(html, comm, "School") == [
-        "50% n=18", "25% n=24 −25 points", "20% n=15 −5 points"]
+        "67% n=36",
+        "50% n=48 −17 points",
+        "36% n=33 −14 points",
+    ]
+    assert _cells(html, comm, "School") == ["50% n=18", "25% n=24 −25 points", "20% n=15 −5 points"]
     # autumn: GP (3) is below 5 and police (5) is hidden to protect it; no change either side
-    assert _cells(html, comm, "Police") == [
-        "83% n=18", "fewer than 5 or withheld", "50% n=18"]
+    assert _cells(html, comm, "Police") == ["83% n=18", "fewer than 5 or withheld", "50% n=18"]
     # GP, asked every time and answered (3) only in autumn, is shown in no round: no row of
     # empty cells, just its name
-    assert re.search(r"Not shown in any round \(fewer than 5 answers, or withheld to protect a "
-                     r"small group\): GP\.", html)
+    assert re.search(
+        r"Not shown in any round \(fewer than 5 answers, or withheld to protect a "
+        r"small group\): GP\.",
+        html,
+    )
     assert '<th scope="row">GP</th>' not in html
     # nobody answered the other domains: every group there is hidden, all respondents too
     assert "small group): All respondents, School, Police, GP." in html
@@ -103,9 +114,19 @@ def test_page_figures_are_the_round_reports_figures(app, client, round_ids, mana
             shown = domains.loc[~domains["suppressed"]]
             assert len(shown) >= 2
             mine = trend.loc[(trend["round_id"] == round_id) & (trend["status"] == "shown")]
-            assert dict(zip(zip(mine["domain"], mine["group"]), zip(mine["gap"], mine["n_valid"]))
-                        ) == dict(zip(zip(shown["domain"], shown["partner_type"]),
-                                      zip(shown["gap"], shown["n_valid"])))
+            assert dict(
+                zip(
+                    zip(mine["domain"], mine["group"], strict=True),
+                    zip(mine["gap"], mine["n_valid"], strict=True),
+                    strict=True,
+                )
+            ) == dict(
+                zip(
+                    zip(shown["domain"], shown["partner_type"], strict=True),
+                    zip(shown["gap"], shown["n_valid"], strict=True),
+                    strict=True,
+                )
+            )
     # the suppressed GP and police of autumn never show a number anywhere on the page: police
     # and GP's 5 + 3 respondents hold 2 + 0 agreeing (gap 60% police, 100% GP, 75% together)
     for hidden in ("60%", "100%", "75%", "n=9"):
@@ -131,8 +152,14 @@ def test_every_report_reader_can_see_it_and_it_is_linked(client, round_ids, make
 
     for role in ("manager", "lead", "admin"):
         user = make_user(role)
-        client.post("/login", data={"email": user["email"], "password": TEST_PASSWORD,
-                                    "csrf_token": csrf_token_from(client.get("/login").text)})
+        client.post(
+            "/login",
+            data={
+                "email": user["email"],
+                "password": TEST_PASSWORD,
+                "csrf_token": csrf_token_from(client.get("/login").text),
+            },
+        )
         assert client.get(f"/instruments/{KEY}/trends").status_code == 200, role
         assert f'href="/instruments/{KEY}/trends"' in client.get("/").text
         client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/").text)})
@@ -156,8 +183,9 @@ def test_view_is_cached_until_a_round_s_answers_change(app, client, round_ids, m
     assert routes._build.cache_info().currsize == 2
 
 
-def test_a_round_the_analysis_refuses_gives_a_message_not_a_500(client, round_ids, manager,
-                                                                monkeypatch):
+def test_a_round_the_analysis_refuses_gives_a_message_not_a_500(
+    client, round_ids, manager, monkeypatch
+):
     def refuse(rounds):
         raise AnalysisError("round 2 has an answer out of range")
 

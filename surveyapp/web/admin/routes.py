@@ -4,8 +4,17 @@ round, subject-access requests)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import (Blueprint, Response, abort, flash, make_response, redirect, render_template,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from surveyapp.extensions import db
@@ -31,19 +40,26 @@ def users():
     if request.method == "POST":
         if form.validate():
             try:
-                user = create_user(form.email.data, form.role.data, form.password.data,
-                                   by=current_user)
+                user = create_user(
+                    form.email.data, form.role.data, form.password.data, by=current_user
+                )
             except ServiceError as exc:
                 db.session.rollback()
                 show_service_error(form, exc)
             else:
                 db.session.commit()
-                flash(f"Account created for {user.email} ({user.role}). Give them the first "
-                      f"password in person or by phone, not by email.")
+                flash(
+                    f"Account created for {user.email} ({user.role}). Give them the first "
+                    f"password in person or by phone, not by email."
+                )
                 return redirect(url_for("admin.users"))
         status = 400
-    return render_template("admin/users.html", form=form, min_password=MIN_PASSWORD_LENGTH,
-                           users=db.session.scalars(sa.select(User).order_by(User.email))), status
+    return render_template(
+        "admin/users.html",
+        form=form,
+        min_password=MIN_PASSWORD_LENGTH,
+        users=db.session.scalars(sa.select(User).order_by(User.email)),
+    ), status
 
 
 @bp.get("/audit")
@@ -58,13 +74,24 @@ def audit():
         abort(404)
     if round_id is not None:
         query = query.where(AuditEvent.round_id == round_id)
-    events = db.session.scalars(query.offset((page - 1) * AUDIT_PAGE_SIZE)
-                                .limit(AUDIT_PAGE_SIZE + 1)).all()
-    titles = dict(db.session.execute(sa.select(Round.id, Round.title).where(
-        Round.id.in_({e.round_id for e in events if e.round_id}))).all())
-    return render_template("admin/audit.html", events=events[:AUDIT_PAGE_SIZE], page=page,
-                           has_next=len(events) > AUDIT_PAGE_SIZE, titles=titles,
-                           round_id=round_id)
+    events = db.session.scalars(
+        query.offset((page - 1) * AUDIT_PAGE_SIZE).limit(AUDIT_PAGE_SIZE + 1)
+    ).all()
+    titles = dict(
+        db.session.execute(
+            sa.select(Round.id, Round.title).where(
+                Round.id.in_({e.round_id for e in events if e.round_id})
+            )
+        ).all()
+    )
+    return render_template(
+        "admin/audit.html",
+        events=events[:AUDIT_PAGE_SIZE],
+        page=page,
+        has_next=len(events) > AUDIT_PAGE_SIZE,
+        titles=titles,
+        round_id=round_id,
+    )
 
 
 # --- data protection -------------------------------------------------------------------------
@@ -81,8 +108,9 @@ def _no_store(response: Response) -> Response:
 @roles_required(*ADMIN)
 def data_protection():
     """What is held, the retention setting, each round's emails, and the ways to erase."""
-    return render_template("admin/data_protection.html", rows=dp.retention_overview(),
-                           days=dp.retention_days())
+    return render_template(
+        "admin/data_protection.html", rows=dp.retention_overview(), days=dp.retention_days()
+    )
 
 
 @bp.route("/rounds/<int:round_id>/erase", methods=["GET", "POST"])
@@ -102,11 +130,13 @@ def erase_round(round_id: int):
             flash(f"Round {round_id}, “{title}”, has been erased with everything of it.")
             return redirect(url_for("admin.data_protection"))
         if not form.confirm_title.errors:
-            form.confirm_title.errors = ["What you typed is not the round's title, so nothing "
-                                         "was erased"]
+            form.confirm_title.errors = [
+                "What you typed is not the round's title, so nothing was erased"
+            ]
         status = 400
-    return render_template("admin/erase_round.html", round=round_, form=form,
-                           contents=dp.round_contents(round_)), status
+    return render_template(
+        "admin/erase_round.html", round=round_, form=form, contents=dp.round_contents(round_)
+    ), status
 
 
 @bp.route("/subject-access", methods=["GET", "POST"])
@@ -119,8 +149,12 @@ def subject_access():
     if request.method == "POST":
         if form.validate():
             try:
-                found = dp.subject_access(form.email.data, fmt=form.format.data,
-                                          reference=form.reference.data, by=current_user)
+                found = dp.subject_access(
+                    form.email.data,
+                    fmt=form.format.data,
+                    reference=form.reference.data,
+                    by=current_user,
+                )
             except ServiceError as exc:
                 db.session.rollback()
                 show_service_error(form, exc)
@@ -130,9 +164,18 @@ def subject_access():
                     return _no_store(_download(found, form.format.data))
         if found is None:
             status = 400
-    return _no_store(make_response(render_template(
-        "admin/subject_access.html", form=form, found=found, note=dp.ANONYMITY_NOTE,
-        max_reference=dp.MAX_REFERENCE_LENGTH), status))
+    return _no_store(
+        make_response(
+            render_template(
+                "admin/subject_access.html",
+                form=form,
+                found=found,
+                note=dp.ANONYMITY_NOTE,
+                max_reference=dp.MAX_REFERENCE_LENGTH,
+            ),
+            status,
+        )
+    )
 
 
 def _download(found: dp.SubjectAccess, fmt: str) -> Response:
@@ -143,6 +186,5 @@ def _download(found: dp.SubjectAccess, fmt: str) -> Response:
         body, mimetype = dp.subject_access_csv(found).encode("utf-8-sig"), "text/csv"
     response = make_response(body)
     response.mimetype = mimetype
-    response.headers["Content-Disposition"] = (f'attachment; filename="subject-access-{stamp}.'
-                                               f'{fmt}"')
+    response.headers["Content-Disposition"] = f'attachment; filename="subject-access-{stamp}.{fmt}"'
     return response

@@ -41,11 +41,21 @@ def show(round_id: int):
         error, status = exc.message, 400
         picked = report_exports.choose_view(round_)
     except AnalysisError as exc:
-        return render_template("reports/report.html", round=round_, view=None, problem=str(exc),
-                               **report_exports.HELPERS)
+        return render_template(
+            "reports/report.html",
+            round=round_,
+            view=None,
+            problem=str(exc),
+            **report_exports.HELPERS,
+        )
     return render_template(
-        "reports/report.html", options=picked.options, error=error, problem=None,
-        formats=FORMATS, **report_exports.report_context(round_, picked)), status
+        "reports/report.html",
+        options=picked.options,
+        error=error,
+        problem=None,
+        formats=FORMATS,
+        **report_exports.report_context(round_, picked),
+    ), status
 
 
 @bp.get("/rounds/<int:round_id>/report.<fmt>")
@@ -59,11 +69,19 @@ def download(round_id: int, fmt: str) -> Response:
         exported = report_exports.export_report(round_, fmt, request.args.get("filter", ""))
     except ReportExportError as exc:
         if exc.field == "filter":
-            abort(400, description="That group is not in this report, so it cannot be "
-                                   "downloaded. Go back to the report and choose a group from "
-                                   "“Show one group only”.")
+            abort(
+                400,
+                description="That group is not in this report, so it cannot be "
+                "downloaded. Go back to the report and choose a group from "
+                "“Show one group only”.",
+            )
         abort(400, description=exc.message)
-    response = send_file(io.BytesIO(exported.content), mimetype=exported.mimetype,
-                         as_attachment=True, download_name=exported.filename, max_age=0)
+    response = send_file(
+        io.BytesIO(exported.content),
+        mimetype=exported.mimetype,
+        as_attachment=True,
+        download_name=exported.filename,
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

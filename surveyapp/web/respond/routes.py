@@ -11,8 +11,18 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request, session, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.datastructures import MultiDict
 
 from surveyapp.extensions import db, limiter
@@ -29,8 +39,13 @@ OPEN_COOKIE = "respondent"
 FORM_EXTRA = frozenset({"csrf_token", "action"})
 
 #: Link problem -> HTTP status of the friendly page that explains it.
-PROBLEM_STATUS: dict[str, int] = {"unknown": 404, "withdrawn": 404, "not_open": 403,
-                                  "closed": 410, "completed": 409}
+PROBLEM_STATUS: dict[str, int] = {
+    "unknown": 404,
+    "withdrawn": 404,
+    "not_open": 403,
+    "closed": 410,
+    "completed": 409,
+}
 
 
 def _open_rate_limit() -> str:
@@ -65,8 +80,11 @@ def _headers(response: Response) -> Response:
     if response.mimetype == "text/html" and response.status_code not in (204, 301, 302, 303):
         response.headers["Cache-Control"] = "no-store"
         response.vary.add("Accept-Encoding")
-        if ("gzip" in request.headers.get("Accept-Encoding", "")
-                and not response.direct_passthrough and "Content-Encoding" not in response.headers):
+        if (
+            "gzip" in request.headers.get("Accept-Encoding", "")
+            and not response.direct_passthrough
+            and "Content-Encoding" not in response.headers
+        ):
             response.set_data(gzip.compress(response.get_data(), compresslevel=6))
             response.headers["Content-Encoding"] = "gzip"
     return response
@@ -77,8 +95,16 @@ def _problem(problem: svc.LinkProblem, **context: Any) -> tuple[str, int]:
     results_slug = None
     if round_ is not None and round_.published_at is not None and round_.open_links:
         results_slug = round_.open_links[0].slug
-    return (render_template("respond/problem.html", kind=problem.kind, round=round_,
-                            results_slug=results_slug, **context), PROBLEM_STATUS[problem.kind])
+    return (
+        render_template(
+            "respond/problem.html",
+            kind=problem.kind,
+            round=round_,
+            results_slug=results_slug,
+            **context,
+        ),
+        PROBLEM_STATUS[problem.kind],
+    )
 
 
 # --- invitation links --------------------------------------------------------------------------
@@ -91,8 +117,13 @@ def invite_intro(token: str):
 @bp.route("/s/<token>/<int:number>", methods=["GET", "POST"])
 @_token_limit
 def invite_step(token: str, number: int):
-    return _step(lambda: svc.for_invitation(token), number, "respond.invite_step",
-                 "respond.invite_done", token=token)
+    return _step(
+        lambda: svc.for_invitation(token),
+        number,
+        "respond.invite_step",
+        "respond.invite_done",
+        token=token,
+    )
 
 
 @bp.get("/s/<token>/done")
@@ -114,9 +145,15 @@ def _open_key() -> str:
 def _set_open_cookie(response: Any, slug: str) -> Any:
     response = current_app.make_response(response)
     if request.cookies.get(OPEN_COOKIE) != _open_key():
-        response.set_cookie(OPEN_COOKIE, _open_key(), max_age=120 * 24 * 3600,
-                            path=f"/o/{slug}", httponly=True, samesite="Lax",
-                            secure=cookies_secure())
+        response.set_cookie(
+            OPEN_COOKIE,
+            _open_key(),
+            max_age=120 * 24 * 3600,
+            path=f"/o/{slug}",
+            httponly=True,
+            samesite="Lax",
+            secure=cookies_secure(),
+        )
     return response
 
 
@@ -135,8 +172,10 @@ def open_step(slug: str, number: int):
     if request.method == "POST" and request.form.get("action") == "submit":
         with limiter.limit(_open_submit_rate_limit, scope="open-link-submit"):
             pass
-    return _set_open_cookie(_step(_open_respondent(slug), number, "respond.open_step",
-                                  "respond.open_done", slug=slug), slug)
+    return _set_open_cookie(
+        _step(_open_respondent(slug), number, "respond.open_step", "respond.open_done", slug=slug),
+        slug,
+    )
 
 
 @bp.get("/o/<slug>/done")
@@ -154,16 +193,25 @@ def _intro(resolve: Callable[[], svc.Respondent], step_endpoint: str, **link: st
     all_steps = svc.steps(respondent)
     if state.page > 1 or state.answers:
         flash("Welcome back. Your answers so far are saved.")
-        return redirect(url_for(step_endpoint, number=min(state.page, len(all_steps)), **link),
-                        303)
+        return redirect(url_for(step_endpoint, number=min(state.page, len(all_steps)), **link), 303)
     session.permanent = True
-    return render_template("respond/intro.html", respondent=respondent, round=respondent.round,
-                           instrument=respondent.instrument, steps=all_steps,
-                           start_url=url_for(step_endpoint, number=1, **link))
+    return render_template(
+        "respond/intro.html",
+        respondent=respondent,
+        round=respondent.round,
+        instrument=respondent.instrument,
+        steps=all_steps,
+        start_url=url_for(step_endpoint, number=1, **link),
+    )
 
 
-def _step(resolve: Callable[[], svc.Respondent], number: int, step_endpoint: str,
-          done_endpoint: str, **link: str):
+def _step(
+    resolve: Callable[[], svc.Respondent],
+    number: int,
+    step_endpoint: str,
+    done_endpoint: str,
+    **link: str,
+):
     try:
         respondent = resolve()
     except svc.LinkProblem as problem:
@@ -184,12 +232,18 @@ def _step(resolve: Callable[[], svc.Respondent], number: int, step_endpoint: str
     last = number == len(all_steps)
     if action not in {"next", "back", "save"} | ({"submit"} if last else set()):
         abort(400, "That action is not available on this page.")
-    resume_at = {"back": max(number - 1, 1), "save": number}.get(action, min(number + 1,
-                                                                             len(all_steps)))
+    resume_at = {"back": max(number - 1, 1), "save": number}.get(
+        action, min(number + 1, len(all_steps))
+    )
     try:
-        state = svc.save_page(respondent, step, MultiDict(request.form).to_dict(flat=False),
-                              resume_at=resume_at, forward=action in {"next", "submit"},
-                              allowed_extra=FORM_EXTRA)
+        state = svc.save_page(
+            respondent,
+            step,
+            MultiDict(request.form).to_dict(flat=False),
+            resume_at=resume_at,
+            forward=action in {"next", "submit"},
+            allowed_extra=FORM_EXTRA,
+        )
     except svc.BadInput as exc:
         db.session.rollback()
         abort(400, exc.message)
@@ -220,31 +274,50 @@ def _step(resolve: Callable[[], svc.Respondent], number: int, step_endpoint: str
         db.session.rollback()
     else:
         db.session.commit()
-    session["respond_done"] = {"key": respondent.receipt_key[:16], "round": round_id,
-                               "signposts": signposts}
+    session["respond_done"] = {
+        "key": respondent.receipt_key[:16],
+        "round": round_id,
+        "signposts": signposts,
+    }
     return redirect(url_for(done_endpoint, **link), 303)
 
 
-def _render_step(respondent: svc.Respondent, step: svc.Step, all_steps: list[svc.Step],
-                 state: svc.DraftState, errors: dict[str, str], step_endpoint: str,
-                 link: dict[str, str]) -> str:
+def _render_step(
+    respondent: svc.Respondent,
+    step: svc.Step,
+    all_steps: list[svc.Step],
+    state: svc.DraftState,
+    errors: dict[str, str],
+    step_endpoint: str,
+    link: dict[str, str],
+) -> str:
     return render_template(
-        "respond/step.html", respondent=respondent, round=respondent.round,
-        instrument=respondent.instrument, step=step, total=len(all_steps), state=state,
-        errors=errors, choices={q.id: svc.about_choices(respondent, q) for q in step.about},
+        "respond/step.html",
+        respondent=respondent,
+        round=respondent.round,
+        instrument=respondent.instrument,
+        step=step,
+        total=len(all_steps),
+        state=state,
+        errors=errors,
+        choices={q.id: svc.about_choices(respondent, q) for q in step.about},
         action_url=url_for(step_endpoint, number=step.number, **link),
         back_url=url_for(step_endpoint, number=step.number - 1, **link)
-        if step.number > 1 else None,
-        last=step.number == len(all_steps))
+        if step.number > 1
+        else None,
+        last=step.number == len(all_steps),
+    )
 
 
 def _done(receipt_key: str):
     """The thank-you page, with signposts when this browser has just submitted."""
     from surveyapp.models import Round, SubmissionReceipt
 
-    round_ = db.session.scalar(sa.select(Round).join(
-        SubmissionReceipt, SubmissionReceipt.round_id == Round.id).where(
-        SubmissionReceipt.key_hash == receipt_key))
+    round_ = db.session.scalar(
+        sa.select(Round)
+        .join(SubmissionReceipt, SubmissionReceipt.round_id == Round.id)
+        .where(SubmissionReceipt.key_hash == receipt_key)
+    )
     if round_ is None:
         abort(404)
     done = session.get("respond_done") or {}

@@ -19,6 +19,7 @@ def headline_findings(round_: Round) -> list[str]:
     except AnalysisError:
         return []
     gaps = findings[findings["kind"] == "gap"].head(GAPS_SHOWN)
-    changes = findings[(findings["kind"] == "change")
-                       & (findings["partner_type"] == "all")].head(CHANGES_SHOWN)
+    changes = findings[(findings["kind"] == "change") & (findings["partner_type"] == "all")].head(
+        CHANGES_SHOWN
+    )
     return [str(text) for text in [*gaps["text"], *changes["text"]]]

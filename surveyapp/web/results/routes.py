@@ -11,8 +11,8 @@ from flask import Blueprint, abort, render_template
 
 from surveyapp.extensions import db
 from surveyapp.models import OpenLink
-from surveyapp.web.results.findings import headline_findings
 from surveyapp.services.status import public_response_counts
+from surveyapp.web.results.findings import headline_findings
 
 bp = Blueprint("results", __name__, template_folder="templates")
 
@@ -24,7 +24,11 @@ def summary(slug: str):
         abort(404)
     round_ = link.round
     total, counts = public_response_counts(round_)
-    return render_template("results/summary.html", round=round_, total=total, counts=counts,
-                           findings=headline_findings(round_),
-                           actions=[p.strip() for p in round_.actions_text.split("\n\n")
-                                    if p.strip()])
+    return render_template(
+        "results/summary.html",
+        round=round_,
+        total=total,
+        counts=counts,
+        findings=headline_findings(round_),
+        actions=[p.strip() for p in round_.actions_text.split("\n\n") if p.strip()],
+    )

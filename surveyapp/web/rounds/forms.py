@@ -7,8 +7,15 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (DateField, Field, IntegerField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField)
+from wtforms import (
+    DateField,
+    Field,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -28,9 +35,11 @@ class WholeNumberField(IntegerField):
     """An integer field whose "not a number" message says what to type."""
 
     def __init__(self, label: str, message: str, **kwargs: Any) -> None:
-        super().__init__(label, validators=[InputRequired(message),
-                                            NumberRange(min=0, max=100_000, message=message)],
-                         **kwargs)
+        super().__init__(
+            label,
+            validators=[InputRequired(message), NumberRange(min=0, max=100_000, message=message)],
+            **kwargs,
+        )
         self.message = message
 
     def process_formdata(self, valuelist: list[Any]) -> None:
@@ -56,25 +65,37 @@ class DayField(DateField):
 class RoundForm(FlaskForm):
     """All the settings of a round; signpost fields are added per domain by :func:`round_form`."""
 
-    title = StringField("Title", validators=[DataRequired("Enter a title for the round"),
-                                             Length(max=200, message="The title must be 200 "
-                                                    "characters or fewer")])
+    title = StringField(
+        "Title",
+        validators=[
+            DataRequired("Enter a title for the round"),
+            Length(max=200, message="The title must be 200 characters or fewer"),
+        ],
+    )
     instrument = SelectField("Questionnaire", validators=[DataRequired("Choose a questionnaire")])
     opens_on = DayField("Opening date")
     closes_on = DayField("Closing date")
     partner_types = CheckboxesField("Partner types to survey")
     localities = CheckboxesField("Localities")
     new_localities = StringField("Add localities", validators=[Length(max=1000)])
-    min_group_size = WholeNumberField("Minimum reporting group size", "Enter the minimum group "
-                                      "size as a whole number, such as 10", default=10)
+    min_group_size = WholeNumberField(
+        "Minimum reporting group size",
+        "Enter the minimum group size as a whole number, such as 10",
+        default=10,
+    )
     compared_round_id = SelectField("Compare results with")
     thank_you_message = TextAreaField("Thank-you message", validators=[Length(max=5000)])
-    results_message = TextAreaField("When and how results will be shared",
-                                    validators=[Length(max=5000)])
-    reminder_gap_days = WholeNumberField("Days between reminders", "Enter the number of days "
-                                         "as a whole number, such as 7", default=7)
-    max_reminders = WholeNumberField("Most reminders per person", "Enter the number of "
-                                     "reminders as a whole number, such as 2", default=2)
+    results_message = TextAreaField(
+        "When and how results will be shared", validators=[Length(max=5000)]
+    )
+    reminder_gap_days = WholeNumberField(
+        "Days between reminders", "Enter the number of days as a whole number, such as 7", default=7
+    )
+    max_reminders = WholeNumberField(
+        "Most reminders per person",
+        "Enter the number of reminders as a whole number, such as 2",
+        default=2,
+    )
     invitation_subject = StringField("Invitation subject")
     invitation_body = TextAreaField("Invitation wording")
     reminder_subject = StringField("Reminder subject")
@@ -84,8 +105,10 @@ class RoundForm(FlaskForm):
     domains: tuple[Domain, ...] = ()
 
     def signpost_fields(self) -> list[tuple[Domain, Field, Field]]:
-        return [(d, self[f"signpost_{d.key}_label"], self[f"signpost_{d.key}_url"])
-                for d in self.domains]
+        return [
+            (d, self[f"signpost_{d.key}_label"], self[f"signpost_{d.key}_url"])
+            for d in self.domains
+        ]
 
     def fill_from(self, settings: RoundSettings) -> None:
         """Show a round's current settings (on GET)."""
@@ -119,19 +142,25 @@ class RoundForm(FlaskForm):
             if (label.data or "").strip() or (url.data or "").strip():
                 signposts[domain.key] = {"label": label.data or "", "url": url.data or ""}
         return RoundSettings(
-            title=self.title.data or "", instrument_ref=self.instrument.data or "",
-            opens_on=self.opens_on.data, closes_on=self.closes_on.data,
+            title=self.title.data or "",
+            instrument_ref=self.instrument.data or "",
+            opens_on=self.opens_on.data,
+            closes_on=self.closes_on.data,
             partner_type_slugs=tuple(self.partner_types.data or ()),
             locality_names=tuple(dict.fromkeys([*(self.localities.data or ()), *new])),
             min_group_size=self.min_group_size.data,
             compared_round_id=int(self.compared_round_id.data)
-            if self.compared_round_id.data else None,
-            signposts=signposts, thank_you_message=self.thank_you_message.data or "",
+            if self.compared_round_id.data
+            else None,
+            signposts=signposts,
+            thank_you_message=self.thank_you_message.data or "",
             results_message=self.results_message.data or "",
             reminder_gap_days=self.reminder_gap_days.data,
             max_reminders=self.max_reminders.data,
-            wording=EmailWording(**{n: self[n].data or ""
-                                    for n in EmailWording.__dataclass_fields__}))
+            wording=EmailWording(
+                **{n: self[n].data or "" for n in EmailWording.__dataclass_fields__}
+            ),
+        )
 
 
 def round_form(domains: tuple[Domain, ...], **kwargs: Any) -> RoundForm:
@@ -141,10 +170,16 @@ def round_form(domains: tuple[Domain, ...], **kwargs: Any) -> RoundForm:
         pass
 
     for domain in domains:
-        setattr(_Form, f"signpost_{domain.key}_label",
-                StringField("Link text", validators=[Length(max=120)]))
-        setattr(_Form, f"signpost_{domain.key}_url",
-                StringField("Web address", validators=[Length(max=500)]))
+        setattr(
+            _Form,
+            f"signpost_{domain.key}_label",
+            StringField("Link text", validators=[Length(max=120)]),
+        )
+        setattr(
+            _Form,
+            f"signpost_{domain.key}_url",
+            StringField("Web address", validators=[Length(max=500)]),
+        )
     _Form.domains = domains
     return _Form(**kwargs)
 
@@ -159,10 +194,13 @@ class OpenLinkForm(FlaskForm):
 
 
 class PublishForm(FlaskForm):
-    actions_text = TextAreaField("What you will do (“we did”)",
-                                 validators=[DataRequired("Enter what you will do in response to "
-                                                          "what partners said"),
-                                             Length(max=10_000)])
+    actions_text = TextAreaField(
+        "What you will do (“we did”)",
+        validators=[
+            DataRequired("Enter what you will do in response to what partners said"),
+            Length(max=10_000),
+        ],
+    )
 
 
 class ActionForm(FlaskForm):

@@ -39,21 +39,26 @@ class TrendView:
 
 
 @lru_cache(maxsize=16)
-def _build(database: str, key: str,
-           versions: tuple[tuple[int, datetime, int], ...]) -> TrendView:
+def _build(database: str, key: str, versions: tuple[tuple[int, datetime, int], ...]) -> TrendView:
     """Built once per process for each set of (round id, created at, data version): new answers
     in any round change the key (closed rounds change in nothing else), and so does a new round
     given an erased round's id by SQLite. ``database`` keeps apps on different databases apart."""
     rounds = [db.session.get(Round, round_id) for round_id, _, _ in versions]
     trend = instrument_trend([r for r in rounds if r is not None])
-    return TrendView(trend=trend, rounds=round_order(trend),
-                     wide=charts.trend_chart(trend, columns=3),
-                     narrow=charts.trend_chart(trend, columns=1))
+    return TrendView(
+        trend=trend,
+        rounds=round_order(trend),
+        wide=charts.trend_chart(trend, columns=3),
+        narrow=charts.trend_chart(trend, columns=1),
+    )
 
 
 def trend_view(key: str, rounds: list[Round]) -> TrendView:
-    return _build(str(current_app.config["SQLALCHEMY_DATABASE_URI"]), key,
-                  tuple((r.id, r.created_at, r.data_version) for r in rounds))
+    return _build(
+        str(current_app.config["SQLALCHEMY_DATABASE_URI"]),
+        key,
+        tuple((r.id, r.created_at, r.data_version) for r in rounds),
+    )
 
 
 def _cell(row) -> tuple[str, str, str, str]:
@@ -92,18 +97,27 @@ def show(key: str):
         abort(404)
     rounds = closed_rounds(key)
     if len(rounds) < MIN_ROUNDS:
-        return render_template("trends/trends.html", title=title, rounds=rounds, view=None,
-                               problem=None)
+        return render_template(
+            "trends/trends.html", title=title, rounds=rounds, view=None, problem=None
+        )
     try:
         view = trend_view(key, rounds)
     except AnalysisError as exc:
-        return render_template("trends/trends.html", title=title, rounds=rounds, view=None,
-                               problem=str(exc))
+        return render_template(
+            "trends/trends.html", title=title, rounds=rounds, view=None, problem=str(exc)
+        )
     tables = domain_tables(view.trend)
     versions = sorted(set(view.rounds["instrument_version"]))
     return render_template(
-        "trends/trends.html", title=title, rounds=rounds, view=view, tables=tables,
-        versions=versions, methods=METHODS,
+        "trends/trends.html",
+        title=title,
+        rounds=rounds,
+        view=view,
+        tables=tables,
+        versions=versions,
+        methods=METHODS,
         not_asked=(view.trend["status"] == NOT_IN_ROUND).any(),
-        min_sizes=sorted(set(view.rounds["min_group_size"])), svg_src=svg_src,
-        reports={r.id: r for r in rounds})
+        min_sizes=sorted(set(view.rounds["min_group_size"])),
+        svg_src=svg_src,
+        reports={r.id: r for r in rounds},
+    )
