@@ -7,7 +7,7 @@ from surveyapp.models.mail import OutboxMessage
 from surveyapp.models.reference import Locality, PartnerType
 from surveyapp.models.responses import Answer, Draft, ImportBatch, Response, SubmissionReceipt
 from surveyapp.models.rounds import OpenLink, Round, RoundStatus
-from surveyapp.models.users import Role, User
+from surveyapp.models.users import PasswordReset, RecoveryCode, Role, User
 
 __all__ = [
     "Answer",
@@ -20,6 +20,8 @@ __all__ = [
     "OpenLink",
     "OutboxMessage",
     "PartnerType",
+    "PasswordReset",
+    "RecoveryCode",
     "Response",
     "Role",
     "Round",

@@ -57,3 +57,11 @@ class SubjectAccessForm(FlaskForm):
         default="html",
         validate_choice=True,
     )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        "Role",
+        choices=NewUserForm.role.kwargs["choices"],  # type: ignore[attr-defined]
+        validators=[DataRequired("Choose a role")],
+    )
