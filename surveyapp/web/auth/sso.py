@@ -96,6 +96,8 @@ def sso_callback() -> ResponseReturnValue:
             claims_options={
                 "iss": {"essential": True, "values": [_client().load_server_metadata()["issuer"]]},
                 "exp": {"essential": True},
+                # Authlib checks ``aud`` only when told to (otherwise only through ``azp``).
+                "aud": {"essential": True, "values": [current_app.config["OIDC_CLIENT_ID"]]},
             },
         )
     except (AuthlibBaseError, JoseError, ValueError, KeyError) as exc:
