@@ -47,14 +47,14 @@ class Provider:
         requests.post(f"{self.issuer}/__test/mode", data={"mode": mode}, timeout=10)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 @contextmanager
-def running_provider(redirect_uris: list[str]) -> Iterator[Provider]:
+def running_provider(redirect_uris: list[str], port: int | None = None) -> Iterator[Provider]:
     node = shutil.which("node")
     if node is None or not (HERE / "node_modules" / "oidc-provider").is_dir():
         pytest.skip(
@@ -63,7 +63,7 @@ def running_provider(redirect_uris: list[str]) -> Iterator[Provider]:
         )
     env = {
         **os.environ,
-        "OIDC_PORT": str(_free_port()),
+        "OIDC_PORT": str(port or free_port()),
         "OIDC_CLIENTS": json.dumps(
             [
                 {
