@@ -65,7 +65,7 @@ def check_new_password(password: str, field: str = "password") -> None:
 
 
 def create_user(
-    email: str, role: str, password: str | None, *, by: User | None = None, **audit: str
+    email: str, role: str, password: str | None, *, by: User | None = None, via: str = "admin"
 ) -> User:
     """A new active account. ``password=None`` makes one that can only use single sign-on."""
     email = normalise_email(email)
@@ -85,7 +85,10 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    record("user.create", user=by, target=email, role=role, **audit)
+    if via == "admin":
+        record("user.create", user=by, target=email, role=role)
+    else:
+        record("user.create", user=by, target=email, role=role, via=via)
     return user
 
 

@@ -10,7 +10,8 @@ from typing import Any
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from flask import Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask.sansio.app import App
 from flask.typing import ResponseReturnValue
 from joserfc.errors import JoseError
 
@@ -25,7 +26,7 @@ _NEXT = "sso_next"
 LEEWAY = 60
 
 
-def init_sso(app: Flask) -> None:
+def init_sso(app: App) -> None:
     """Register the provider with Authlib when configured; check the role map at start-up."""
     app.add_template_global(sso_enabled)
     if not (app.config.get("OIDC_ISSUER") and app.config.get("OIDC_CLIENT_ID")):
