@@ -124,7 +124,7 @@ def sign_in(
     if user.role != role:
         record("user.role", user=None, target=user.email, old=user.role, new=role, via="sso")
         user.role = role
-    logged_in(user, method="sso")
+    logged_in(user)
     return user
 
 

@@ -165,11 +165,11 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def logged_in(user: User, *, method: str = "password") -> None:
-    """Every check passed: reset the failure count and note the time."""
+def logged_in(user: User) -> None:
+    """Every check passed: reset the failure count and note the time (``last_login_at``; a
+    log-in is not an audit event, the log records changes)."""
     _succeeded(user)
     user.last_login_at = utcnow()
-    record("user.login", user=user, method=method)
 
 
 def end_sessions(user: User) -> None:
@@ -450,7 +450,7 @@ def verify_second_factor(user: User, code: str) -> bool:
     step = _totp_step(user, code)
     if step is not None and (user.totp_last_step is None or step > user.totp_last_step):
         user.totp_last_step = step
-        logged_in(user, method="password+totp")
+        logged_in(user)
         return True
     if step is None and re.fullmatch(r"[0-9a-f]{10}", code):
         used = db.session.execute(
@@ -463,7 +463,7 @@ def verify_second_factor(user: User, code: str) -> bool:
             .values(used_at=utcnow())
         )
         if used.rowcount == 1:  # type: ignore[attr-defined]
-            logged_in(user, method="password+recovery_code")
+            logged_in(user)
             return True
     register_failure(user, what="second factor")
     if until := locked_until(user):

@@ -82,7 +82,10 @@ def test_sign_in_creates_the_account_with_its_role(app, provider):
     user = _user(app, "lead1@example.org")
     assert user.role == "lead" and user.password_hash == ""
     assert user.oidc_subject == f"{provider.issuer} lead1"
-    assert ("user.login", {"method": "sso"}) in _actions(app, "user.login")
+    assert _actions(app, "user.create") == [
+        ("user.create", {"target": "lead1@example.org", "role": "lead", "via": "sso"})
+    ]
+    assert user.last_login_at is not None
     # Such an account has no password to log in with.
     token = csrf_token_from(app.test_client().get("/login").text)
     pw = app.test_client().post(
@@ -207,3 +210,11 @@ def test_password_login_limited_to_admins_as_break_glass(app_config, make_user):
 def test_a_bad_role_map_stops_the_app_at_start_up(app_config):
     with pytest.raises(ConfigError, match="OIDC_ROLE_MAP"):
         create_app({**app_config, "OIDC_ROLE_MAP": "SurveyApp.Boss=boss"})
+
+
+def test_provider_not_answering_is_a_clear_502(app_config):
+    from tests.sso_provider import free_port
+
+    app = create_app({**app_config, "OIDC_ISSUER": f"http://127.0.0.1:{free_port()}"})
+    resp = app.test_client().get("/login/sso")
+    assert resp.status_code == 502 and "did not answer" in resp.text

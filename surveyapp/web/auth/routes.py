@@ -273,8 +273,8 @@ def account() -> ResponseReturnValue:
 @login_required
 def two_factor_setup() -> ResponseReturnValue:
     """Enrol an authenticator app: scan the QR code, then confirm with a code."""
-    if current_user.totp_enabled:
-        return redirect(url_for("auth.account"))
+    if current_user.totp_enabled or not current_user.password_hash:
+        return redirect(url_for("auth.account"))  # single sign-on: the provider's business
     form = CodeForm()
     status = 200
     if request.method == "GET" or not current_user.totp_secret:
