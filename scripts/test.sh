@@ -17,7 +17,7 @@ run_pytest() {
 }
 
 echo "== test suite on SQLite"
-run_pytest -q "$@"
+run_pytest -q --hypothesis-profile=ci "$@"
 sqlite_rc=$?
 
 pg_url=${SURVEYAPP_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}
@@ -31,7 +31,7 @@ except Exception as exc:
 PY
 then
   echo "== test suite on PostgreSQL ($pg_url; browser tests ran on SQLite only)"
-  SURVEYAPP_TEST_DATABASE_URL="$pg_url" run_pytest -q -m "not browser" "$@"
+  SURVEYAPP_TEST_DATABASE_URL="$pg_url" run_pytest -q --hypothesis-profile=ci -m "not browser" "$@"
   pg_rc=$?
 else
   echo "== PostgreSQL run SKIPPED: no server answered at $pg_url"
