@@ -25,6 +25,7 @@ from surveyapp.models import Answer, Invitation, OpenLink, PartnerType, Response
 from surveyapp.models.responses import random_id
 from surveyapp.services import rounds as round_svc
 from surveyapp.services.invitations import add_invitations, send_invitations
+from surveyapp.services.links import open_link_url
 from surveyapp.services.users import create_user
 
 DEMO_INSTRUMENT = "early-help-pathways@1"
@@ -290,8 +291,6 @@ def load_demo(admin_email: str | None = None) -> list[str]:
         )
     )
     if link is not None:
-        from surveyapp.cli import open_link_url
-
         lines.append(f"Open link for partner staff: {open_link_url(link.slug)}")
     if admin_email:
         lines.extend(_demo_admin(admin_email))
