@@ -103,6 +103,7 @@ def create_round(
             )
         )
     )
+    compared: Round | None
     if compared_round_id is not None:
         compared = _compared_round(compared_round_id, instrument.key, None)
     else:
