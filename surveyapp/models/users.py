@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
 
-from surveyapp.extensions import db
+from surveyapp.extensions import Model
 from surveyapp.models.base import utcnow
 
 
@@ -19,7 +19,7 @@ class Role(enum.StrEnum):
     MANAGER = "manager"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (sa.CheckConstraint("role IN ('admin', 'lead', 'manager')", name="role"),)
 
@@ -64,7 +64,7 @@ class User(UserMixin, db.Model):
         return self.role in roles
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Model):
     """A single-use, expiring link to set a new password, issued by an administrator.
 
     The link's token is derived from ``nonce`` and the secret key when the email is sent (so the
@@ -90,7 +90,7 @@ class PasswordReset(db.Model):
     used_at: so.Mapped[datetime | None]
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-time code that stands in for the second factor (a lost phone); kept hashed."""
 
     __tablename__ = "recovery_codes"

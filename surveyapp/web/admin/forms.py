@@ -62,6 +62,6 @@ class SubjectAccessForm(FlaskForm):
 class RoleForm(FlaskForm):
     role = SelectField(
         "Role",
-        choices=NewUserForm.role.kwargs["choices"],  # type: ignore[attr-defined]
+        choices=NewUserForm.role.kwargs["choices"],
         validators=[DataRequired("Choose a role")],
     )
