@@ -29,14 +29,7 @@ ROLE_LEVELS: Mapping[str, str] = {
     "manager": "Supervisor or manager",
 }
 TRAINING: Mapping[str, str] = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
-#: Scale ``agree5``: value 1..5 are stored as level codes 0..4; "don't know" is level 5.
-SCALE_LABELS = (
-    "Strongly disagree",
-    "Disagree",
-    "Neither agree nor disagree",
-    "Agree",
-    "Strongly agree",
-)
+#: Scale ``agree5`` (instruments/scales.py): values 1..5 are level codes 0..4; "don't know" is 5.
 DONT_KNOW = 5
 N_LEVELS = 6
 #: Levels 3 and 4 (Agree, Strongly agree) are "positive"; 0 and 1 are "negative".
