@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from surveyapp.instruments.about import ROLE_LEVEL_LABELS, TRAINING_LABELS
+
 #: The breakdown dimensions, in the fixed order suppression uses to visit them.
 DIMENSIONS = ("partner_type", "locality", "role_level", "training")
 #: The group holding every response of the round (or of the filtered view).
@@ -24,11 +26,8 @@ ALL_LABEL = "All respondents"
 #: Group key for a response that did not answer an optional "about you" question.
 NOT_STATED = "not_stated"
 NOT_STATED_LABEL = "Not stated"
-ROLE_LEVELS: Mapping[str, str] = {
-    "frontline": "Frontline practitioner",
-    "manager": "Supervisor or manager",
-}
-TRAINING: Mapping[str, str] = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
+ROLE_LEVELS = ROLE_LEVEL_LABELS
+TRAINING = TRAINING_LABELS
 #: Scale ``agree5`` (instruments/scales.py): values 1..5 are level codes 0..4; "don't know" is 5.
 DONT_KNOW = 5
 N_LEVELS = 6

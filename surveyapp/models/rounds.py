@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from surveyapp.extensions import Model, db
-from surveyapp.models.base import JSONType, utcnow
+from surveyapp.models.base import JSONType, one_of, utcnow
 from surveyapp.models.instruments import InstrumentSnapshot
 from surveyapp.models.reference import Locality, PartnerType
 
@@ -44,7 +44,7 @@ class Round(Model):
     __tablename__ = "rounds"
     __table_args__ = (
         sa.CheckConstraint(f"min_group_size >= {MIN_GROUP_SIZE_FLOOR}", name="min_group_size"),
-        sa.CheckConstraint("status IN ('draft', 'open', 'closed')", name="status"),
+        one_of("status", RoundStatus),
         sa.CheckConstraint(
             "closes_on IS NULL OR opens_on IS NULL OR closes_on >= opens_on", name="dates_in_order"
         ),
