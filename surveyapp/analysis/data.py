@@ -34,6 +34,8 @@ N_LEVELS = 6
 #: Levels 3 and 4 (Agree, Strongly agree) are "positive"; 0 and 1 are "negative".
 POSITIVE_LEVELS = (3, 4)
 NEGATIVE_LEVELS = (0, 1)
+#: No group smaller than this is ever reported, whatever a round asks for (product.md: "never
+#: below 5"). The one definition: rounds' CHECK constraint and validation use it too.
 SMALLEST_MIN_GROUP_SIZE = 5
 
 RESPONSE_COLUMNS = ("response_id", "partner_type", "locality", "role_level", "training")
