@@ -25,6 +25,7 @@ from surveyapp.models.rounds import RoundStatus
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
 from surveyapp.services.imports import NUL_MESSAGE, RowProblem
+from surveyapp.services.links import invitation_url
 from surveyapp.services.rounds import EmailWording, wording_of
 from surveyapp.services.tokens import invitation_token, new_nonce, sha256
 from surveyapp.services.users import normalise_email, valid_email
@@ -193,8 +194,7 @@ def add_invitations(
 
 def invitation_link(invitation: Invitation) -> str:
     """The recipient's personal survey link, re-derived from the nonce (never stored)."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return f"{base}/s/{invitation_token(invitation.token_nonce)}"
+    return invitation_url(invitation_token(invitation.token_nonce))
 
 
 def _fill(text: str, round_: Round) -> str:

@@ -11,7 +11,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -32,6 +31,7 @@ from surveyapp.services import invitations as invitation_svc
 from surveyapp.services import mail as mail_svc
 from surveyapp.services import rounds as round_svc
 from surveyapp.services.audit import record
+from surveyapp.services.links import open_link_url as public_open_link_url
 from surveyapp.services.qr import qr_png, qr_svg, qr_svg_inline
 from surveyapp.services.status import round_status
 from surveyapp.timeutil import format_datetime
@@ -64,7 +64,7 @@ def _get_link(round_: Round, link_id: int) -> OpenLink:
 
 
 def open_link_url(link: OpenLink) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + f"/o/{link.slug}"
+    return public_open_link_url(link.slug)
 
 
 @bp.get("/")
