@@ -7,7 +7,7 @@ import pytest
 
 from surveyapp.analysis import charts
 from surveyapp.analysis.report import build_report
-from surveyapp.analysis.synthetic import synthetic_round
+from surveyapp.demo.synthetic import synthetic_round
 
 TEXT = re.compile(r"<text[^>]*>([^<]*)</text>")
 
