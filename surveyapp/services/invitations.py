@@ -9,13 +9,12 @@ so neither the invitations table nor the outbox ever holds a working link.
 from __future__ import annotations
 
 import csv
-import html
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, render_template
 
 from surveyapp import timeutil
 from surveyapp.extensions import db
@@ -208,21 +207,14 @@ def _fill(text: str, round_: Round) -> str:
 
 
 def text_to_html(text: str) -> str:
-    """Simple HTML for an email body: paragraphs, line breaks, and the link as a link."""
-    paragraphs = []
-    for para in text.split("\n\n"):
-        escaped = html.escape(para.strip()).replace("\n", "<br>\n")
-        escaped = escaped.replace(
-            LINK_PLACEHOLDER, f'<a href="{LINK_PLACEHOLDER}">{LINK_PLACEHOLDER}</a>'
-        )
-        if escaped:
-            paragraphs.append(f"<p>{escaped}</p>")
-    return (
-        '<!doctype html><html lang="en-GB"><body style="font-family:Arial,sans-serif;'
-        'font-size:16px;line-height:1.5;color:#0b0c0c">\n'
-        + "\n".join(paragraphs)
-        + "\n</body></html>"
-    )
+    """The HTML part of an email (templates/email/message.html): the text's paragraphs and
+    line breaks, escaped, with the link placeholder as a link."""
+    paragraphs = [
+        [line.split(LINK_PLACEHOLDER) for line in para.strip().split("\n")]
+        for para in text.split("\n\n")
+        if para.strip()
+    ]
+    return render_template("email/message.html", paragraphs=paragraphs, link=LINK_PLACEHOLDER)
 
 
 def _queue(round_: Round, invitation: Invitation, kind: str, subject: str, body: str) -> None:
