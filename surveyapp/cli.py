@@ -16,7 +16,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from surveyapp.extensions import db
-from surveyapp.models import Round, User
+from surveyapp.models import Role, Round, User
 from surveyapp.services import ServiceError
 from surveyapp.services.links import open_link_url
 
@@ -75,7 +75,7 @@ def users_cli() -> None:
 
 @users_cli.command("create")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice(["admin", "lead", "manager"]))
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def users_create(email: str, role: str, password_stdin: bool) -> None:
@@ -157,7 +157,7 @@ def users_reactivate(email: str) -> None:
 
 @users_cli.command("set-role")
 @click.argument("email")
-@click.argument("role", type=click.Choice(["admin", "lead", "manager"]))
+@click.argument("role", type=click.Choice([r.value for r in Role]))
 @with_appcontext
 def users_set_role(email: str, role: str) -> None:
     """Change an account's role (the last active admin cannot be demoted)."""

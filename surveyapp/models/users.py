@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 from flask_login import UserMixin
 
 from surveyapp.extensions import Model
-from surveyapp.models.base import utcnow
+from surveyapp.models.base import one_of, utcnow
 
 
 class Role(enum.StrEnum):
@@ -21,7 +21,7 @@ class Role(enum.StrEnum):
 
 class User(UserMixin, Model):
     __tablename__ = "users"
-    __table_args__ = (sa.CheckConstraint("role IN ('admin', 'lead', 'manager')", name="role"),)
+    __table_args__ = (one_of("role", Role),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     #: Lower-cased.
@@ -31,7 +31,7 @@ class User(UserMixin, Model):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     role: so.Mapped[str] = so.mapped_column(sa.String(10))
     active: so.Mapped[bool] = so.mapped_column(default=True)
-    #: Changes when the password changes, the account is (de/re)activated or its role changes,
+    #: Changes on log-out, on a password change or reset, and when the account is (de/re)activated,
     #: so every old session (and any copied cookie) stops working.
     session_nonce: so.Mapped[str] = so.mapped_column(sa.String(32))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
