@@ -89,3 +89,40 @@ def test_commands_refuse_bad_input(app, runner, make_round, tmp_path):
     assert result.exit_code == 1 and "still a draft" in result.output
     result = runner.invoke(args=["invitations", "add", str(draft), str(tmp_path / "none.csv")])
     assert result.exit_code == 1 and "cannot read" in result.output
+
+
+def test_rounds_create_treats_localities_differing_in_case_as_one(app, runner):
+    result = runner.invoke(
+        args=[
+            "rounds",
+            "create",
+            "--instrument",
+            "early-help-pathways",
+            "--title",
+            "Case",
+            "--localities",
+            "North,NORTH, north ",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    round_id = int(result.output.strip().splitlines()[-1])
+    with app.app_context():
+        assert [loc.name for loc in db.session.get(Round, round_id).localities] == ["North"]
+
+
+def test_rounds_create_reports_every_problem(app, runner):
+    result = runner.invoke(
+        args=[
+            "rounds",
+            "create",
+            "--instrument",
+            "early-help-pathways",
+            "--title",
+            "",
+            "--min-group-size",
+            "3",
+        ]
+    )
+    assert result.exit_code == 1
+    assert "enter a title for the round" in result.output
+    assert "cannot be below 5" in result.output

@@ -482,3 +482,47 @@ def test_published_summary_leads_with_headline_findings_from_the_analysis(app, c
     rows = dict(re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">(.*?)</td></tr>", page))
     assert rows["School"] == "95" and rows["Domestic abuse service"] == "Fewer than 10"
     assert rows["Other"] == "Fewer than 10"
+
+
+def test_round_form_shows_every_problem_at_once(app, client, lead):
+    """Five mistakes, one submission: the summary lists all five, each linked to its field."""
+    token = form_data(client, "/rounds/new")
+    resp = client.post(
+        "/rounds/new",
+        data=new_round_data(
+            token,
+            title="",
+            min_group_size="ten",
+            opens_on="2026-12-10",
+            closes_on="2026-12-01",
+            signpost_pathways_url="javascript:alert(1)",
+            invitation_body="Hello, no link here",
+        ),
+    )
+    assert resp.status_code == 400
+    summary = re.search(r'<div class="error-summary".*?</div>', resp.text, re.S).group(0)
+    assert "autofocus" in summary
+    links = re.findall(r'<a href="#([^"]+)">', summary)
+    assert sorted(links) == sorted(
+        ["title", "closes_on", "min_group_size", "signpost_pathways_url", "invitation_body"]
+    ), links
+    with app.app_context():
+        assert count(Round) == 0
+
+
+def test_locality_differing_only_in_case_is_the_same_locality(app, client, lead):
+    token = form_data(client, "/rounds/new")
+    resp = client.post("/rounds/new", data=new_round_data(token, new_localities="North, NORTH"))
+    assert resp.status_code == 302
+    token = form_data(client, "/rounds/new")
+    resp = client.post(
+        "/rounds/new",
+        data=new_round_data(token, title="Second", localities=["North"], new_localities="north "),
+    )
+    assert resp.status_code == 302
+    with app.app_context():
+        from surveyapp.models import Locality
+
+        assert [loc.name for loc in db.session.scalars(sa.select(Locality))] == ["North"]
+        for round_ in db.session.scalars(sa.select(Round)):
+            assert [loc.name for loc in round_.localities] == ["North"]

@@ -20,7 +20,13 @@ from surveyapp.services import mail as mail_svc
 from surveyapp.services import rounds as round_svc
 from surveyapp.web.access import RUN_ROUNDS, STAFF, roles_required
 from surveyapp.web.rounds.blueprint import action, bp, get_round
-from surveyapp.web.rounds.forms import ActionForm, RoundForm, round_form, show_service_error
+from surveyapp.web.rounds.forms import (
+    ActionForm,
+    RoundForm,
+    round_form,
+    show_service_error,
+    show_service_errors,
+)
 
 
 @bp.get("/")
@@ -100,6 +106,8 @@ def new() -> ResponseReturnValue:
             db.session.commit()
             flash(f"Round “{round_.title}” created as a draft.")
             return redirect(url_for("rounds.show", round_id=round_.id))
+    else:
+        show_service_errors(form, round_svc.settings_problems(form.settings()))
     return _render_form(form, None, 400)
 
 
@@ -126,6 +134,8 @@ def edit(round_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash("Changes saved." if changed else "Nothing was changed.")
             return redirect(url_for("rounds.show", round_id=round_.id))
+    else:
+        show_service_errors(form, round_svc.settings_problems(form.settings(), round_))
     return _render_form(form, round_, 400)
 
 
