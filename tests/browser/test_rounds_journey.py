@@ -150,7 +150,10 @@ def _journey(app, server_url, page, lead, inbox, tmp_path):
     _check(page, "rounds-status-laptop")
 
     page.goto(round_url)
-    page.click("button:has-text('Close the round')")
+    page.click("a:has-text('Close the round')")
+    assert "Close “" in page.text_content("h1")
+    _check(page, "rounds-confirm-close-laptop")
+    page.click("button:has-text('Yes, close the round')")
     page.wait_for_selector("text=links now show a closed page")
     page.click("text=Publish a summary for partners")
     page.fill(

@@ -4,6 +4,7 @@ publish."""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timedelta
 from email import message_from_bytes
 
 import pytest
@@ -12,7 +13,9 @@ import sqlalchemy as sa
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, Invitation, OpenLink, OutboxMessage, Response, Round
 from surveyapp.services.tokens import sha256
+from surveyapp.timeutil import format_date
 from tests.conftest import count, csrf_token_from
+from tests.web.respond_helpers import make_open_link
 
 
 @pytest.fixture
@@ -526,3 +529,69 @@ def test_locality_differing_only_in_case_is_the_same_locality(app, client, lead)
         assert [loc.name for loc in db.session.scalars(sa.select(Locality))] == ["North"]
         for round_ in db.session.scalars(sa.select(Round)):
             assert [loc.name for loc in round_.localities] == ["North"]
+
+
+def test_close_and_delete_ask_first(app, client, lead, make_round):
+    opened = make_round("Open", open_=True, closes_on=date.today() + timedelta(days=10))
+    draft = make_round("Draft")
+    page = client.get(f"/rounds/{opened}")
+    assert f'href="/rounds/{opened}/close"' in page.text
+    page = client.get(f"/rounds/{opened}/close")
+    assert page.status_code == 200 and "Yes, close the round" in page.text
+    assert "You can reopen the round until its planned closing date" in page.text
+    page = client.get(f"/rounds/{draft}/delete")
+    assert page.status_code == 200 and "It cannot be undone" in page.text
+    with app.app_context():  # asking changed nothing
+        assert db.session.get(Round, opened).status == "open"
+        assert db.session.get(Round, draft) is not None
+    token = csrf_token_from(page.text)
+    resp = client.post(f"/rounds/{opened}/close", data={"csrf_token": token})
+    assert resp.status_code == 302
+    resp = client.post(f"/rounds/{draft}/delete", data={"csrf_token": token})
+    assert resp.status_code == 302
+    with app.app_context():
+        assert db.session.get(Round, opened).status == "closed"
+        assert db.session.get(Round, draft) is None
+
+
+def test_reopen_within_the_closing_date_and_the_real_closing_date_is_shown(
+    app, client, lead, make_round
+):
+    from surveyapp.services.rounds import close_round, publish_round
+
+    planned = date.today() + timedelta(days=10)
+    round_id = make_round("Early", open_=True, closes_on=planned)
+    expired = make_round("Expired", open_=True)
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        close_round(round_)
+        publish_round(round_, "We will act.")
+        db.session.commit()
+        old = db.session.get(Round, expired)
+        close_round(old)
+        old.closes_on = date.today() - timedelta(days=1)
+        old.closed_at = datetime(2026, 1, 2, 12)
+        db.session.commit()
+    slug = make_open_link(app, round_id)
+    today = format_date(date.today())
+    page = client.get(f"/o/{slug}")
+    assert page.status_code == 410
+    assert f"closed on {today}" in page.text and format_date(planned) not in page.text
+    assert f"closed {today}" in client.get(f"/rounds/{round_id}").text
+
+    show = client.get(f"/rounds/{expired}").text
+    assert "Reopen the round" not in show and "closed 2 January 2026" in show
+    token = csrf_token_from(show)
+    resp = client.post(f"/rounds/{expired}/reopen", data={"csrf_token": token}, follow_redirects=1)
+    assert "closing date has passed" in resp.text
+
+    assert "Reopen the round" in client.get(f"/rounds/{round_id}").text
+    resp = client.post(f"/rounds/{round_id}/reopen", data={"csrf_token": token})
+    assert resp.status_code == 302
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        assert round_.status == "open" and round_.closed_at is None
+        assert round_.published_at is None  # the figures will change, so the summary came down
+        assert db.session.get(Round, expired).status == "closed"
+        assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "round.reopen"))
+    assert client.get(f"/o/{slug}").status_code == 200

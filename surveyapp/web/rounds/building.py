@@ -152,6 +152,7 @@ def show(round_id: int) -> ResponseReturnValue:
         invitations=invitation_svc.invitation_summary(round_),
         outbox=mail_svc.outbox_summary(round_.id),
         links=[link for link in round_.open_links if link.active],
+        can_reopen=round_svc.can_reopen(round_),
     )
 
 
@@ -165,20 +166,55 @@ def open_(round_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/rounds/<int:round_id>/close")
+@bp.route("/rounds/<int:round_id>/close", methods=["GET", "POST"])
 @roles_required(*RUN_ROUNDS)
 def close(round_id: int) -> ResponseReturnValue:
-    return action(
-        round_id,
-        lambda r: round_svc.close_round(r, by=current_user),
-        "The round is closed: links now show a closed page.",
+    """Asks first (what closing means, and until when it can be undone), then closes."""
+    if request.method == "POST":
+        return action(
+            round_id,
+            lambda r: round_svc.close_round(r, by=current_user),
+            "The round is closed: links now show a closed page.",
+        )
+    round_ = get_round(round_id)
+    if round_.status != RoundStatus.OPEN.value:
+        flash("Only an open round can be closed.")
+        return redirect(url_for("rounds.show", round_id=round_id))
+    return render_template(
+        "rounds/confirm.html",
+        round=round_,
+        action="close",
+        answered=round_svc.answered_count(round_),
+        invitations=invitation_svc.invitation_summary(round_),
     )
 
 
-@bp.post("/rounds/<int:round_id>/delete")
+@bp.post("/rounds/<int:round_id>/reopen")
+@roles_required(*RUN_ROUNDS)
+def reopen(round_id: int) -> ResponseReturnValue:
+    return action(
+        round_id,
+        lambda r: round_svc.reopen_round(r, by=current_user),
+        "The round is open again: links accept answers until its closing date.",
+    )
+
+
+@bp.route("/rounds/<int:round_id>/delete", methods=["GET", "POST"])
 @roles_required(*RUN_ROUNDS)
 def delete(round_id: int) -> ResponseReturnValue:
+    """Asks first (what would be deleted), then deletes the draft."""
     round_ = get_round(round_id)
+    if request.method == "GET":
+        if round_.status != RoundStatus.DRAFT.value:
+            flash("Only a draft round can be deleted.")
+            return redirect(url_for("rounds.show", round_id=round_id))
+        return render_template(
+            "rounds/confirm.html",
+            round=round_,
+            action="delete",
+            answered=round_svc.answered_count(round_),
+            invitations=invitation_svc.invitation_summary(round_),
+        )
     if not ActionForm().validate():
         abort(400)
     title = round_.title
