@@ -247,10 +247,12 @@ def invitations_add(round_id: int, csv_file: Path) -> None:
     is_flag=True,
     help="Queue reminders to people who have not completed, instead of invitations.",
 )
+@click.option("--now", is_flag=True, help="Also deliver the round's outbox straight away.")
 @with_appcontext
-def invitations_send(round_id: int, reminders: bool) -> None:
-    """Queue invitation (or reminder) emails in the outbox; `mail send` delivers them."""
+def invitations_send(round_id: int, reminders: bool, now: bool) -> None:
+    """Queue invitation (or reminder) emails in the outbox; `mail send` (or --now) delivers them."""
     from surveyapp.services.invitations import send_invitations, send_reminders
+    from surveyapp.services.mail import deliver_pending
 
     round_ = _get_round(round_id)
     try:
@@ -261,6 +263,82 @@ def invitations_send(round_id: int, reminders: bool) -> None:
     click.echo(
         f"Queued {queued} {'reminder' if reminders else 'invitation'}(s) for round {round_.id}"
     )
+    if now:
+        result = deliver_pending(db.session.commit, round_id=round_id)
+        db.session.commit()
+        click.echo(f"Mail: {result}")
+        if result.failed:
+            raise click.ClickException(f"{result.failed} message(s) failed for good")
+
+
+@invitations_cli.command("list")
+@click.argument("round_id", type=int)
+@click.option("--search", default="", help="Only addresses containing this text.")
+@with_appcontext
+def invitations_list(round_id: int, search: str) -> None:
+    """Everyone invited, as CSV: email, partner type, locality, status (never their answers)."""
+    import csv
+    import sys
+
+    from surveyapp.services.invitations import PARTICIPANTS_PER_PAGE, participants
+
+    round_ = _get_round(round_id)
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["email", "partner_type", "locality", "status"])
+    page = 1
+    while True:
+        rows, total = participants(round_, search=search, page=page)
+        for p in rows:
+            writer.writerow([p.email or "", p.partner_type, p.locality or "", p.status])
+        if page * PARTICIPANTS_PER_PAGE >= total:
+            break
+        page += 1
+
+
+def _one_invitation(round_id: int, email: str, change: str) -> None:
+    from surveyapp.services import invitations as svc
+
+    round_ = _get_round(round_id)
+    do = {
+        "resend": svc.resend_invitation,
+        "remove": svc.remove_invitation,
+        "erase": svc.erase_invitation_email,
+    }[change]
+    try:
+        do(round_, svc.invitation_by_email(round_, email))
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    db.session.commit()
+
+
+@invitations_cli.command("resend")
+@click.argument("round_id", type=int)
+@click.argument("email")
+@with_appcontext
+def invitations_resend(round_id: int, email: str) -> None:
+    """Queue one person's invitation again (same link); `mail send` delivers it."""
+    _one_invitation(round_id, email, "resend")
+    click.echo(f"Queued the invitation to {email.strip().lower()}")
+
+
+@invitations_cli.command("remove")
+@click.argument("round_id", type=int)
+@click.argument("email")
+@with_appcontext
+def invitations_remove(round_id: int, email: str) -> None:
+    """Take one person off the round (not someone who completed: erase their address instead)."""
+    _one_invitation(round_id, email, "remove")
+    click.echo(f"Removed {email.strip().lower()} from round {round_id}")
+
+
+@invitations_cli.command("erase-email")
+@click.argument("round_id", type=int)
+@click.argument("email")
+@with_appcontext
+def invitations_erase_email(round_id: int, email: str) -> None:
+    """Erase one person's address from the round and its emails; the counts stay."""
+    _one_invitation(round_id, email, "erase")
+    click.echo(f"Erased the address from round {round_id}")
 
 
 @click.group("mail", help="The outbox.")

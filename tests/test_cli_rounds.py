@@ -126,3 +126,32 @@ def test_rounds_create_reports_every_problem(app, runner):
     assert result.exit_code == 1
     assert "enter a title for the round" in result.output
     assert "cannot be below 5" in result.output
+
+
+def test_invitations_list_resend_remove_and_erase_on_the_command_line(
+    app, runner, make_round, tmp_path
+):
+    round_id = make_round("CLI people", open_=True, partner_type_slugs=["school", "police"])
+    people = write(
+        tmp_path, "p.csv", "Email,Partner Type\na@x.example,School\nb@x.example,police\n"
+    )
+    assert runner.invoke(args=["invitations", "add", str(round_id), people]).exit_code == 0
+    result = runner.invoke(args=["invitations", "send", str(round_id), "--now"])
+    assert result.exit_code == 0, result.output
+    assert "Queued 2 invitation(s)" in result.output and "2 sent" in result.output
+    result = runner.invoke(args=["invitations", "list", str(round_id)])
+    assert result.output.splitlines() == [
+        "email,partner_type,locality,status",
+        "a@x.example,School,,sent",
+        "b@x.example,Police,,sent",
+    ]
+    for command, email in (("resend", "A@X.example"), ("remove", "b@x.example")):
+        result = runner.invoke(args=["invitations", command, str(round_id), email])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["invitations", "erase-email", str(round_id), "a@x.example"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["invitations", "remove", str(round_id), "nobody@x.example"])
+    assert result.exit_code == 1 and "nobody@x.example is not invited" in result.output
+    with app.app_context():
+        assert [i.email for i in db.session.scalars(sa.select(Invitation))] == [None]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0

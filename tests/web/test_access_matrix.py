@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from surveyapp.extensions import db
-from surveyapp.models import Round, SubmissionReceipt
+from surveyapp.models import Invitation, Round, SubmissionReceipt
 from surveyapp.services import rounds as round_svc
 from surveyapp.services.tokens import sha256
 from tests.conftest import csrf_token_from
@@ -65,6 +66,10 @@ EXPECTED: dict[str, str] = {
     "rounds.send_invitations": RUN_ROUNDS,
     "rounds.send_reminders": RUN_ROUNDS,
     "rounds.send_mail": RUN_ROUNDS,
+    "rounds.participants": RUN_ROUNDS,
+    "rounds.resend_invitation": RUN_ROUNDS,
+    "rounds.remove_invitation": RUN_ROUNDS,
+    "rounds.erase_invitation_email": RUN_ROUNDS,
     "rounds.links": RUN_ROUNDS,
     "rounds.deactivate_link": RUN_ROUNDS,
     "rounds.link_qr_svg": RUN_ROUNDS,
@@ -96,6 +101,7 @@ ARG_VALUES: dict[str, str] = {
     "filename": "css",
     "key": "instrument",
     "fmt": "format",
+    "invitation_id": "invitation",
 }
 #: Endpoints that act on an object of their own, so that acting on it (deleting, closing,
 #: switching off) leaves the others as they were for the rest of the walk.
@@ -108,6 +114,8 @@ ARG_FOR: dict[str, dict[str, str]] = {
     "rounds.publish": {"round_id": "published"},
     "rounds.unpublish": {"round_id": "unpublishable"},
     "rounds.deactivate_link": {"link_id": "spare_link"},
+    "rounds.remove_invitation": {"invitation_id": "removable"},
+    "rounds.erase_invitation_email": {"invitation_id": "erasable"},
     "results.summary": {"slug": "published_slug"},
     "respond.invite_done": {"token": "done_token"},
     "respond.open_done": {"slug": "done_slug"},
@@ -150,12 +158,22 @@ def world(app, make_round) -> dict[str, object]:
         "format": "csv",
     }
     objects["published_slug"] = make_open_link(app, objects["published"])
+    make_invitation(app, live, email="removable@example.org")
+    make_invitation(app, live, email="erasable@example.org")
     with app.app_context():
         round_ = db.session.get(Round, live)
         objects["live_link"] = next(
             link.id for link in round_.open_links if link.slug == objects["slug"]
         )
         objects["spare_link"] = round_svc.create_open_link(round_).id
+        for key, email in (
+            ("invitation", "fresh@example.org"),
+            ("removable", "removable@example.org"),
+            ("erasable", "erasable@example.org"),
+        ):
+            objects[key] = db.session.scalar(
+                sa.select(Invitation.id).where(Invitation.email == email)
+            )
         for key in ("submit:" + str(objects["done_token"]), "submit:open:" + OPEN_KEY):
             db.session.add(
                 SubmissionReceipt(key_hash=sha256(key), round_id=live, submitted_on=date.today())

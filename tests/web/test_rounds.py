@@ -282,7 +282,7 @@ def test_same_people_added_later_are_not_duplicated(app, client, lead, make_roun
         assert len({i.token_hash for i in invitations}) == 4
 
 
-def test_send_invitations_queues_without_the_link_then_mail_delivers_it(
+def test_send_now_queues_and_delivers_without_storing_the_link(
     app, client, lead, make_round, tmp_path
 ):
     from surveyapp.services.tokens import invitation_token
@@ -298,21 +298,19 @@ def test_send_invitations_queues_without_the_link_then_mail_delivers_it(
     resp = client.post(
         f"/rounds/{round_id}/invitations/send", data={"csrf_token": token}, follow_redirects=True
     )
-    assert "3 invitation(s) queued" in resp.text
+    # One press queues and delivers.
+    assert "3 invitation(s) queued and sent. Emails: 3 sent, 0 to retry later" in resp.text
     with app.app_context():
         messages = db.session.scalars(sa.select(OutboxMessage)).all()
         assert len(messages) == 3 and {m.kind for m in messages} == {"invitation"}
-        for m in messages:
+        assert {m.status for m in messages} == {"sent"}
+        for m in messages:  # the stored copy never holds the working link
             assert "{link}" in m.body_text and "/s/" not in m.body_text
             assert "/s/" not in m.body_html
         nonces = {i.email: i.token_nonce for i in db.session.scalars(sa.select(Invitation))}
         links = {
             email: f"http://surveyapp.test/s/{invitation_token(n)}" for email, n in nonces.items()
         }
-    resp = client.post(
-        f"/rounds/{round_id}/mail/send", data={"csrf_token": token}, follow_redirects=True
-    )
-    assert "Emails: 3 sent, 0 to retry later, 0 failed for good." in resp.text
     files = sorted((tmp_path / "mail").glob("*.eml"))
     assert len(files) == 3
     for path in files:
@@ -595,3 +593,106 @@ def test_reopen_within_the_closing_date_and_the_real_closing_date_is_shown(
         assert db.session.get(Round, expired).status == "closed"
         assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "round.reopen"))
     assert client.get(f"/o/{slug}").status_code == 200
+
+
+def test_forgiving_csv_headers_and_partner_type_labels(app, client, lead, make_round):
+    round_id = make_round(
+        "Forgiving",
+        open_=True,
+        partner_type_slugs=["school", "health_visiting"],
+        locality_names=["North", "South East"],
+    )
+    content = (
+        b" E-mail ,Partner type,LOCALITY\n"
+        b"a@x.example,health visiting,north\n"
+        b"b@x.example,Health visiting,south east\n"
+        b"c@x.example,health_visiting,\n"
+        b"d@x.example,SCHOOL,South-East\n"
+    )
+    resp = upload(client, round_id, content)
+    assert resp.status_code == 302
+    with app.app_context():
+        got = {
+            i.email: (i.partner_type.slug, i.locality.name if i.locality else None)
+            for i in db.session.scalars(sa.select(Invitation))
+        }
+    assert got == {
+        "a@x.example": ("health_visiting", "North"),
+        "b@x.example": ("health_visiting", "South East"),
+        "c@x.example": ("health_visiting", None),
+        "d@x.example": ("school", "South East"),
+    }
+    bad = upload(client, round_id, b"Email,Partner Type\ne@x.example,health visitor\n")
+    assert bad.status_code == 400
+    assert (
+        "partner type &#39;health visitor&#39; is not part of this round "
+        "(use one of: School (school), Health visiting (health_visiting))" in bad.text
+    )
+    with app.app_context():
+        assert count(Invitation) == 4  # all or nothing: the bad file added nobody
+
+
+def test_participant_table_resend_remove_and_erase_one_address(app, client, lead, make_round):
+    from datetime import date as day
+
+    round_id = make_round(
+        "People",
+        open_=True,
+        partner_type_slugs=["school", "police"],
+        locality_names=["North", "South"],
+    )
+    upload(client, round_id, CSV_GOOD)
+    token = form_data(client, f"/rounds/{round_id}/invitations")
+    client.post(f"/rounds/{round_id}/invitations/send", data={"csrf_token": token})
+    with app.app_context():
+        inv = {i.email: i for i in db.session.scalars(sa.select(Invitation))}
+        inv["ann@school.example"].completed_on = day.today()
+        inv["cat@school.example"].started_on = day.today()
+        ids = {email: i.id for email, i in inv.items()}
+        db.session.commit()
+    page = client.get(f"/rounds/{round_id}/participants")
+    assert page.status_code == 200
+    rows = re.findall(r'<th scope="row">([^<]+)</th>.*?class="tag tag-(\w+)"', page.text, re.S)
+    assert rows == [
+        ("ann@school.example", "completed"),
+        ("bob@police.example", "sent"),
+        ("cat@school.example", "started"),
+    ]
+    assert "bob@police.example" in client.get(f"/rounds/{round_id}/participants?q=POLICE").text
+    assert "ann@" not in client.get(f"/rounds/{round_id}/participants?q=police").text
+
+    resp = client.post(
+        f"/rounds/{round_id}/participants/{ids['bob@police.example']}/resend",
+        data={"csrf_token": token},
+    )
+    assert resp.status_code == 302
+    # removing someone who completed is refused; someone who did not is removed
+    page = client.get(f"/rounds/{round_id}/participants/{ids['cat@school.example']}/remove")
+    assert "Remove cat@school.example from this round?" in page.text
+    client.post(
+        f"/rounds/{round_id}/participants/{ids['ann@school.example']}/remove",
+        data={"csrf_token": token},
+    )
+    client.post(
+        f"/rounds/{round_id}/participants/{ids['cat@school.example']}/remove",
+        data={"csrf_token": token},
+    )
+    page = client.get(f"/rounds/{round_id}/participants/{ids['ann@school.example']}/erase")
+    assert page.status_code == 200 and "cannot be undone" in page.text
+    client.post(
+        f"/rounds/{round_id}/participants/{ids['ann@school.example']}/erase",
+        data={"csrf_token": token},
+    )
+    with app.app_context():
+        left = {i.id: i.email for i in db.session.scalars(sa.select(Invitation))}
+        bob = "bob@police.example"
+        assert left == {ids["ann@school.example"]: None, ids[bob]: bob}
+        kinds = sorted((m.to_addr, m.status) for m in db.session.scalars(sa.select(OutboxMessage)))
+        # ann's and cat's emails are gone; bob has his first (sent) and the resent (pending)
+        assert kinds == [("bob@police.example", "pending"), ("bob@police.example", "sent")]
+        events = {e.action: e.detail for e in db.session.scalars(sa.select(AuditEvent))}
+        assert events["invitation.erase_email"]["invitation_id"] == ids["ann@school.example"]
+        assert "ann@" not in str(events)
+        assert "invitation.remove" in events and "invitation.resend" in events
+    page = client.get(f"/rounds/{round_id}/participants").text
+    assert "Address erased" in page and "cat@school.example" not in page

@@ -155,7 +155,7 @@ class RoundForm(FlaskForm):
             locality_names=tuple(dict.fromkeys([*(self.localities.data or ()), *new])),
             min_group_size=self._number(self.min_group_size),
             compared_round_id=int(self.compared_round_id.data)
-            if self.compared_round_id.data
+            if (self.compared_round_id.data or "").isdecimal() and not self.compared_round_id.errors
             else None,
             signposts=signposts,
             thank_you_message=self.thank_you_message.data or "",
