@@ -6,6 +6,7 @@ Every command exits non-zero with a one-line reason on bad input (click's ``Erro
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +26,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(report_command)
     app.cli.add_command(retention_cli)
     app.cli.add_command(data_cli)
+    app.cli.add_command(partner_types_cli)
+    app.cli.add_command(localities_cli)
 
 
 def main() -> None:
@@ -534,4 +537,154 @@ def data_export_email(email: str, out: Path | None, fmt: str, reference: str) ->
         f"{len(found.invitations)} invitation(s) and {len(found.messages)} email(s) "
         f"found for {found.email}" + (f"; written to {out}" if out else ""),
         err=True,
+    )
+
+
+# --- reference data ----------------------------------------------------------------------------
+def _reference(do: Callable[[], object], done: str) -> None:
+    try:
+        do()
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    db.session.commit()
+    click.echo(done)
+
+
+@click.group("partner-types", help="Partner types: list, add, rename, retire, restore.")
+def partner_types_cli() -> None:
+    pass
+
+
+@partner_types_cli.command("list")
+@with_appcontext
+def partner_types_list() -> None:
+    """Every partner type: slug, name and whether it is offered for new rounds."""
+    import sqlalchemy as sa
+
+    from surveyapp.models import PartnerType
+
+    for p in db.session.scalars(sa.select(PartnerType).order_by(PartnerType.position)):
+        click.echo(f"{p.slug}\t{p.label}\t{'in use' if p.active else 'retired'}")
+
+
+@partner_types_cli.command("add")
+@click.argument("label")
+@with_appcontext
+def partner_types_add(label: str) -> None:
+    """Add a partner type (its slug is made from the name and printed)."""
+    from surveyapp.services import reference
+
+    try:
+        partner_type = reference.add_partner_type(label)
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    db.session.commit()
+    click.echo(f"Added {partner_type.label}")
+    click.echo(partner_type.slug)
+
+
+@partner_types_cli.command("rename")
+@click.argument("slug")
+@click.argument("label")
+@with_appcontext
+def partner_types_rename(slug: str, label: str) -> None:
+    """Give a partner type a new name (its slug stays)."""
+    from surveyapp.services import reference
+
+    _reference(
+        lambda: reference.rename_partner_type(reference.partner_type_by_slug(slug), label),
+        f"Renamed {slug}",
+    )
+
+
+@partner_types_cli.command("retire")
+@click.argument("slug")
+@with_appcontext
+def partner_types_retire(slug: str) -> None:
+    """Stop offering a partner type for new rounds (rounds using it keep it)."""
+    from surveyapp.services import reference
+
+    _reference(
+        lambda: reference.set_partner_type_active(reference.partner_type_by_slug(slug), False),
+        f"Retired {slug}",
+    )
+
+
+@partner_types_cli.command("restore")
+@click.argument("slug")
+@with_appcontext
+def partner_types_restore(slug: str) -> None:
+    """Offer a retired partner type again."""
+    from surveyapp.services import reference
+
+    _reference(
+        lambda: reference.set_partner_type_active(reference.partner_type_by_slug(slug), True),
+        f"Restored {slug}",
+    )
+
+
+@click.group("localities", help="Localities: list, add, rename, retire, restore.")
+def localities_cli() -> None:
+    pass
+
+
+@localities_cli.command("list")
+@with_appcontext
+def localities_list() -> None:
+    """Every locality and whether it is offered for new rounds."""
+    import sqlalchemy as sa
+
+    from surveyapp.models import Locality
+
+    for loc in db.session.scalars(sa.select(Locality).order_by(Locality.name)):
+        click.echo(f"{loc.name}\t{'in use' if loc.active else 'retired'}")
+
+
+@localities_cli.command("add")
+@click.argument("name")
+@with_appcontext
+def localities_add(name: str) -> None:
+    """Add a locality (names differing only in case or spacing are refused)."""
+    from surveyapp.services import reference
+
+    _reference(lambda: reference.add_locality(name), f"Added {name.strip()}")
+
+
+@localities_cli.command("rename")
+@click.argument("name")
+@click.argument("new_name")
+@with_appcontext
+def localities_rename(name: str, new_name: str) -> None:
+    """Give a locality a new name."""
+    from surveyapp.services import reference
+
+    _reference(
+        lambda: reference.rename_locality(reference.locality_by_name(name), new_name),
+        f"Renamed {name.strip()}",
+    )
+
+
+@localities_cli.command("retire")
+@click.argument("name")
+@with_appcontext
+def localities_retire(name: str) -> None:
+    """Stop offering a locality for new rounds (rounds using it keep it)."""
+    from surveyapp.services import reference
+
+    _reference(
+        lambda: reference.set_locality_active(reference.locality_by_name(name), False),
+        f"Retired {name.strip()}",
+    )
+
+
+@localities_cli.command("restore")
+@click.argument("name")
+@with_appcontext
+def localities_restore(name: str) -> None:
+    """Offer a retired locality again."""
+    from surveyapp.services import reference
+
+    _reference(
+        lambda: reference.set_locality_active(reference.locality_by_name(name), True),
+        f"Restored {name.strip()}",
     )

@@ -89,6 +89,13 @@ EXPECTED: dict[str, str] = {
     "admin.data_protection": ADMIN,
     "admin.erase_round": ADMIN,
     "admin.subject_access": ADMIN,
+    "admin.reference": ADMIN,
+    "admin.add_partner_type": ADMIN,
+    "admin.add_locality": ADMIN,
+    "admin.partner_type": ADMIN,
+    "admin.locality": ADMIN,
+    "admin.partner_type_active": ADMIN,
+    "admin.locality_active": ADMIN,
 }
 
 #: URL argument -> the object (a key of :func:`world`) it takes, unless ``ARG_FOR`` says otherwise.
@@ -115,6 +122,10 @@ ARG_FOR: dict[str, dict[str, str]] = {
     "rounds.unpublish": {"round_id": "unpublishable"},
     "rounds.deactivate_link": {"link_id": "spare_link"},
     "rounds.remove_invitation": {"invitation_id": "removable"},
+    "admin.partner_type": {"item_id": "partner_type"},
+    "admin.partner_type_active": {"item_id": "partner_type"},
+    "admin.locality": {"item_id": "locality"},
+    "admin.locality_active": {"item_id": "locality"},
     "rounds.erase_invitation_email": {"invitation_id": "erasable"},
     "results.summary": {"slug": "published_slug"},
     "respond.invite_done": {"token": "done_token"},
@@ -166,6 +177,8 @@ def world(app, make_round) -> dict[str, object]:
             link.id for link in round_.open_links if link.slug == objects["slug"]
         )
         objects["spare_link"] = round_svc.create_open_link(round_).id
+        objects["partner_type"] = round_.partner_types[0].id
+        objects["locality"] = round_svc.get_or_create_locality("Matrix").id
         for key, email in (
             ("invitation", "fresh@example.org"),
             ("removable", "removable@example.org"),

@@ -57,3 +57,15 @@ class SubjectAccessForm(FlaskForm):
         default="html",
         validate_choice=True,
     )
+
+
+class PartnerTypeForm(FlaskForm):
+    label = StringField(
+        "Name", validators=[DataRequired("Enter the partner type's name"), Length(max=120)]
+    )
+
+
+class LocalityForm(FlaskForm):
+    name = StringField(
+        "Name", validators=[DataRequired("Enter the locality's name"), Length(max=120)]
+    )
