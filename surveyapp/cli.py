@@ -116,11 +116,18 @@ def rounds_cli() -> None:
 @click.option("--title", required=True)
 @click.option("--partner-types", default="", help="Comma-separated slugs (default: all).")
 @click.option("--localities", default="", help="Comma-separated locality names.")
-@click.option("--min-group-size", type=int, default=10, show_default=True)
+@click.option("--min-group-size", type=int, default=None, help="Default 10 (or the copied one).")
 @click.option("--opens-on", default=None, help="YYYY-MM-DD")
 @click.option("--closes-on", default=None, help="YYYY-MM-DD")
 @click.option("--compare-with", type=int, default=None, help="Round id to compare with.")
 @click.option("--open", "open_now", is_flag=True, help="Open the round straight away.")
+@click.option(
+    "--copy-from",
+    type=int,
+    default=None,
+    help="Copy partner types, localities, group size, signposts, messages and email wording "
+    "from this round (options given here win).",
+)
 @with_appcontext
 def rounds_create(
     instrument_ref: str,
@@ -132,21 +139,46 @@ def rounds_create(
     closes_on: str | None,
     compare_with: int | None,
     open_now: bool,
+    copy_from: int | None,
 ) -> None:
     """Create a round; prints its id alone on the last line."""
+    import dataclasses
+
     from surveyapp.services import rounds as svc
 
+    slugs = tuple(s for s in partner_types.split(",") if s.strip())
+    names = tuple(s for s in localities.split(",") if s.strip())
     try:
-        round_ = svc.create_round(
-            instrument_ref=instrument_ref,
-            title=title,
-            partner_type_slugs=[s for s in partner_types.split(",") if s.strip()],
-            locality_names=[s for s in localities.split(",") if s.strip()],
-            min_group_size=min_group_size,
-            opens_on=_parse_date(opens_on, "--opens-on"),
-            closes_on=_parse_date(closes_on, "--closes-on"),
-            compared_round_id=compare_with,
-        )
+        if copy_from is None:
+            round_ = svc.create_round(
+                instrument_ref=instrument_ref,
+                title=title,
+                partner_type_slugs=slugs,
+                locality_names=names,
+                min_group_size=10 if min_group_size is None else min_group_size,
+                opens_on=_parse_date(opens_on, "--opens-on"),
+                closes_on=_parse_date(closes_on, "--closes-on"),
+                compared_round_id=compare_with,
+            )
+        else:
+            copied = svc.settings_copied_from(
+                _get_round(copy_from),
+                title=title,
+                opens_on=_parse_date(opens_on, "--opens-on"),
+                closes_on=_parse_date(closes_on, "--closes-on"),
+                instrument_ref=instrument_ref,
+            )
+            round_ = svc.create_round_from(
+                dataclasses.replace(
+                    copied,
+                    partner_type_slugs=slugs or copied.partner_type_slugs,
+                    locality_names=names or copied.locality_names,
+                    min_group_size=copied.min_group_size
+                    if min_group_size is None
+                    else min_group_size,
+                    compared_round_id=compare_with,
+                )
+            )
         if open_now:
             svc.open_round(round_)
     except ServiceError as exc:

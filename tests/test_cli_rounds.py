@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
@@ -155,3 +157,50 @@ def test_invitations_list_resend_remove_and_erase_on_the_command_line(
     with app.app_context():
         assert [i.email for i in db.session.scalars(sa.select(Invitation))] == [None]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_copy_settings_from_an_earlier_round(app, runner, make_round, client, make_user, login):
+    from surveyapp.services.rounds import EmailWording
+
+    wording = EmailWording(invitation_body="Hi, answer here: {link}", reminder_subject="Nudge")
+    source = make_round(
+        "Last year",
+        partner_type_slugs=["school", "gp"],
+        locality_names=["North", "South"],
+        min_group_size=7,
+        signposts={"pathways": {"label": "Our offer", "url": "https://council.example/offer"}},
+        wording=wording,
+    )
+    assert runner.invoke(args=["localities", "retire", "South"]).exit_code == 0
+    result = runner.invoke(
+        args=[
+            "rounds",
+            "create",
+            "--instrument",
+            "early-help-pathways",
+            "--title",
+            "This year",
+            "--copy-from",
+            str(source),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    new_id = int(result.output.strip().splitlines()[-1])
+    with app.app_context():
+        new = db.session.get(Round, new_id)
+        assert new.title == "This year"
+        assert [p.slug for p in new.partner_types] == ["school", "gp"]
+        assert [loc.name for loc in new.localities] == ["North"]  # South is retired
+        assert new.min_group_size == 7
+        assert new.signposts == {
+            "pathways": {"label": "Our offer", "url": "https://council.example/offer"}
+        }
+        assert new.invitation_body == "Hi, answer here: {link}"
+        assert new.reminder_subject == "Nudge"
+
+    login(make_user("lead"))
+    page = client.get(f"/rounds/new?copy_from={source}").text
+    assert "Settings copied from “Last year”" in page
+    assert 'value="https://council.example/offer"' in page and "Hi, answer here: {link}" in page
+    assert re.search(r'<input[^>]*name="min_group_size"[^>]*value="7"', page)
+    assert client.get("/rounds/new?copy_from=99999").status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import date
@@ -509,3 +510,30 @@ def delete_round(round_: Round, *, by: User | None = None) -> None:
     record("round.delete", user=by, round_id=None, deleted_round_id=round_.id, title=round_.title)
     db.session.delete(round_)
     db.session.flush()
+
+
+def settings_copied_from(
+    source: Round,
+    *,
+    title: str = "",
+    opens_on: date | None = None,
+    closes_on: date | None = None,
+    instrument_ref: str | None = None,
+) -> RoundSettings:
+    """A new round's settings copied from an earlier round: partner types and localities still in
+    use, minimum group size, signposts, messages, reminders and email wording. Title and dates are
+    the new round's own; the round compared with is chosen afresh."""
+    copied = RoundSettings.of(source)
+    ref = instrument_ref or copied.instrument_ref
+    domains = {d.key for d in _instrument(ref).domains}
+    return dataclasses.replace(
+        copied,
+        title=title,
+        instrument_ref=ref,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        partner_type_slugs=tuple(p.slug for p in source.partner_types if p.active),
+        locality_names=tuple(loc.name for loc in source.localities if loc.active),
+        compared_round_id=None,
+        signposts={k: v for k, v in copied.signposts.items() if k in domains},
+    )

@@ -18,6 +18,7 @@ from surveyapp.services import ServiceError
 from surveyapp.services import invitations as invitation_svc
 from surveyapp.services import mail as mail_svc
 from surveyapp.services import rounds as round_svc
+from surveyapp.web import DB_INT_MAX
 from surveyapp.web.access import RUN_ROUNDS, STAFF, roles_required
 from surveyapp.web.rounds.blueprint import action, bp, get_round
 from surveyapp.web.rounds.forms import (
@@ -83,7 +84,19 @@ def _render_form(form: RoundForm, round_: Round | None, status: int = 200) -> Re
                 f"{answered} {'person has' if answered == 1 else 'people have'}"
                 f" answered, so the questions are fixed."
             )
-    return render_template("rounds/form.html", form=form, round=round_, locked=locked), status
+    newest_first = sa.select(Round).order_by(Round.created_at.desc(), Round.id.desc())
+    earlier = db.session.scalars(newest_first).all() if round_ is None else []
+    return render_template(
+        "rounds/form.html", form=form, round=round_, locked=locked, earlier=earlier
+    ), status
+
+
+def _copy_source() -> Round | None:
+    """The round named by ``?copy_from=ID``, if any (an unknown one is a 404)."""
+    copy_from = request.args.get("copy_from", type=int)
+    if copy_from is None:
+        return None
+    return get_round(copy_from) if 0 < copy_from <= DB_INT_MAX else abort(404)
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
@@ -92,9 +105,15 @@ def new() -> ResponseReturnValue:
     form = round_form(_domains_for(None))
     _prepare(form, None)
     if request.method == "GET":
-        form.partner_types.data = [c.value for c in form.partner_types.choices]
-        form.instrument.data = form.instrument.choices[-1].value
-        form.fill_wording_defaults()
+        source = _copy_source()
+        if source is not None:
+            form.fill_from(round_svc.settings_copied_from(source))
+            form.title.data = ""
+            flash(f"Settings copied from “{source.title}”. Give the new round a title and dates.")
+        else:
+            form.partner_types.data = [c.value for c in form.partner_types.choices]
+            form.instrument.data = form.instrument.choices[-1].value
+            form.fill_wording_defaults()
         return _render_form(form, None)
     if form.validate():
         try:
