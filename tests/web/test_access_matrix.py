@@ -67,6 +67,8 @@ EXPECTED: dict[str, str] = {
     "rounds.send_reminders": RUN_ROUNDS,
     "rounds.send_mail": RUN_ROUNDS,
     "rounds.participants": RUN_ROUNDS,
+    "rounds.comments": RUN_ROUNDS,
+    "rounds.comments_xlsx": RUN_ROUNDS,
     "rounds.resend_invitation": RUN_ROUNDS,
     "rounds.remove_invitation": RUN_ROUNDS,
     "rounds.erase_invitation_email": RUN_ROUNDS,
