@@ -696,3 +696,50 @@ def test_participant_table_resend_remove_and_erase_one_address(app, client, lead
         assert "invitation.remove" in events and "invitation.resend" in events
     page = client.get(f"/rounds/{round_id}/participants").text
     assert "Address erased" in page and "cat@school.example" not in page
+
+
+def test_publishing_an_invitation_only_round_gives_the_summary_an_address(
+    app, client, lead, make_round
+):
+    from surveyapp.services.rounds import close_round
+
+    round_id = make_round("Invited only", open_=True)
+    with app.app_context():
+        close_round(db.session.get(Round, round_id))
+        db.session.commit()
+    token = form_data(client, f"/rounds/{round_id}/publish")
+    resp = client.post(
+        f"/rounds/{round_id}/publish",
+        data={"csrf_token": token, "actions_text": "We will run joint training."},
+        follow_redirects=True,
+    )
+    assert "The summary is published" in resp.text
+    slug = re.search(r'href="/results/([^"]+)"', resp.text).group(1)
+    with app.app_context():
+        link = db.session.scalar(sa.select(OpenLink).where(OpenLink.round_id == round_id))
+        assert link.slug == slug and link.active is False  # an address, taking no answers
+    summary = client.get(f"/results/{slug}")
+    assert summary.status_code == 200 and "joint training" in summary.text
+    assert client.get(f"/o/{slug}").status_code in (404, 410)
+
+
+def test_leads_are_warned_when_no_privacy_notice_is_set(app, client, lead, make_round):
+    round_id = make_round("R")
+    assert "No privacy notice is configured" in client.get("/").text
+    assert "No privacy notice is configured" in client.get(f"/rounds/{round_id}").text
+    app.config["PRIVACY_NOTICE_URL"] = "https://council.example/privacy"
+    assert "No privacy notice is configured" not in client.get("/").text
+
+
+def test_accessibility_statement_contact_and_dates(app, client):
+    page = client.get("/accessibility").text
+    assert "contact the early help team who sent you the link" in page
+    assert "Preparation of this accessibility statement" not in page
+    app.config.update(
+        ACCESSIBILITY_CONTACT="access@council.example",
+        ACCESSIBILITY_PREPARED_ON=date(2026, 9, 1),
+        ACCESSIBILITY_REVIEWED_ON=date(2026, 11, 20),
+    )
+    page = client.get("/accessibility").text
+    assert '<a href="mailto:access@council.example">access@council.example</a>' in page
+    assert "prepared on 1 September 2026" in page and "last reviewed on 20 November 2026" in page
