@@ -76,8 +76,11 @@ def find_themes(
         members = np.flatnonzero(has_topic & (strongest == topic))
         if len(members) == 0:
             continue
-        order = np.argsort(-model.components_[topic], kind="stable")
-        keywords = _distinct([str(terms[i]) for i in order], n_keywords)
+        weights_of = model.components_[topic]
+        order = np.argsort(-weights_of, kind="stable")
+        # words that matter to the theme: at least a quarter of its strongest word's weight
+        strong = [str(terms[i]) for i in order if weights_of[i] >= 0.25 * weights_of[order[0]]]
+        keywords = _distinct(strong, n_keywords)
         best = members[np.argsort(-doc_topic[members, topic], kind="stable")][:n_examples]
         themes.append(
             Theme(
