@@ -11,12 +11,13 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask import Flask
+from flask.cli import with_appcontext
 
 from surveyapp.extensions import db
 from surveyapp.models import Round
 from surveyapp.services import ServiceError
+from surveyapp.services.links import open_link_url
 
 
 def init_app(app: Flask) -> None:
@@ -28,13 +29,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(data_cli)
     app.cli.add_command(partner_types_cli)
     app.cli.add_command(localities_cli)
-
-
-def main() -> None:
-    """The ``surveyapp`` console script: an alias for ``flask --app surveyapp``."""
-    from surveyapp import create_app
-
-    FlaskGroup(create_app=create_app)(prog_name="surveyapp")
 
 
 def _fail(message: str) -> click.ClickException:
@@ -72,10 +66,6 @@ def _parse_date(value: str | None, name: str) -> date | None:
         raise click.BadParameter(
             f"{value!r} is not a date like 2026-11-30", param_hint=name
         ) from None
-
-
-def open_link_url(slug: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + f"/o/{slug}"
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -134,7 +124,7 @@ def rounds_create(
     title: str,
     partner_types: str,
     localities: str,
-    min_group_size: int,
+    min_group_size: int | None,
     opens_on: str | None,
     closes_on: str | None,
     compare_with: int | None,
