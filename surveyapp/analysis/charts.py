@@ -34,6 +34,7 @@ from matplotlib.typing import RcKeyType  # noqa: E402
 from surveyapp.analysis.data import ALL  # noqa: E402
 from surveyapp.analysis.metrics import LEVEL_COLUMNS, round_half_up  # noqa: E402
 from surveyapp.analysis.report import Report  # noqa: E402
+from surveyapp.instruments.scales import AGREE5, DONT_KNOW_LABEL  # noqa: E402
 
 #: ColorBrewer RdBu (5 classes; colour-blind safe) with a grey middle that shows on white.
 LEVEL_COLOURS = ("#ca0020", "#f4a582", "#cccccc", "#92c5de", "#0571b0")
@@ -403,15 +404,11 @@ def domain_bars(report: Report, domain: str) -> Chart:
         ax_dk.set_xlim(0, 100)
         ax_dk.set_yticks([])
         ax_dk.set_ylim(y - 0.4, -0.8)
-        ax_dk.set_xlabel("Don't know")
+        ax_dk.set_xlabel(DONT_KNOW_LABEL)
         ax_dk.set_xticks([0, 50, 100], ["0", "50%", "100%"])
         legend = [
             Patch(facecolor=c, label=lab)
-            for c, lab in zip(
-                LEVEL_COLOURS,
-                ("Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"),
-                strict=True,
-            )
+            for c, lab in zip(LEVEL_COLOURS, AGREE5.short_labels, strict=True)
         ]
         legend.append(
             Patch(facecolor=SUPPRESSED_COLOUR, hatch="///", edgecolor="#9e9e9e", label="Suppressed")

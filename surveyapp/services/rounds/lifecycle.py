@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from surveyapp import timeutil
+from surveyapp.analysis.compared import default_compared_round
 from surveyapp.extensions import db
 from surveyapp.instruments import Instrument, InstrumentError, get_instrument
 from surveyapp.models import (
@@ -62,16 +63,21 @@ def snapshot_for(instrument: Instrument) -> InstrumentSnapshot:
     return snap
 
 
-def latest_closed_round(instrument_key: str, *, before: Round | None = None) -> Round | None:
+def latest_closed_round(
+    instrument_key: str, closes_on: date | None, *, before: Round | None = None
+) -> Round | None:
+    """The round a round of ``instrument_key`` closing on ``closes_on`` (``before``, if it
+    exists) is compared with when none is chosen (analysis.compared.default_compared_round)."""
     query = (
         sa.select(Round)
         .join(Round.instrument)
         .where(InstrumentSnapshot.key == instrument_key, Round.status == RoundStatus.CLOSED.value)
-        .order_by(Round.closes_on.desc().nulls_last(), Round.id.desc())
     )
     if before is not None and before.id is not None:
         query = query.where(Round.id != before.id)
-    return db.session.scalars(query).first()
+    closed = {r.id: r for r in db.session.scalars(query)}
+    chosen = default_compared_round(closes_on, ((r.id, r.closes_on) for r in closed.values()))
+    return None if chosen is None else closed[chosen]
 
 
 def create_round(
@@ -338,7 +344,7 @@ def _check(settings: RoundSettings, round_: Round | None) -> _Checked:
                 lambda: _compared_round(settings.compared_round_id or 0, instrument.key, round_)
             )
         else:
-            compared = latest_closed_round(instrument.key, before=round_)
+            compared = latest_closed_round(instrument.key, settings.closes_on, before=round_)
     if round_ is not None:
         _check_change(problems, round_, settings, instrument)
     problems.raise_any()

@@ -7,13 +7,14 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from surveyapp.extensions import db
 from surveyapp.models import OpenLink, Round
 from surveyapp.services import ServiceError
 from surveyapp.services import rounds as round_svc
+from surveyapp.services.links import open_link_url as public_open_link_url
 from surveyapp.web.rounds.forms import ActionForm
 
 bp = Blueprint("rounds", __name__, template_folder="templates")
@@ -40,7 +41,7 @@ def get_link(round_: Round, link_id: int) -> OpenLink:
 
 
 def open_link_url(link: OpenLink) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + f"/o/{link.slug}"
+    return public_open_link_url(link.slug)
 
 
 def action(
