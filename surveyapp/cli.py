@@ -28,6 +28,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(report_command)
     app.cli.add_command(retention_cli)
     app.cli.add_command(data_cli)
+    app.cli.add_command(partner_types_cli)
+    app.cli.add_command(localities_cli)
 
 
 def _fail(message: str) -> click.ClickException:
@@ -214,37 +216,69 @@ def rounds_cli() -> None:
 @click.option("--title", required=True)
 @click.option("--partner-types", default="", help="Comma-separated slugs (default: all).")
 @click.option("--localities", default="", help="Comma-separated locality names.")
-@click.option("--min-group-size", type=int, default=10, show_default=True)
+@click.option("--min-group-size", type=int, default=None, help="Default 10 (or the copied one).")
 @click.option("--opens-on", default=None, help="YYYY-MM-DD")
 @click.option("--closes-on", default=None, help="YYYY-MM-DD")
 @click.option("--compare-with", type=int, default=None, help="Round id to compare with.")
 @click.option("--open", "open_now", is_flag=True, help="Open the round straight away.")
+@click.option(
+    "--copy-from",
+    type=int,
+    default=None,
+    help="Copy partner types, localities, group size, signposts, messages and email wording "
+    "from this round (options given here win).",
+)
 @with_appcontext
 def rounds_create(
     instrument_ref: str,
     title: str,
     partner_types: str,
     localities: str,
-    min_group_size: int,
+    min_group_size: int | None,
     opens_on: str | None,
     closes_on: str | None,
     compare_with: int | None,
     open_now: bool,
+    copy_from: int | None,
 ) -> None:
     """Create a round; prints its id alone on the last line."""
+    import dataclasses
+
     from surveyapp.services import rounds as svc
 
+    slugs = tuple(s for s in partner_types.split(",") if s.strip())
+    names = tuple(s for s in localities.split(",") if s.strip())
     try:
-        round_ = svc.create_round(
-            instrument_ref=instrument_ref,
-            title=title,
-            partner_type_slugs=[s for s in partner_types.split(",") if s.strip()],
-            locality_names=[s for s in localities.split(",") if s.strip()],
-            min_group_size=min_group_size,
-            opens_on=_parse_date(opens_on, "--opens-on"),
-            closes_on=_parse_date(closes_on, "--closes-on"),
-            compared_round_id=compare_with,
-        )
+        if copy_from is None:
+            round_ = svc.create_round(
+                instrument_ref=instrument_ref,
+                title=title,
+                partner_type_slugs=slugs,
+                locality_names=names,
+                min_group_size=10 if min_group_size is None else min_group_size,
+                opens_on=_parse_date(opens_on, "--opens-on"),
+                closes_on=_parse_date(closes_on, "--closes-on"),
+                compared_round_id=compare_with,
+            )
+        else:
+            copied = svc.settings_copied_from(
+                _get_round(copy_from),
+                title=title,
+                opens_on=_parse_date(opens_on, "--opens-on"),
+                closes_on=_parse_date(closes_on, "--closes-on"),
+                instrument_ref=instrument_ref,
+            )
+            round_ = svc.create_round_from(
+                dataclasses.replace(
+                    copied,
+                    partner_type_slugs=slugs or copied.partner_type_slugs,
+                    locality_names=names or copied.locality_names,
+                    min_group_size=copied.min_group_size
+                    if min_group_size is None
+                    else min_group_size,
+                    compared_round_id=compare_with,
+                )
+            )
         if open_now:
             svc.open_round(round_)
     except ServiceError as exc:
@@ -348,10 +382,12 @@ def invitations_add(round_id: int, csv_file: Path) -> None:
     is_flag=True,
     help="Queue reminders to people who have not completed, instead of invitations.",
 )
+@click.option("--now", is_flag=True, help="Also deliver the round's outbox straight away.")
 @with_appcontext
-def invitations_send(round_id: int, reminders: bool) -> None:
-    """Queue invitation (or reminder) emails in the outbox; `mail send` delivers them."""
+def invitations_send(round_id: int, reminders: bool, now: bool) -> None:
+    """Queue invitation (or reminder) emails in the outbox; `mail send` (or --now) delivers them."""
     from surveyapp.services.invitations import send_invitations, send_reminders
+    from surveyapp.services.mail import deliver_pending
 
     round_ = _get_round(round_id)
     try:
@@ -362,6 +398,82 @@ def invitations_send(round_id: int, reminders: bool) -> None:
     click.echo(
         f"Queued {queued} {'reminder' if reminders else 'invitation'}(s) for round {round_.id}"
     )
+    if now:
+        result = deliver_pending(db.session.commit, round_id=round_id)
+        db.session.commit()
+        click.echo(f"Mail: {result}")
+        if result.failed:
+            raise click.ClickException(f"{result.failed} message(s) failed for good")
+
+
+@invitations_cli.command("list")
+@click.argument("round_id", type=int)
+@click.option("--search", default="", help="Only addresses containing this text.")
+@with_appcontext
+def invitations_list(round_id: int, search: str) -> None:
+    """Everyone invited, as CSV: email, partner type, locality, status (never their answers)."""
+    import csv
+    import sys
+
+    from surveyapp.services.invitations import PARTICIPANTS_PER_PAGE, participants
+
+    round_ = _get_round(round_id)
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["email", "partner_type", "locality", "status"])
+    page = 1
+    while True:
+        rows, total = participants(round_, search=search, page=page)
+        for p in rows:
+            writer.writerow([p.email or "", p.partner_type, p.locality or "", p.status])
+        if page * PARTICIPANTS_PER_PAGE >= total:
+            break
+        page += 1
+
+
+def _one_invitation(round_id: int, email: str, change: str) -> None:
+    from surveyapp.services import invitations as svc
+
+    round_ = _get_round(round_id)
+    do = {
+        "resend": svc.resend_invitation,
+        "remove": svc.remove_invitation,
+        "erase": svc.erase_invitation_email,
+    }[change]
+    try:
+        do(round_, svc.invitation_by_email(round_, email))
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    db.session.commit()
+
+
+@invitations_cli.command("resend")
+@click.argument("round_id", type=int)
+@click.argument("email")
+@with_appcontext
+def invitations_resend(round_id: int, email: str) -> None:
+    """Queue one person's invitation again (same link); `mail send` delivers it."""
+    _one_invitation(round_id, email, "resend")
+    click.echo(f"Queued the invitation to {email.strip().lower()}")
+
+
+@invitations_cli.command("remove")
+@click.argument("round_id", type=int)
+@click.argument("email")
+@with_appcontext
+def invitations_remove(round_id: int, email: str) -> None:
+    """Take one person off the round (not someone who completed: erase their address instead)."""
+    _one_invitation(round_id, email, "remove")
+    click.echo(f"Removed {email.strip().lower()} from round {round_id}")
+
+
+@invitations_cli.command("erase-email")
+@click.argument("round_id", type=int)
+@click.argument("email")
+@with_appcontext
+def invitations_erase_email(round_id: int, email: str) -> None:
+    """Erase one person's address from the round and its emails; the counts stay."""
+    _one_invitation(round_id, email, "erase")
+    click.echo(f"Erased the address from round {round_id}")
 
 
 @click.group("mail", help="The outbox.")
@@ -557,4 +669,154 @@ def data_export_email(email: str, out: Path | None, fmt: str, reference: str) ->
         f"{len(found.invitations)} invitation(s) and {len(found.messages)} email(s) "
         f"found for {found.email}" + (f"; written to {out}" if out else ""),
         err=True,
+    )
+
+
+# --- reference data ----------------------------------------------------------------------------
+def _reference(do: Callable[[], object], done: str) -> None:
+    try:
+        do()
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    db.session.commit()
+    click.echo(done)
+
+
+@click.group("partner-types", help="Partner types: list, add, rename, retire, restore.")
+def partner_types_cli() -> None:
+    pass
+
+
+@partner_types_cli.command("list")
+@with_appcontext
+def partner_types_list() -> None:
+    """Every partner type: slug, name and whether it is offered for new rounds."""
+    import sqlalchemy as sa
+
+    from surveyapp.models import PartnerType
+
+    for p in db.session.scalars(sa.select(PartnerType).order_by(PartnerType.position)):
+        click.echo(f"{p.slug}\t{p.label}\t{'in use' if p.active else 'retired'}")
+
+
+@partner_types_cli.command("add")
+@click.argument("label")
+@with_appcontext
+def partner_types_add(label: str) -> None:
+    """Add a partner type (its slug is made from the name and printed)."""
+    from surveyapp.services import reference
+
+    try:
+        partner_type = reference.add_partner_type(label)
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    db.session.commit()
+    click.echo(f"Added {partner_type.label}")
+    click.echo(partner_type.slug)
+
+
+@partner_types_cli.command("rename")
+@click.argument("slug")
+@click.argument("label")
+@with_appcontext
+def partner_types_rename(slug: str, label: str) -> None:
+    """Give a partner type a new name (its slug stays)."""
+    from surveyapp.services import reference
+
+    _reference(
+        lambda: reference.rename_partner_type(reference.partner_type_by_slug(slug), label),
+        f"Renamed {slug}",
+    )
+
+
+@partner_types_cli.command("retire")
+@click.argument("slug")
+@with_appcontext
+def partner_types_retire(slug: str) -> None:
+    """Stop offering a partner type for new rounds (rounds using it keep it)."""
+    from surveyapp.services import reference
+
+    _reference(
+        lambda: reference.set_partner_type_active(reference.partner_type_by_slug(slug), False),
+        f"Retired {slug}",
+    )
+
+
+@partner_types_cli.command("restore")
+@click.argument("slug")
+@with_appcontext
+def partner_types_restore(slug: str) -> None:
+    """Offer a retired partner type again."""
+    from surveyapp.services import reference
+
+    _reference(
+        lambda: reference.set_partner_type_active(reference.partner_type_by_slug(slug), True),
+        f"Restored {slug}",
+    )
+
+
+@click.group("localities", help="Localities: list, add, rename, retire, restore.")
+def localities_cli() -> None:
+    pass
+
+
+@localities_cli.command("list")
+@with_appcontext
+def localities_list() -> None:
+    """Every locality and whether it is offered for new rounds."""
+    import sqlalchemy as sa
+
+    from surveyapp.models import Locality
+
+    for loc in db.session.scalars(sa.select(Locality).order_by(Locality.name)):
+        click.echo(f"{loc.name}\t{'in use' if loc.active else 'retired'}")
+
+
+@localities_cli.command("add")
+@click.argument("name")
+@with_appcontext
+def localities_add(name: str) -> None:
+    """Add a locality (names differing only in case or spacing are refused)."""
+    from surveyapp.services import reference
+
+    _reference(lambda: reference.add_locality(name), f"Added {name.strip()}")
+
+
+@localities_cli.command("rename")
+@click.argument("name")
+@click.argument("new_name")
+@with_appcontext
+def localities_rename(name: str, new_name: str) -> None:
+    """Give a locality a new name."""
+    from surveyapp.services import reference
+
+    _reference(
+        lambda: reference.rename_locality(reference.locality_by_name(name), new_name),
+        f"Renamed {name.strip()}",
+    )
+
+
+@localities_cli.command("retire")
+@click.argument("name")
+@with_appcontext
+def localities_retire(name: str) -> None:
+    """Stop offering a locality for new rounds (rounds using it keep it)."""
+    from surveyapp.services import reference
+
+    _reference(
+        lambda: reference.set_locality_active(reference.locality_by_name(name), False),
+        f"Retired {name.strip()}",
+    )
+
+
+@localities_cli.command("restore")
+@click.argument("name")
+@with_appcontext
+def localities_restore(name: str) -> None:
+    """Offer a retired locality again."""
+    from surveyapp.services import reference
+
+    _reference(
+        lambda: reference.set_locality_active(reference.locality_by_name(name), True),
+        f"Restored {name.strip()}",
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,9 @@ _ENV_KEYS: dict[str, tuple[str, Any]] = {
     "TIMEZONE": ("TIMEZONE", str),
     "COUNCIL_NAME": ("COUNCIL_NAME", str),
     "PRIVACY_NOTICE_URL": ("PRIVACY_NOTICE_URL", str),
+    "ACCESSIBILITY_CONTACT": ("ACCESSIBILITY_CONTACT", str),
+    "ACCESSIBILITY_PREPARED_ON": ("ACCESSIBILITY_PREPARED_ON", lambda v: _day(v)),
+    "ACCESSIBILITY_REVIEWED_ON": ("ACCESSIBILITY_REVIEWED_ON", lambda v: _day(v)),
     "MAIL_SERVER": ("MAIL_SERVER", str),
     "MAIL_PORT": ("MAIL_PORT", int),
     "MAIL_USERNAME": ("MAIL_USERNAME", str),
@@ -61,6 +65,11 @@ _ENV_KEYS: dict[str, tuple[str, Any]] = {
 }
 
 
+def _day(raw: str) -> date:
+    """A date written YYYY-MM-DD."""
+    return date.fromisoformat(raw.strip())
+
+
 def _whole_number(raw: str) -> int:
     value = int(raw)
     if value < 0:
@@ -88,6 +97,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "TIMEZONE": "Europe/London",
         "COUNCIL_NAME": "Your council",
         "PRIVACY_NOTICE_URL": "",
+        # The accessibility statement: who to contact (an email or web address) and when the
+        # statement was prepared and last reviewed (dates, YYYY-MM-DD); unset parts are left out.
+        "ACCESSIBILITY_CONTACT": "",
+        "ACCESSIBILITY_PREPARED_ON": None,
+        "ACCESSIBILITY_REVIEWED_ON": None,
         "MAIL_SERVER": "",
         "MAIL_PORT": 25,
         "MAIL_USERNAME": "",

@@ -80,3 +80,14 @@ def test_postgres_url_uses_psycopg3(tmp_path, clean_env, monkeypatch):
     app = create_app(instance_path=str(tmp_path))
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@127.0.0.1/x"
     assert app.config["SECRET_KEY"] == "k"
+
+
+def test_accessibility_dates_are_read_and_a_bad_one_is_refused():
+    import pytest
+
+    from surveyapp.config import ConfigError, from_environment
+
+    found = from_environment({"SURVEYAPP_ACCESSIBILITY_PREPARED_ON": "2026-09-01"})
+    assert str(found["ACCESSIBILITY_PREPARED_ON"]) == "2026-09-01"
+    with pytest.raises(ConfigError, match="ACCESSIBILITY_REVIEWED_ON"):
+        from_environment({"SURVEYAPP_ACCESSIBILITY_REVIEWED_ON": "20/11/2026"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -55,6 +56,23 @@ class AddResult:
     already_invited: int
 
 
+#: Other spellings of a column's name that people's spreadsheets use.
+COLUMN_ALIASES = {"e_mail": "email", "email_address": "email", "type": "partner_type"}
+
+
+def column_name(header: str) -> str:
+    """A header cell as a column name: case, spaces and hyphens do not matter, so
+    ``Partner type`` and ``partner-type`` are ``partner_type``."""
+    name = re.sub(r"[\s\-]+", "_", header.strip().lower())
+    return COLUMN_ALIASES.get(name, name)
+
+
+def _key(value: str) -> str:
+    """A label or slug reduced to letters and digits, so "Health visiting", "health visiting"
+    and ``health_visiting`` match."""
+    return re.sub(r"[^0-9a-z]+", "", value.lower())
+
+
 def read_recipients(round_: Round, content: bytes) -> list[Recipient]:
     """Every row of the file checked against the round: the recipients, or
     :class:`RecipientsRejected` listing each bad or repeated row."""
@@ -68,7 +86,7 @@ def read_recipients(round_: Round, content: bytes) -> list[Recipient]:
         raise RecipientsRejected(NUL_MESSAGE)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [h.strip().lower() for h in next(reader)]
+        header = [column_name(h) for h in next(reader)]
     except StopIteration:
         raise RecipientsRejected("the file is empty") from None
     except csv.Error as exc:
@@ -83,8 +101,8 @@ def read_recipients(round_: Round, content: bytes) -> list[Recipient]:
         header_problems.append(
             RowProblem(
                 1,
-                f"unknown column(s) {', '.join(unknown)} (the "
-                f"columns are email, partner_type and locality)",
+                f"unknown column(s) {', '.join(unknown)} (the columns are email, "
+                f"partner_type or “Partner type”, and locality)",
             )
         )
     if repeated:
@@ -93,9 +111,12 @@ def read_recipients(round_: Round, content: bytes) -> list[Recipient]:
         raise RecipientsRejected("the header row is not right; nobody was added", header_problems)
 
     col = {h: i for i, h in enumerate(header)}
-    partner_types = {p.slug: p.id for p in round_.partner_types}
-    localities = {loc.name.lower(): loc.id for loc in round_.localities}
-    localities.update({loc.slug: loc.id for loc in round_.localities})
+    partner_types = {_key(p.slug): p.id for p in round_.partner_types}
+    partner_types.update({_key(p.label): p.id for p in round_.partner_types})
+    localities = {_key(loc.name): loc.id for loc in round_.localities}
+    localities.update({_key(loc.slug): loc.id for loc in round_.localities})
+    accepted_types = ", ".join(f"{p.label} ({p.slug})" for p in round_.partner_types)
+    accepted_localities = ", ".join(loc.name for loc in round_.localities) or "none"
     problems: list[RowProblem] = []
     recipients: list[Recipient] = []
     first_row_of: dict[str, int] = {}
@@ -122,21 +143,29 @@ def read_recipients(round_: Round, content: bytes) -> list[Recipient]:
                 reasons.append(f"{email} is already on row {first_row_of[email]}")
             else:
                 first_row_of[email] = row_number
-            slug = cells[col["partner_type"]].strip().lower()
-            if not slug:
+            raw_type = cells[col["partner_type"]].strip()
+            partner_type_id = partner_types.get(_key(raw_type))
+            if not raw_type:
                 reasons.append("partner_type is empty")
-            elif slug not in partner_types:
-                reasons.append(f"partner type {slug!r} is not part of this round")
+            elif partner_type_id is None:
+                reasons.append(
+                    f"partner type {raw_type!r} is not part of this round "
+                    f"(use one of: {accepted_types})"
+                )
             locality_id = None
             raw_locality = cells[col["locality"]].strip() if "locality" in col else ""
             if raw_locality:
-                locality_id = localities.get(raw_locality.lower())
+                locality_id = localities.get(_key(raw_locality))
                 if locality_id is None:
-                    reasons.append(f"locality {raw_locality!r} is not part of this round")
+                    reasons.append(
+                        f"locality {raw_locality!r} is not part of this round "
+                        f"(use one of: {accepted_localities}, or leave it empty)"
+                    )
             if reasons:
                 problems.append(RowProblem(row_number, "; ".join(reasons)))
                 continue
-            recipients.append(Recipient(email, partner_types[slug], locality_id))
+            assert partner_type_id is not None  # no reasons, so it was found
+            recipients.append(Recipient(email, partner_type_id, locality_id))
     except csv.Error as exc:
         problems.append(RowProblem(row_number, f"not a readable CSV row ({exc})"))
     if problems:
@@ -317,3 +346,125 @@ def invitation_summary(round_: Round) -> dict[str, int]:
         "reminded": row[2],
         "completed": row[3],
     }
+
+
+# --- the participant table -------------------------------------------------------------------
+#: Rows per page of the participant table.
+PARTICIPANTS_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Participant:
+    """One invited person as the lead sees them: never anything of their answers."""
+
+    id: int
+    email: str | None
+    partner_type: str
+    locality: str | None
+    status: str
+    sent_at: datetime | None
+    last_reminded_at: datetime | None
+    reminder_count: int
+
+
+def participant_status(invitation: Invitation) -> str:
+    """invited (not emailed yet), sent, reminded, started or completed: the furthest reached."""
+    if invitation.completed_on is not None:
+        return "completed"
+    if invitation.started_on is not None:
+        return "started"
+    if invitation.reminder_count:
+        return "reminded"
+    if invitation.sent_at is not None:
+        return "sent"
+    return "invited"
+
+
+def participants(
+    round_: Round, *, search: str = "", page: int = 1
+) -> tuple[list[Participant], int]:
+    """A page of the round's invited people (by email), and how many match ``search`` in all."""
+    where = [Invitation.round_id == round_.id]
+    needle = search.strip().lower()
+    if needle:
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(Invitation.email.like(f"%{escaped}%", escape="\\"))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Invitation).where(*where))
+    rows = db.session.scalars(
+        sa.select(Invitation)
+        .where(*where)
+        .order_by(Invitation.email.is_(None), Invitation.email, Invitation.id)
+        .offset((max(page, 1) - 1) * PARTICIPANTS_PER_PAGE)
+        .limit(PARTICIPANTS_PER_PAGE)
+    )
+    return [
+        Participant(
+            id=i.id,
+            email=i.email,
+            partner_type=i.partner_type.label,
+            locality=i.locality.name if i.locality else None,
+            status=participant_status(i),
+            sent_at=i.sent_at,
+            last_reminded_at=i.last_reminded_at,
+            reminder_count=i.reminder_count,
+        )
+        for i in rows
+    ], total or 0
+
+
+def invitation_by_email(round_: Round, email: str) -> Invitation:
+    """The round's invitation for ``email`` (any case), or a :class:`ServiceError`."""
+    invitation = db.session.scalar(
+        sa.select(Invitation).where(
+            Invitation.round_id == round_.id, Invitation.email == normalise_email(email)
+        )
+    )
+    if invitation is None:
+        raise ServiceError(f"{email.strip()} is not invited to this round", "email")
+    return invitation
+
+
+def resend_invitation(round_: Round, invitation: Invitation, *, by: User | None = None) -> None:
+    """Queue this person's invitation again (a lost or deleted email); their link is the same."""
+    _require_open(round_, "invitations")
+    if invitation.email is None:
+        raise ServiceError("this person's address has been erased, so they cannot be emailed")
+    if invitation.completed_on is not None:
+        raise ServiceError("this person has already completed the survey")
+    wording = wording_of(round_)
+    _queue(round_, invitation, "invitation", wording.invitation_subject, wording.invitation_body)
+    invitation.sent_at = invitation.sent_at or utcnow()
+    db.session.flush()
+    record("invitation.resend", user=by, round_id=round_.id, invitation_id=invitation.id)
+
+
+def remove_invitation(round_: Round, invitation: Invitation, *, by: User | None = None) -> None:
+    """Take someone off the list (wrong person, left the job): their link stops working and
+    their unsent emails are dropped. Someone who completed stays counted; erase their address
+    instead."""
+    if invitation.completed_on is not None:
+        raise ServiceError(
+            "this person has completed the survey, so they stay in the response rate; "
+            "erase their address instead"
+        )
+    db.session.execute(
+        sa.delete(OutboxMessage).where(
+            OutboxMessage.invitation_id == invitation.id, OutboxMessage.status == "pending"
+        )
+    )
+    record("invitation.remove", user=by, round_id=round_.id, invitation_id=invitation.id)
+    db.session.delete(invitation)
+    db.session.flush()
+
+
+def erase_invitation_email(
+    round_: Round, invitation: Invitation, *, by: User | None = None
+) -> None:
+    """Erase one person's address from the round (their invitation and every email to them);
+    the counts stay. The audit log records which invitation, never the address."""
+    if invitation.email is None:
+        raise ServiceError("this person's address is already erased")
+    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.invitation_id == invitation.id))
+    invitation.email = None
+    db.session.flush()
+    record("invitation.erase_email", user=by, round_id=round_.id, invitation_id=invitation.id)

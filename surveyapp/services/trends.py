@@ -18,11 +18,11 @@ from surveyapp.models.rounds import RoundStatus
 
 
 def closing_date(round_: Round) -> date:
-    """When a closed round closed: its closing date, or the day it was closed if it had none."""
-    if round_.closes_on is not None:
-        return round_.closes_on
+    """When a closed round closed: the day it was really closed, else its planned closing date."""
     if round_.closed_at is not None:
         return timeutil.to_local(round_.closed_at).date()
+    if round_.closes_on is not None:
+        return round_.closes_on
     return round_.created_at.date()
 
 

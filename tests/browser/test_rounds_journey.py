@@ -93,10 +93,8 @@ def _journey(app, server_url, page, lead, inbox, tmp_path):
     page.set_input_files("#file", str(csv))
     page.click("button:has-text('Upload and check')")
     page.wait_for_selector("text=6 people added")
-    page.click("button:has-text('Send invitations to 6 people')")
-    page.wait_for_selector("text=6 invitation(s) queued")
-    page.click("button:has-text('Send 6 waiting email(s) now')")
-    page.wait_for_selector("text=6 sent, 0 to retry later")
+    page.click("button:has-text('Send invitations now to 6 people')")  # queues and delivers
+    page.wait_for_selector("text=6 invitation(s) queued and sent. Emails: 6 sent, 0 to retry later")
     assert len(inbox.messages) == 6
     first = inbox.messages[0]
     assert f"{server_url}/s/" in first.get_body(("plain",)).get_content()
@@ -121,10 +119,8 @@ def _journey(app, server_url, page, lead, inbox, tmp_path):
         not_completed = sorted(i.email for i in invitations[2:])
         db.session.commit()
     page.reload()
-    page.click("button:has-text('Send reminders to 4 people')")
-    page.wait_for_selector("text=4 reminder(s) queued")
-    page.click("button:has-text('waiting email(s) now')")
-    page.wait_for_selector("text=4 sent")
+    page.click("button:has-text('Send reminders now to 4 people')")
+    page.wait_for_selector("text=4 reminder(s) queued and sent. Emails: 4 sent")
     reminded = sorted(m["To"] for m in inbox.messages if m["Subject"].startswith("Reminder"))
     assert reminded == not_completed
     _check(page, "rounds-invitations-laptop")
@@ -150,7 +146,10 @@ def _journey(app, server_url, page, lead, inbox, tmp_path):
     _check(page, "rounds-status-laptop")
 
     page.goto(round_url)
-    page.click("button:has-text('Close the round')")
+    page.click("a:has-text('Close the round')")
+    assert "Close “" in page.text_content("h1")
+    _check(page, "rounds-confirm-close-laptop")
+    page.click("button:has-text('Yes, close the round')")
     page.wait_for_selector("text=links now show a closed page")
     page.click("text=Publish a summary for partners")
     page.fill(

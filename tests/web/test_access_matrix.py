@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from surveyapp.extensions import db
-from surveyapp.models import Round, SubmissionReceipt
+from surveyapp.models import Invitation, Round, SubmissionReceipt
 from surveyapp.services import rounds as round_svc
 from surveyapp.services.tokens import sha256
 from surveyapp.services.users import create_user, issue_password_reset, password_reset_link
@@ -69,10 +70,17 @@ EXPECTED: dict[str, str] = {
     "rounds.open_": RUN_ROUNDS,
     "rounds.close": RUN_ROUNDS,
     "rounds.delete": RUN_ROUNDS,
+    "rounds.reopen": RUN_ROUNDS,
     "rounds.invitations": RUN_ROUNDS,
     "rounds.send_invitations": RUN_ROUNDS,
     "rounds.send_reminders": RUN_ROUNDS,
     "rounds.send_mail": RUN_ROUNDS,
+    "rounds.participants": RUN_ROUNDS,
+    "rounds.comments": RUN_ROUNDS,
+    "rounds.comments_xlsx": RUN_ROUNDS,
+    "rounds.resend_invitation": RUN_ROUNDS,
+    "rounds.remove_invitation": RUN_ROUNDS,
+    "rounds.erase_invitation_email": RUN_ROUNDS,
     "rounds.links": RUN_ROUNDS,
     "rounds.deactivate_link": RUN_ROUNDS,
     "rounds.link_qr_svg": RUN_ROUNDS,
@@ -98,6 +106,13 @@ EXPECTED: dict[str, str] = {
     "admin.data_protection": ADMIN,
     "admin.erase_round": ADMIN,
     "admin.subject_access": ADMIN,
+    "admin.reference": ADMIN,
+    "admin.add_partner_type": ADMIN,
+    "admin.add_locality": ADMIN,
+    "admin.partner_type": ADMIN,
+    "admin.locality": ADMIN,
+    "admin.partner_type_active": ADMIN,
+    "admin.locality_active": ADMIN,
 }
 
 #: URL argument -> the object (a key of :func:`world`) it takes, unless ``ARG_FOR`` says otherwise.
@@ -111,6 +126,7 @@ ARG_VALUES: dict[str, str] = {
     "key": "instrument",
     "fmt": "format",
     "user_id": "account",
+    "invitation_id": "invitation",
 }
 #: Endpoints that act on an object of their own, so that acting on it (deleting, closing,
 #: switching off) leaves the others as they were for the rest of the walk.
@@ -119,9 +135,16 @@ ARG_FOR: dict[str, dict[str, str]] = {
     "rounds.edit": {"round_id": "draft"},
     "rounds.delete": {"round_id": "doomed"},
     "rounds.close": {"round_id": "closing"},
+    "rounds.reopen": {"round_id": "reopenable"},
     "rounds.publish": {"round_id": "published"},
     "rounds.unpublish": {"round_id": "unpublishable"},
     "rounds.deactivate_link": {"link_id": "spare_link"},
+    "rounds.remove_invitation": {"invitation_id": "removable"},
+    "admin.partner_type": {"item_id": "partner_type"},
+    "admin.partner_type_active": {"item_id": "partner_type"},
+    "admin.locality": {"item_id": "locality"},
+    "admin.locality_active": {"item_id": "locality"},
+    "rounds.erase_invitation_email": {"invitation_id": "erasable"},
     "results.summary": {"slug": "published_slug"},
     "respond.invite_done": {"token": "done_token"},
     "respond.open_done": {"slug": "done_slug"},
@@ -154,6 +177,7 @@ def world(app, make_round) -> dict[str, object]:
         "closing": make_round("Closing", open_=True, partner_type_slugs=["school"]),
         "published": closed("Published", True),
         "unpublishable": closed("Unpublishable", True),
+        "reopenable": closed("Reopenable", False),
         "token": make_invitation(app, live, email="fresh@example.org"),
         "done_token": make_invitation(app, live, email="done@example.org"),
         "slug": make_open_link(app, live),
@@ -164,6 +188,8 @@ def world(app, make_round) -> dict[str, object]:
         "format": "csv",
     }
     objects["published_slug"] = make_open_link(app, objects["published"])
+    make_invitation(app, live, email="removable@example.org")
+    make_invitation(app, live, email="erasable@example.org")
     with app.app_context():
         account = create_user("account@example.org", "manager", TEST_PASSWORD)
         objects["account"] = account.id
@@ -177,6 +203,16 @@ def world(app, make_round) -> dict[str, object]:
             link.id for link in round_.open_links if link.slug == objects["slug"]
         )
         objects["spare_link"] = round_svc.create_open_link(round_).id
+        objects["partner_type"] = round_.partner_types[0].id
+        objects["locality"] = round_svc.get_or_create_locality("Matrix").id
+        for key, email in (
+            ("invitation", "fresh@example.org"),
+            ("removable", "removable@example.org"),
+            ("erasable", "erasable@example.org"),
+        ):
+            objects[key] = db.session.scalar(
+                sa.select(Invitation.id).where(Invitation.email == email)
+            )
         for key in ("submit:" + str(objects["done_token"]), "submit:open:" + OPEN_KEY):
             db.session.add(
                 SubmissionReceipt(key_hash=sha256(key), round_id=live, submitted_on=date.today())

@@ -4,6 +4,7 @@ publish."""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timedelta
 from email import message_from_bytes
 
 import pytest
@@ -12,7 +13,9 @@ import sqlalchemy as sa
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, Invitation, OpenLink, OutboxMessage, Response, Round
 from surveyapp.services.tokens import sha256
+from surveyapp.timeutil import format_date
 from tests.conftest import count, csrf_token_from
+from tests.web.respond_helpers import make_open_link
 
 
 @pytest.fixture
@@ -279,7 +282,7 @@ def test_same_people_added_later_are_not_duplicated(app, client, lead, make_roun
         assert len({i.token_hash for i in invitations}) == 4
 
 
-def test_send_invitations_queues_without_the_link_then_mail_delivers_it(
+def test_send_now_queues_and_delivers_without_storing_the_link(
     app, client, lead, make_round, tmp_path
 ):
     from surveyapp.services.tokens import invitation_token
@@ -295,21 +298,19 @@ def test_send_invitations_queues_without_the_link_then_mail_delivers_it(
     resp = client.post(
         f"/rounds/{round_id}/invitations/send", data={"csrf_token": token}, follow_redirects=True
     )
-    assert "3 invitation(s) queued" in resp.text
+    # One press queues and delivers.
+    assert "3 invitation(s) queued and sent. Emails: 3 sent, 0 to retry later" in resp.text
     with app.app_context():
         messages = db.session.scalars(sa.select(OutboxMessage)).all()
         assert len(messages) == 3 and {m.kind for m in messages} == {"invitation"}
-        for m in messages:
+        assert {m.status for m in messages} == {"sent"}
+        for m in messages:  # the stored copy never holds the working link
             assert "{link}" in m.body_text and "/s/" not in m.body_text
             assert "/s/" not in m.body_html
         nonces = {i.email: i.token_nonce for i in db.session.scalars(sa.select(Invitation))}
         links = {
             email: f"http://surveyapp.test/s/{invitation_token(n)}" for email, n in nonces.items()
         }
-    resp = client.post(
-        f"/rounds/{round_id}/mail/send", data={"csrf_token": token}, follow_redirects=True
-    )
-    assert "Emails: 3 sent, 0 to retry later, 0 failed for good." in resp.text
     files = sorted((tmp_path / "mail").glob("*.eml"))
     assert len(files) == 3
     for path in files:
@@ -482,3 +483,263 @@ def test_published_summary_leads_with_headline_findings_from_the_analysis(app, c
     rows = dict(re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">(.*?)</td></tr>", page))
     assert rows["School"] == "95" and rows["Domestic abuse service"] == "Fewer than 10"
     assert rows["Other"] == "Fewer than 10"
+
+
+def test_round_form_shows_every_problem_at_once(app, client, lead):
+    """Five mistakes, one submission: the summary lists all five, each linked to its field."""
+    token = form_data(client, "/rounds/new")
+    resp = client.post(
+        "/rounds/new",
+        data=new_round_data(
+            token,
+            title="",
+            min_group_size="ten",
+            opens_on="2026-12-10",
+            closes_on="2026-12-01",
+            signpost_pathways_url="javascript:alert(1)",
+            invitation_body="Hello, no link here",
+        ),
+    )
+    assert resp.status_code == 400
+    summary = re.search(r'<div class="error-summary".*?</div>', resp.text, re.S).group(0)
+    assert "autofocus" in summary
+    links = re.findall(r'<a href="#([^"]+)">', summary)
+    assert sorted(links) == sorted(
+        ["title", "closes_on", "min_group_size", "signpost_pathways_url", "invitation_body"]
+    ), links
+    with app.app_context():
+        assert count(Round) == 0
+
+
+def test_locality_differing_only_in_case_is_the_same_locality(app, client, lead):
+    token = form_data(client, "/rounds/new")
+    resp = client.post("/rounds/new", data=new_round_data(token, new_localities="North, NORTH"))
+    assert resp.status_code == 302
+    token = form_data(client, "/rounds/new")
+    resp = client.post(
+        "/rounds/new",
+        data=new_round_data(token, title="Second", localities=["North"], new_localities="north "),
+    )
+    assert resp.status_code == 302
+    with app.app_context():
+        from surveyapp.models import Locality
+
+        assert [loc.name for loc in db.session.scalars(sa.select(Locality))] == ["North"]
+        for round_ in db.session.scalars(sa.select(Round)):
+            assert [loc.name for loc in round_.localities] == ["North"]
+
+
+def test_close_and_delete_ask_first(app, client, lead, make_round):
+    opened = make_round("Open", open_=True, closes_on=date.today() + timedelta(days=10))
+    draft = make_round("Draft")
+    page = client.get(f"/rounds/{opened}")
+    assert f'href="/rounds/{opened}/close"' in page.text
+    page = client.get(f"/rounds/{opened}/close")
+    assert page.status_code == 200 and "Yes, close the round" in page.text
+    assert "You can reopen the round until its planned closing date" in page.text
+    page = client.get(f"/rounds/{draft}/delete")
+    assert page.status_code == 200 and "It cannot be undone" in page.text
+    with app.app_context():  # asking changed nothing
+        assert db.session.get(Round, opened).status == "open"
+        assert db.session.get(Round, draft) is not None
+    token = csrf_token_from(page.text)
+    resp = client.post(f"/rounds/{opened}/close", data={"csrf_token": token})
+    assert resp.status_code == 302
+    resp = client.post(f"/rounds/{draft}/delete", data={"csrf_token": token})
+    assert resp.status_code == 302
+    with app.app_context():
+        assert db.session.get(Round, opened).status == "closed"
+        assert db.session.get(Round, draft) is None
+
+
+def test_reopen_within_the_closing_date_and_the_real_closing_date_is_shown(
+    app, client, lead, make_round
+):
+    from surveyapp.services.rounds import close_round, publish_round
+
+    planned = date.today() + timedelta(days=10)
+    round_id = make_round("Early", open_=True, closes_on=planned)
+    expired = make_round("Expired", open_=True)
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        close_round(round_)
+        publish_round(round_, "We will act.")
+        db.session.commit()
+        old = db.session.get(Round, expired)
+        close_round(old)
+        old.closes_on = date.today() - timedelta(days=1)
+        old.closed_at = datetime(2026, 1, 2, 12)
+        db.session.commit()
+    slug = make_open_link(app, round_id)
+    today = format_date(date.today())
+    page = client.get(f"/o/{slug}")
+    assert page.status_code == 410
+    assert f"closed on {today}" in page.text and format_date(planned) not in page.text
+    assert f"closed {today}" in client.get(f"/rounds/{round_id}").text
+
+    show = client.get(f"/rounds/{expired}").text
+    assert "Reopen the round" not in show and "closed 2 January 2026" in show
+    token = csrf_token_from(show)
+    resp = client.post(f"/rounds/{expired}/reopen", data={"csrf_token": token}, follow_redirects=1)
+    assert "closing date has passed" in resp.text
+
+    assert "Reopen the round" in client.get(f"/rounds/{round_id}").text
+    resp = client.post(f"/rounds/{round_id}/reopen", data={"csrf_token": token})
+    assert resp.status_code == 302
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        assert round_.status == "open" and round_.closed_at is None
+        assert round_.published_at is None  # the figures will change, so the summary came down
+        assert db.session.get(Round, expired).status == "closed"
+        assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "round.reopen"))
+    assert client.get(f"/o/{slug}").status_code == 200
+
+
+def test_forgiving_csv_headers_and_partner_type_labels(app, client, lead, make_round):
+    round_id = make_round(
+        "Forgiving",
+        open_=True,
+        partner_type_slugs=["school", "health_visiting"],
+        locality_names=["North", "South East"],
+    )
+    content = (
+        b" E-mail ,Partner type,LOCALITY\n"
+        b"a@x.example,health visiting,north\n"
+        b"b@x.example,Health visiting,south east\n"
+        b"c@x.example,health_visiting,\n"
+        b"d@x.example,SCHOOL,South-East\n"
+    )
+    resp = upload(client, round_id, content)
+    assert resp.status_code == 302
+    with app.app_context():
+        got = {
+            i.email: (i.partner_type.slug, i.locality.name if i.locality else None)
+            for i in db.session.scalars(sa.select(Invitation))
+        }
+    assert got == {
+        "a@x.example": ("health_visiting", "North"),
+        "b@x.example": ("health_visiting", "South East"),
+        "c@x.example": ("health_visiting", None),
+        "d@x.example": ("school", "South East"),
+    }
+    bad = upload(client, round_id, b"Email,Partner Type\ne@x.example,health visitor\n")
+    assert bad.status_code == 400
+    assert (
+        "partner type &#39;health visitor&#39; is not part of this round "
+        "(use one of: School (school), Health visiting (health_visiting))" in bad.text
+    )
+    with app.app_context():
+        assert count(Invitation) == 4  # all or nothing: the bad file added nobody
+
+
+def test_participant_table_resend_remove_and_erase_one_address(app, client, lead, make_round):
+    from datetime import date as day
+
+    round_id = make_round(
+        "People",
+        open_=True,
+        partner_type_slugs=["school", "police"],
+        locality_names=["North", "South"],
+    )
+    upload(client, round_id, CSV_GOOD)
+    token = form_data(client, f"/rounds/{round_id}/invitations")
+    client.post(f"/rounds/{round_id}/invitations/send", data={"csrf_token": token})
+    with app.app_context():
+        inv = {i.email: i for i in db.session.scalars(sa.select(Invitation))}
+        inv["ann@school.example"].completed_on = day.today()
+        inv["cat@school.example"].started_on = day.today()
+        ids = {email: i.id for email, i in inv.items()}
+        db.session.commit()
+    page = client.get(f"/rounds/{round_id}/participants")
+    assert page.status_code == 200
+    rows = re.findall(r'<th scope="row">([^<]+)</th>.*?class="tag tag-(\w+)"', page.text, re.S)
+    assert rows == [
+        ("ann@school.example", "completed"),
+        ("bob@police.example", "sent"),
+        ("cat@school.example", "started"),
+    ]
+    assert "bob@police.example" in client.get(f"/rounds/{round_id}/participants?q=POLICE").text
+    assert "ann@" not in client.get(f"/rounds/{round_id}/participants?q=police").text
+
+    resp = client.post(
+        f"/rounds/{round_id}/participants/{ids['bob@police.example']}/resend",
+        data={"csrf_token": token},
+    )
+    assert resp.status_code == 302
+    # removing someone who completed is refused; someone who did not is removed
+    page = client.get(f"/rounds/{round_id}/participants/{ids['cat@school.example']}/remove")
+    assert "Remove cat@school.example from this round?" in page.text
+    client.post(
+        f"/rounds/{round_id}/participants/{ids['ann@school.example']}/remove",
+        data={"csrf_token": token},
+    )
+    client.post(
+        f"/rounds/{round_id}/participants/{ids['cat@school.example']}/remove",
+        data={"csrf_token": token},
+    )
+    page = client.get(f"/rounds/{round_id}/participants/{ids['ann@school.example']}/erase")
+    assert page.status_code == 200 and "cannot be undone" in page.text
+    client.post(
+        f"/rounds/{round_id}/participants/{ids['ann@school.example']}/erase",
+        data={"csrf_token": token},
+    )
+    with app.app_context():
+        left = {i.id: i.email for i in db.session.scalars(sa.select(Invitation))}
+        bob = "bob@police.example"
+        assert left == {ids["ann@school.example"]: None, ids[bob]: bob}
+        kinds = sorted((m.to_addr, m.status) for m in db.session.scalars(sa.select(OutboxMessage)))
+        # ann's and cat's emails are gone; bob has his first (sent) and the resent (pending)
+        assert kinds == [("bob@police.example", "pending"), ("bob@police.example", "sent")]
+        events = {e.action: e.detail for e in db.session.scalars(sa.select(AuditEvent))}
+        assert events["invitation.erase_email"]["invitation_id"] == ids["ann@school.example"]
+        assert "ann@" not in str(events)
+        assert "invitation.remove" in events and "invitation.resend" in events
+    page = client.get(f"/rounds/{round_id}/participants").text
+    assert "Address erased" in page and "cat@school.example" not in page
+
+
+def test_publishing_an_invitation_only_round_gives_the_summary_an_address(
+    app, client, lead, make_round
+):
+    from surveyapp.services.rounds import close_round
+
+    round_id = make_round("Invited only", open_=True)
+    with app.app_context():
+        close_round(db.session.get(Round, round_id))
+        db.session.commit()
+    token = form_data(client, f"/rounds/{round_id}/publish")
+    resp = client.post(
+        f"/rounds/{round_id}/publish",
+        data={"csrf_token": token, "actions_text": "We will run joint training."},
+        follow_redirects=True,
+    )
+    assert "The summary is published" in resp.text
+    slug = re.search(r'href="/results/([^"]+)"', resp.text).group(1)
+    with app.app_context():
+        link = db.session.scalar(sa.select(OpenLink).where(OpenLink.round_id == round_id))
+        assert link.slug == slug and link.active is False  # an address, taking no answers
+    summary = client.get(f"/results/{slug}")
+    assert summary.status_code == 200 and "joint training" in summary.text
+    assert client.get(f"/o/{slug}").status_code in (404, 410)
+
+
+def test_leads_are_warned_when_no_privacy_notice_is_set(app, client, lead, make_round):
+    round_id = make_round("R")
+    assert "No privacy notice is configured" in client.get("/").text
+    assert "No privacy notice is configured" in client.get(f"/rounds/{round_id}").text
+    app.config["PRIVACY_NOTICE_URL"] = "https://council.example/privacy"
+    assert "No privacy notice is configured" not in client.get("/").text
+
+
+def test_accessibility_statement_contact_and_dates(app, client):
+    page = client.get("/accessibility").text
+    assert "contact the early help team who sent you the link" in page
+    assert "Preparation of this accessibility statement" not in page
+    app.config.update(
+        ACCESSIBILITY_CONTACT="access@council.example",
+        ACCESSIBILITY_PREPARED_ON=date(2026, 9, 1),
+        ACCESSIBILITY_REVIEWED_ON=date(2026, 11, 20),
+    )
+    page = client.get("/accessibility").text
+    assert '<a href="mailto:access@council.example">access@council.example</a>' in page
+    assert "prepared on 1 September 2026" in page and "last reviewed on 20 November 2026" in page

@@ -1,7 +1,7 @@
 """The trends page: roles, the engine's figures round by round, suppression carried through."""
 
 import re
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 
@@ -39,6 +39,7 @@ def _closed_round(title: str, closes_on: date, groups: dict[str, tuple[int, int]
     import_responses(round_, ("\n".join(lines) + "\n").encode(), f"{title}.csv")
     round_svc.close_round(round_)
     round_.closes_on = closes_on
+    round_.closed_at = datetime.combine(closes_on, time(17))
     db.session.commit()
     return round_.id
 

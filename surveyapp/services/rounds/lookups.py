@@ -24,11 +24,13 @@ def partner_types_by_slug(slugs: Iterable[str]) -> list[PartnerType]:
 
 
 def localities_by_name(names: Iterable[str]) -> list[Locality]:
-    """Localities by name or slug, created if new."""
-    result = []
+    """Localities by name or slug, created if new. Names differing only in case or spacing
+    (``North``, ``NORTH``) are the same locality, listed once."""
+    result: dict[int, Locality] = {}
     for name in dict.fromkeys(n.strip() for n in names if n.strip()):
-        result.append(get_or_create_locality(name))
-    return result
+        locality = get_or_create_locality(name)
+        result.setdefault(locality.id, locality)
+    return list(result.values())
 
 
 #: Longest locality name (the column's size).

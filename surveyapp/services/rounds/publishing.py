@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from surveyapp.models import Round, User
+from surveyapp.extensions import db
+from surveyapp.models import OpenLink, Round, User
 from surveyapp.models.base import utcnow
 from surveyapp.models.rounds import RoundStatus
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
+from surveyapp.services.tokens import new_slug
 
 
 def publish_round(round_: Round, actions_text: str, *, by: User | None = None) -> None:
@@ -23,6 +25,13 @@ def publish_round(round_: Round, actions_text: str, *, by: User | None = None) -
     first = round_.published_at is None
     round_.actions_text = actions_text
     round_.published_at = utcnow()
+    if not round_.open_links:
+        # An invitation-only round: the summary needs an address of its own. A switched-off
+        # open link gives it one (/results/<slug>) without taking answers.
+        link = OpenLink(round=round_, slug=new_slug(), active=False)
+        db.session.add(link)
+        db.session.flush()
+        record("open_link.create", user=by, round_id=round_.id, slug=link.slug, summary_only=True)
     record("round.publish" if first else "round.publish_update", user=by, round_id=round_.id)
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, fields
 
 from surveyapp.models import Round
-from surveyapp.services import ServiceError
+from surveyapp.services import Problems, ServiceError
 
 #: Placeholders the lead may use in email wording; ``{link}`` is filled in only at send time.
 PLACEHOLDERS = ("link", "title", "closes_on", "council")
@@ -64,34 +64,40 @@ def wording_of(round_: Round) -> EmailWording:
 
 
 def check_wording(wording: EmailWording) -> EmailWording:
-    """Trimmed wording, or a :class:`ServiceError` naming the first field that is not usable."""
+    """Trimmed wording, or a :class:`ServiceError` for every field that is not usable."""
+    problems = Problems()
     clean: dict[str, str] = {}
     for f in fields(EmailWording):
-        text = getattr(wording, f.name).strip().replace("\r\n", "\n")
-        is_subject = f.name.endswith("subject")
-        what = f.name.replace("_", " ")
-        if not text:
-            raise ServiceError(f"enter the {what}", f.name)
-        if is_subject and (len(text) > 200 or "\n" in text):
-            raise ServiceError(f"the {what} must be one line of 200 characters or fewer", f.name)
-        if len(text) > 5000:
-            raise ServiceError(f"the {what} must be 5,000 characters or fewer", f.name)
-        unknown = sorted({p for p in _PLACEHOLDER.findall(text) if p not in PLACEHOLDERS})
-        if unknown:
-            allowed = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-            raise ServiceError(
-                f"the {what} uses {', '.join('{' + u + '}' for u in unknown)}, "
-                f"which is not a placeholder we know (use {allowed})",
-                f.name,
-            )
-        if is_subject and "{link}" in text:
-            raise ServiceError(
-                f"the {what} cannot contain {{link}}: put the link in the body", f.name
-            )
-        if not is_subject and "{link}" not in text:
-            raise ServiceError(
-                f"the {what} must contain {{link}}, where each person's own survey link goes",
-                f.name,
-            )
-        clean[f.name] = text
+        try:
+            clean[f.name] = _checked_text(f.name, getattr(wording, f.name))
+        except ServiceError as exc:
+            problems.collect(exc)
+    problems.raise_any()
     return EmailWording(**clean)
+
+
+def _checked_text(name: str, text: str) -> str:
+    text = text.strip().replace("\r\n", "\n")
+    is_subject = name.endswith("subject")
+    what = name.replace("_", " ")
+    if not text:
+        raise ServiceError(f"enter the {what}", name)
+    if is_subject and (len(text) > 200 or "\n" in text):
+        raise ServiceError(f"the {what} must be one line of 200 characters or fewer", name)
+    if len(text) > 5000:
+        raise ServiceError(f"the {what} must be 5,000 characters or fewer", name)
+    unknown = sorted({p for p in _PLACEHOLDER.findall(text) if p not in PLACEHOLDERS})
+    if unknown:
+        allowed = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+        raise ServiceError(
+            f"the {what} uses {', '.join('{' + u + '}' for u in unknown)}, "
+            f"which is not a placeholder we know (use {allowed})",
+            name,
+        )
+    if is_subject and "{link}" in text:
+        raise ServiceError(f"the {what} cannot contain {{link}}: put the link in the body", name)
+    if not is_subject and "{link}" not in text:
+        raise ServiceError(
+            f"the {what} must contain {{link}}, where each person's own survey link goes", name
+        )
+    return text

@@ -65,3 +65,15 @@ class RoleForm(FlaskForm):
         choices=NewUserForm.role.kwargs["choices"],
         validators=[DataRequired("Choose a role")],
     )
+
+
+class PartnerTypeForm(FlaskForm):
+    label = StringField(
+        "Name", validators=[DataRequired("Enter the partner type's name"), Length(max=120)]
+    )
+
+
+class LocalityForm(FlaskForm):
+    name = StringField(
+        "Name", validators=[DataRequired("Enter the locality's name"), Length(max=120)]
+    )

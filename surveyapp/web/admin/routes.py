@@ -288,3 +288,6 @@ def _download(found: dp.SubjectAccess, fmt: str) -> Response:
     response.mimetype = mimetype
     response.headers["Content-Disposition"] = f'attachment; filename="subject-access-{stamp}.{fmt}"'
     return response
+
+
+from surveyapp.web.admin import reference as _reference  # noqa: E402,F401  (registers its routes)

@@ -4,6 +4,7 @@ state changes."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, url_for
@@ -12,10 +13,17 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from surveyapp.extensions import db
 from surveyapp.models import OpenLink, Round
 from surveyapp.services import ServiceError
+from surveyapp.services import rounds as round_svc
 from surveyapp.services.links import open_link_url as public_open_link_url
 from surveyapp.web.rounds.forms import ActionForm
 
 bp = Blueprint("rounds", __name__, template_folder="templates")
+
+
+@bp.app_template_global("closed_on")
+def closed_on(round_: Round) -> date | None:
+    """The day a round really stopped taking answers (every page shows this, not the plan)."""
+    return round_svc.closed_on(round_)
 
 
 def get_round(round_id: int) -> Round:

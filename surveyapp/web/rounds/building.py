@@ -18,9 +18,16 @@ from surveyapp.services import ServiceError
 from surveyapp.services import invitations as invitation_svc
 from surveyapp.services import mail as mail_svc
 from surveyapp.services import rounds as round_svc
+from surveyapp.web import DB_INT_MAX
 from surveyapp.web.access import RUN_ROUNDS, STAFF, roles_required
 from surveyapp.web.rounds.blueprint import action, bp, get_round
-from surveyapp.web.rounds.forms import ActionForm, RoundForm, round_form, show_service_error
+from surveyapp.web.rounds.forms import (
+    ActionForm,
+    RoundForm,
+    round_form,
+    show_service_error,
+    show_service_errors,
+)
 
 
 @bp.get("/")
@@ -77,7 +84,19 @@ def _render_form(form: RoundForm, round_: Round | None, status: int = 200) -> Re
                 f"{answered} {'person has' if answered == 1 else 'people have'}"
                 f" answered, so the questions are fixed."
             )
-    return render_template("rounds/form.html", form=form, round=round_, locked=locked), status
+    newest_first = sa.select(Round).order_by(Round.created_at.desc(), Round.id.desc())
+    earlier = db.session.scalars(newest_first).all() if round_ is None else []
+    return render_template(
+        "rounds/form.html", form=form, round=round_, locked=locked, earlier=earlier
+    ), status
+
+
+def _copy_source() -> Round | None:
+    """The round named by ``?copy_from=ID``, if any (an unknown one is a 404)."""
+    copy_from = request.args.get("copy_from", type=int)
+    if copy_from is None:
+        return None
+    return get_round(copy_from) if 0 < copy_from <= DB_INT_MAX else abort(404)
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
@@ -86,9 +105,15 @@ def new() -> ResponseReturnValue:
     form = round_form(_domains_for(None))
     _prepare(form, None)
     if request.method == "GET":
-        form.partner_types.data = [c.value for c in form.partner_types.choices]
-        form.instrument.data = form.instrument.choices[-1].value
-        form.fill_wording_defaults()
+        source = _copy_source()
+        if source is not None:
+            form.fill_from(round_svc.settings_copied_from(source))
+            form.title.data = ""
+            flash(f"Settings copied from “{source.title}”. Give the new round a title and dates.")
+        else:
+            form.partner_types.data = [c.value for c in form.partner_types.choices]
+            form.instrument.data = form.instrument.choices[-1].value
+            form.fill_wording_defaults()
         return _render_form(form, None)
     if form.validate():
         try:
@@ -100,6 +125,8 @@ def new() -> ResponseReturnValue:
             db.session.commit()
             flash(f"Round “{round_.title}” created as a draft.")
             return redirect(url_for("rounds.show", round_id=round_.id))
+    else:
+        show_service_errors(form, round_svc.settings_problems(form.settings()))
     return _render_form(form, None, 400)
 
 
@@ -126,6 +153,8 @@ def edit(round_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash("Changes saved." if changed else "Nothing was changed.")
             return redirect(url_for("rounds.show", round_id=round_.id))
+    else:
+        show_service_errors(form, round_svc.settings_problems(form.settings(), round_))
     return _render_form(form, round_, 400)
 
 
@@ -142,6 +171,7 @@ def show(round_id: int) -> ResponseReturnValue:
         invitations=invitation_svc.invitation_summary(round_),
         outbox=mail_svc.outbox_summary(round_.id),
         links=[link for link in round_.open_links if link.active],
+        can_reopen=round_svc.can_reopen(round_),
     )
 
 
@@ -155,20 +185,55 @@ def open_(round_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/rounds/<int:round_id>/close")
+@bp.route("/rounds/<int:round_id>/close", methods=["GET", "POST"])
 @roles_required(*RUN_ROUNDS)
 def close(round_id: int) -> ResponseReturnValue:
-    return action(
-        round_id,
-        lambda r: round_svc.close_round(r, by=current_user),
-        "The round is closed: links now show a closed page.",
+    """Asks first (what closing means, and until when it can be undone), then closes."""
+    if request.method == "POST":
+        return action(
+            round_id,
+            lambda r: round_svc.close_round(r, by=current_user),
+            "The round is closed: links now show a closed page.",
+        )
+    round_ = get_round(round_id)
+    if round_.status != RoundStatus.OPEN.value:
+        flash("Only an open round can be closed.")
+        return redirect(url_for("rounds.show", round_id=round_id))
+    return render_template(
+        "rounds/confirm.html",
+        round=round_,
+        action="close",
+        answered=round_svc.answered_count(round_),
+        invitations=invitation_svc.invitation_summary(round_),
     )
 
 
-@bp.post("/rounds/<int:round_id>/delete")
+@bp.post("/rounds/<int:round_id>/reopen")
+@roles_required(*RUN_ROUNDS)
+def reopen(round_id: int) -> ResponseReturnValue:
+    return action(
+        round_id,
+        lambda r: round_svc.reopen_round(r, by=current_user),
+        "The round is open again: links accept answers until its closing date.",
+    )
+
+
+@bp.route("/rounds/<int:round_id>/delete", methods=["GET", "POST"])
 @roles_required(*RUN_ROUNDS)
 def delete(round_id: int) -> ResponseReturnValue:
+    """Asks first (what would be deleted), then deletes the draft."""
     round_ = get_round(round_id)
+    if request.method == "GET":
+        if round_.status != RoundStatus.DRAFT.value:
+            flash("Only a draft round can be deleted.")
+            return redirect(url_for("rounds.show", round_id=round_id))
+        return render_template(
+            "rounds/confirm.html",
+            round=round_,
+            action="delete",
+            answered=round_svc.answered_count(round_),
+            invitations=invitation_svc.invitation_summary(round_),
+        )
     if not ActionForm().validate():
         abort(400)
     title = round_.title

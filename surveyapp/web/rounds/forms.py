@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from surveyapp.instruments import Domain
-from surveyapp.services import ServiceError
+from surveyapp.services import ServiceError, ServiceErrors
 from surveyapp.services.rounds import EmailWording, RoundSettings
 
 
@@ -134,6 +134,11 @@ class RoundForm(FlaskForm):
         for name in EmailWording.__dataclass_fields__:
             self[name].data = getattr(EmailWording(), name)
 
+    @staticmethod
+    def _number(f: Field) -> int:
+        """The field's whole number, or its default while it has an error of its own."""
+        return f.data if isinstance(f.data, int) and not f.errors else int(f.default)
+
     def settings(self) -> RoundSettings:
         """The submitted settings (after :meth:`validate`)."""
         new = [n.strip() for n in (self.new_localities.data or "").split(",") if n.strip()]
@@ -148,15 +153,15 @@ class RoundForm(FlaskForm):
             closes_on=self.closes_on.data,
             partner_type_slugs=tuple(self.partner_types.data or ()),
             locality_names=tuple(dict.fromkeys([*(self.localities.data or ()), *new])),
-            min_group_size=self.min_group_size.data,
+            min_group_size=self._number(self.min_group_size),
             compared_round_id=int(self.compared_round_id.data)
-            if self.compared_round_id.data
+            if (self.compared_round_id.data or "").isdecimal() and not self.compared_round_id.errors
             else None,
             signposts=signposts,
             thank_you_message=self.thank_you_message.data or "",
             results_message=self.results_message.data or "",
-            reminder_gap_days=self.reminder_gap_days.data,
-            max_reminders=self.max_reminders.data,
+            reminder_gap_days=self._number(self.reminder_gap_days),
+            max_reminders=self._number(self.max_reminders),
             wording=EmailWording(
                 **{n: self[n].data or "" for n in EmailWording.__dataclass_fields__}
             ),
@@ -208,9 +213,20 @@ class ActionForm(FlaskForm):
 
 
 def show_service_error(form: FlaskForm, exc: ServiceError) -> None:
-    """Put a service's message next to the field it names, or at the top of the form."""
-    message = exc.message[:1].upper() + exc.message[1:]
-    if exc.field and exc.field in form._fields:
-        form[exc.field].errors = [*form[exc.field].errors, message]
-    else:
-        form.form_errors.append(message)
+    """Put a service's message (or each of several) next to the field it names, or at the top of
+    the form."""
+    for error in exc.errors if isinstance(exc, ServiceErrors) else [exc]:
+        message = error.message[:1].upper() + error.message[1:]
+        if error.field and error.field in form._fields:
+            form[error.field].errors = [*form[error.field].errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+def show_service_errors(form: FlaskForm, errors: list[ServiceError]) -> None:
+    """Add the service's problems to a form that failed its own checks, so every problem shows
+    at once; a field that already has a message keeps just that one."""
+    for error in errors:
+        if error.field and error.field in form._fields and form[error.field].errors:
+            continue
+        show_service_error(form, error)

@@ -3,11 +3,12 @@ the outbox."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.wrappers import Response as WResponse
 
 from surveyapp.extensions import db
 from surveyapp.models import Round
@@ -17,7 +18,7 @@ from surveyapp.services import mail as mail_svc
 from surveyapp.services import rounds as round_svc
 from surveyapp.services.audit import record
 from surveyapp.web.access import RUN_ROUNDS, roles_required
-from surveyapp.web.rounds.blueprint import action, bp, get_round
+from surveyapp.web.rounds.blueprint import bp, get_round
 from surveyapp.web.rounds.forms import ActionForm, InvitationsUploadForm
 
 
@@ -75,25 +76,46 @@ def invitations(round_id: int) -> ResponseReturnValue:
     return redirect(url_for("rounds.invitations", round_id=round_id))
 
 
+def _queue_and_deliver(round_id: int, queue: Callable[[Round], int], noun: str) -> WResponse:
+    """Send now: queue the emails (committed, so none is lost), then deliver the round's
+    outbox at once, committing after each message."""
+    round_ = get_round(round_id)
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        queued = queue(round_)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(f"Not done: {exc.message}.")
+        return redirect(url_for("rounds.invitations", round_id=round_id))
+    db.session.commit()
+    result = mail_svc.deliver_pending(db.session.commit, round_id=round_id)
+    record(
+        "mail.send",
+        user=current_user,
+        round_id=round_id,
+        sent=result.sent,
+        retrying=result.retrying,
+        failed=result.failed,
+    )
+    db.session.commit()
+    flash(f"{queued} {noun}(s) queued and sent. Emails: {result}.")
+    return redirect(url_for("rounds.invitations", round_id=round_id))
+
+
 @bp.post("/rounds/<int:round_id>/invitations/send")
 @roles_required(*RUN_ROUNDS)
 def send_invitations(round_id: int) -> ResponseReturnValue:
-    return action(
-        round_id,
-        lambda r: invitation_svc.send_invitations(r, by=current_user),
-        "{result} invitation(s) queued. Send the emails below to deliver them.",
-        "rounds.invitations",
+    return _queue_and_deliver(
+        round_id, lambda r: invitation_svc.send_invitations(r, by=current_user), "invitation"
     )
 
 
 @bp.post("/rounds/<int:round_id>/invitations/remind")
 @roles_required(*RUN_ROUNDS)
 def send_reminders(round_id: int) -> ResponseReturnValue:
-    return action(
-        round_id,
-        lambda r: invitation_svc.send_reminders(r, by=current_user),
-        "{result} reminder(s) queued. Send the emails below to deliver them.",
-        "rounds.invitations",
+    return _queue_and_deliver(
+        round_id, lambda r: invitation_svc.send_reminders(r, by=current_user), "reminder"
     )
 
 
