@@ -8,14 +8,14 @@ from pypdf import PdfReader
 
 from surveyapp.extensions import db
 from surveyapp.models import Round
-from surveyapp.services import report_exports
+from surveyapp.reporting import build
 from surveyapp.services.demo import OPEN_TITLE, load_demo
 from tests.browser.conftest import SCREENSHOTS, axe_violations, no_horizontal_scroll, screenshot
 
 
 @pytest.fixture
 def demo_round(app):
-    report_exports._cache.clear()
+    build.clear_cache()
     with app.app_context():
         load_demo()
         db.session.commit()

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from surveyapp.services.report_exports import FORMATS
+from surveyapp.reporting.exports import FORMATS
 from surveyapp.web.reports import routes
 from tests.web import test_reports as page_tests
 from tests.web.test_reports import STATEMENT, nums, row, visible, wilson

@@ -1,56 +1,34 @@
-"""A round's gap report as a view (figures and charts, cached in each process) and as files:
-CSV, XLSX, a self-contained HTML page and an A4 PDF.
+"""A round's report as a view: its figures (from :func:`surveyapp.reporting.build.build`,
+suppression already applied), its charts drawn when first asked for, and the context the report
+templates need, for the page and every export alike.
 
-The report page, its download routes and the ``report`` command all come through here, so each
-output shows the same figures for the same group. Every figure comes from
-:func:`surveyapp.services.reports.round_report` (suppression already applied); a view may be
-narrowed to ONE of locality, role level or training, through the analysis's own filter, so a
-small group is suppressed, never shown smaller.
+A view may be narrowed to ONE of locality, role level or training
+(:func:`surveyapp.reporting.build.select_view`), so a small group is suppressed, never shown
+smaller.
 """
 
 from __future__ import annotations
 
 import base64
-import logging
-import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from flask import current_app, render_template
 
-from surveyapp import timeutil
 from surveyapp.analysis import charts
-from surveyapp.analysis.data import ALL, NOT_STATED, AnalysisError
-from surveyapp.analysis.export import item_table_csv
+from surveyapp.analysis.data import ALL, NOT_STATED
 from surveyapp.analysis.metrics import round_half_up
 from surveyapp.analysis.report import Report
-from surveyapp.analysis.xlsx import report_xlsx
 from surveyapp.models import Round
+from surveyapp.reporting.build import build, cached, version_key
 from surveyapp.services import ServiceError
-from surveyapp.services.reports import report_key, round_report
 
 #: The dimensions a report can be filtered by, with the label of each in the filter menu.
 FILTERS = {"locality": "Locality", "role_level": "Role level", "training": "Early help training"}
 #: The report leads with this many of the biggest gaps in words.
 GAPS_IN_WORDS = 5
-#: Rendered views kept in memory (per process), most recently used last.
-CACHE_SIZE = 32
-#: Each download format: (MIME type; Flask adds UTF-8 to text types, what the button says).
-FORMATS = {
-    "csv": ("text/csv", "CSV (item table)"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel workbook"),
-    "html": ("text/html", "Web page (works offline)"),
-    "pdf": ("application/pdf", "PDF (A4)"),
-}
-#: Stylesheets inlined into the HTML and PDF exports, in cascade order.
-EXPORT_STYLESHEETS = ("app.css", "staff.css", "report.css")
 BAD_FILTER = "Choose a group from the list"
 
 
@@ -99,39 +77,16 @@ class ChosenView:
     label: str | None
 
 
-@dataclass(frozen=True)
-class ReportFile:
-    """An exported report: its bytes, MIME type and a file name to save it under."""
-
-    content: bytes
-    mimetype: str
-    filename: str
-
-
-_cache: OrderedDict[tuple[object, ...], ReportView] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
 def report_view(
     round_: Round, dimension: str | None = None, value: str | None = None
 ) -> ReportView:
-    """The view from the in-process cache, rebuilt whenever anything the report is built from
-    changes (:func:`surveyapp.services.reports.report_key`: answers, minimum group size, partner
-    types, the compared round even when picked automatically, and each round's creation time, as
-    SQLite may give an erased round's id to a new one)."""
-    key = (*report_key(round_), dimension, value)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    view = ReportView(
-        round_report(round_.id, **({dimension: value} if dimension is not None else {}))
+    """The view from the one report cache, rebuilt whenever the report version of the round or
+    of the round it is compared with changes (:func:`surveyapp.reporting.build.version_key`)."""
+    filters = {dimension: value} if dimension is not None and value is not None else {}
+    return cached(
+        ("view", *version_key(round_), dimension, value),
+        lambda: ReportView(build(round_, **filters)),
     )
-    with _cache_lock:
-        _cache[key] = view
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return view
 
 
 def filter_options(report: Report) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -243,72 +198,3 @@ def report_context(round_: Round, chosen: ChosenView) -> dict[str, Any]:
         "ALL": ALL,
         **HELPERS,
     }
-
-
-def _stylesheets() -> str:
-    static = Path(current_app.static_folder or "")
-    return "\n".join((static / name).read_text(encoding="utf-8") for name in EXPORT_STYLESHEETS)
-
-
-def report_html(round_: Round, chosen: ChosenView, generated: datetime | None = None) -> str:
-    """The report as one self-contained HTML document: styles inlined, charts as ``data:``
-    URIs, no scripts and no links out, so it opens offline anywhere (and WeasyPrint needs
-    nothing else to make the PDF)."""
-    generated = generated or datetime.now(timeutil.council_tz())
-    return render_template(
-        "reports/export.html",
-        css=_stylesheets(),
-        tables_open=True,
-        generated=timeutil.format_date(generated),
-        **report_context(round_, chosen),
-    )
-
-
-def report_pdf(html: str) -> bytes:
-    """The HTML export laid out on A4 by WeasyPrint (its print styles are in report.css), as a
-    tagged PDF so screen readers get the headings, tables and each chart's alt text."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    # WeasyPrint logs each CSS rule it does not support (the page's screen styles have a few)
-    # as a warning: nothing a reader of the app's logs can act on.
-    for name in ("weasyprint", "fontTools"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    # data: URIs only, and a failure stops the render: an export never makes a request.
-    fetcher = URLFetcher(allowed_protocols=["data"], fail_on_errors=True)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_tags=True)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
-
-
-def report_filename(round_: Round, label: str | None, fmt: str) -> str:
-    """E.g. ``gap-report-3-autumn-2026-locality-north.pdf``: the round, and its group if any."""
-    parts = [f"gap-report-{round_.id}", _slug(round_.title), _slug(label or "")]
-    return "-".join(p for p in parts if p) + f".{fmt}"
-
-
-def export_report(round_: Round, fmt: str, chosen: str = "") -> ReportFile:
-    """The report of ``round_`` (or of the one group ``chosen``) in ``fmt``.
-
-    Raises :class:`ReportExportError` for an unknown format or group, or when the report
-    cannot be built.
-    """
-    if fmt not in FORMATS:
-        raise ReportExportError(
-            f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}", field="format"
-        )
-    try:
-        picked = choose_view(round_, chosen)
-    except AnalysisError as exc:
-        raise ReportExportError(f"there is no report for this round yet: {exc}") from exc
-    report = picked.view.report
-    if fmt == "csv":
-        content = item_table_csv(report).encode("utf-8")
-    elif fmt == "xlsx":
-        content = report_xlsx(report, shows=picked.label)
-    else:
-        html = report_html(round_, picked)
-        content = html.encode("utf-8") if fmt == "html" else report_pdf(html)
-    return ReportFile(content, FORMATS[fmt][0], report_filename(round_, picked.label, fmt))
