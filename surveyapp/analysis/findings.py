@@ -177,15 +177,15 @@ def _variation_findings(
     variation: pd.DataFrame, texts: Mapping[str, str]
 ) -> list[dict[str, object]]:
     shown = variation.loc[variation["significant"]]
-    shown = shown.sort_values("cramers_v", ascending=False, kind="stable")
+    shown = shown.sort_values("epsilon_squared", ascending=False, kind="stable")
     return [
         {
             "kind": "variation",
             "item_id": row.item_id,
-            "figure": row.cramers_v,
+            "figure": row.epsilon_squared,
             "text": (
                 f"How far partners agree that {statement_clause(texts[row.item_id])} "
-                f"differs between partner types (Cramér's V {row.cramers_v:.2f})"
+                f"differs between partner types"
             ),
         }
         for row in shown.itertuples(index=False)
@@ -232,7 +232,7 @@ def build_findings(
     """All findings as sentences, in reading order (``rank`` 1 first).
 
     Takes the partner-type tables of a report after suppression and after
-    :func:`~surveyapp.analysis.differences.adjust_family`. Columns: rank, kind (gap,
+    :func:`~surveyapp.analysis.differences.adjust_within`. Columns: rank, kind (gap,
     contrast, difference, variation, change), partner_type, item_id, contrast, figure (the
     headline number, unrounded), text. Gap findings cover every shown group × item, largest
     first, so the first three are the report's three biggest gaps.

@@ -97,10 +97,13 @@ def group_counts(frames: RoundFrames, by: str = "partner_type") -> GroupCounts:
 def round_half_up(value: float, places: int = 0) -> float:
     """Round for display the way people do (2.25 → 2.3), not banker's rounding.
 
-    Works from the float's shortest decimal form, so 100 * 7 / 2000 (0.35) rounds to 0.4.
+    Works from the float's shortest decimal form, first cut to 9 decimal places so that float
+    noise cannot carry a half below it: 100 * 7 / 2000 (0.35) rounds to 0.4, and 100 − 42.5
+    computed as 57.49999999999999 rounds to 58 in a sentence, as the table's 57.5 does.
     """
     quantum = Decimal(1).scaleb(-places)
-    return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
+    exact = Decimal(repr(float(value))).quantize(Decimal("1e-9"), rounding=ROUND_HALF_UP)
+    return float(exact.quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

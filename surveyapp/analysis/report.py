@@ -13,8 +13,9 @@ from surveyapp.analysis import suppression
 from surveyapp.analysis.change import change_table, describe_changes
 from surveyapp.analysis.data import AnalysisError, RoundFrames, filter_frames
 from surveyapp.analysis.differences import (
+    FAMILIES,
     SIGNIFICANCE,
-    adjust_family,
+    adjust_within,
     difference_table,
     variation_table,
 )
@@ -90,13 +91,19 @@ def _methods(frames: RoundFrames, reliability: pd.DataFrame, n_tests: int) -> di
         "respondents answered only one of the items",
         "interval_difference": "Newcombe hybrid score interval (method 10)",
         "test_difference": "two-proportion z-test (pooled), each partner type against all "
-        "other respondents",
-        "test_variation": "Kruskal–Wallis across shown partner types; effect size Cramér's V "
-        "on the negative / neutral / positive table",
-        "test_change": "two-proportion z-test (pooled) between rounds",
-        "multiple_testing": "Benjamini–Hochberg false discovery rate across all tests in the "
-        f"report; a difference is reported only at adjusted p < "
-        f"{SIGNIFICANCE}",
+        "other respondents; Fisher's exact test where an expected count is below 5",
+        "test_variation": "Kruskal–Wallis on the five answer levels across the shown partner "
+        "types and, as one more group, the hidden ones together (the same respondents as the "
+        "differences); effect size ε² = H / (n − 1) on the same answers",
+        "test_change": "two-proportion z-test (pooled) between rounds; Fisher's exact test "
+        "where an expected count is below 5",
+        "multiple_testing": "Benjamini–Hochberg false discovery rate within families declared "
+        "in advance: "
+        + "; ".join(FAMILIES.values())
+        + f". A difference or change is reported in words only at adjusted p < {SIGNIFICANCE}",
+        "interval_note": "Intervals are 95% for each figure on its own, not adjusted for the "
+        "number of tests: an interval that just excludes 0 can sit beside “no clear change” "
+        "when the adjusted test does not call it",
         "n_tests": n_tests,
         "cronbach_alpha": alpha,
         "reliability": "Cronbach's alpha per domain with two or more items, listwise over "
@@ -115,9 +122,10 @@ def build_report(frames: RoundFrames, compared: RoundFrames | None = None) -> Re
     raw_change = None
     if compared is not None:
         raw_change = change_table(frames, _same_filters(frames, compared))
-    adjusted = adjust_family([difference_table(frames), variation_table(frames), raw_change])
-    differences, variation = cast(pd.DataFrame, adjusted[0]), cast(pd.DataFrame, adjusted[1])
-    adjusted_change = adjusted[2]
+    # families declared in advance (FAMILIES), each adjusted on its own
+    differences = cast(pd.DataFrame, adjust_within(difference_table(frames), "item_id"))
+    variation = cast(pd.DataFrame, adjust_within(variation_table(frames)))
+    adjusted_change = adjust_within(raw_change)
     change = describe_changes(adjusted_change) if adjusted_change is not None else None
     reliability = reliability_table(frames)
     enc = frames.encoded

@@ -40,7 +40,7 @@ PERCENT_COLUMNS = {
     "pct_b",
     "value",
 }
-DECIMAL_FORMATS = {"mean": "0.00", "z": "0.00", "p_value": "0.0000", "p_adjusted": "0.0000"}
+DECIMAL_FORMATS = {"mean": "0.0", "z": "0.00", "p_value": "0.0000", "p_adjusted": "0.0000"}
 #: Internal columns that say nothing to a reader.
 HIDDEN_COLUMNS = {"n_label"}
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
