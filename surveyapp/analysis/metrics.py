@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.stats import binom, norm
 
 from surveyapp.analysis import suppression
 from surveyapp.analysis.data import (
@@ -288,11 +288,23 @@ def paired_counts(frames: RoundFrames, by: str, item_a: int, item_b: int) -> np.
     return np.concatenate([per_group.sum(axis=0, keepdims=True), per_group])
 
 
+def mcnemar_exact(a_only: np.ndarray, b_only: np.ndarray) -> np.ndarray:
+    """McNemar's exact test of paired proportions (two-sided binomial test of the discordant
+    pairs, p = min(1, 2 · P(X ≤ min) for X ~ Bin(a_only + b_only, ½))); NaN where there are no
+    discordant pairs. Exact, so small counts need no approximation."""
+    a_only = np.asarray(a_only, dtype=np.int64)
+    b_only = np.asarray(b_only, dtype=np.int64)
+    n = a_only + b_only
+    p = np.minimum(1.0, 2 * binom.cdf(np.minimum(a_only, b_only), n, 0.5))
+    return np.where(n > 0, p, np.nan)
+
+
 def contrast_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFrame:
     """Every instrument contrast per group: value = % positive on item_a − on item_b (points).
 
     Columns: <by>, group_label, contrast, label, item_a, item_b, pct_a, pct_b, value, ci_low,
-    ci_high (95%, see :func:`newcombe_paired_interval`), suppressed.
+    ci_high (95%, see :func:`newcombe_paired_interval`), n_pairs (respondents who answered
+    both), p_value (:func:`mcnemar_exact` on those complete pairs), suppressed.
     """
     gc = group_counts(frames, by)
     enc = frames.encoded
@@ -302,7 +314,7 @@ def contrast_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFram
     n_groups, n_contrasts = len(gc.keys), len(pairs)
     columns = {
         name: np.full((n_groups, n_contrasts), np.nan)
-        for name in ("pct_a", "pct_b", "value", "ci_low", "ci_high")
+        for name in ("pct_a", "pct_b", "value", "ci_low", "ci_high", "n_pairs", "p_value")
     }
     n_both = np.zeros((n_groups, n_contrasts), dtype=np.int64)
     for c, (a, b) in enumerate(pairs):
@@ -316,6 +328,8 @@ def contrast_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFram
         columns["value"][:, c] = columns["pct_a"][:, c] - columns["pct_b"][:, c]
         columns["ci_low"][:, c] = 100 * low
         columns["ci_high"][:, c] = 100 * high
+        columns["n_pairs"][:, c] = paired.sum(axis=1)
+        columns["p_value"][:, c] = mcnemar_exact(paired[:, 1], paired[:, 2])
     table["label"] = np.tile(np.array([c.label for c in frames.contrasts], dtype=object), n_groups)
     table["item_a"] = np.tile(
         np.array([c.item_a for c in frames.contrasts], dtype=object), n_groups

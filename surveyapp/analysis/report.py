@@ -89,6 +89,7 @@ def _methods(frames: RoundFrames, reliability: pd.DataFrame, n_tests: int) -> di
         "interval_contrast": "Newcombe (1998) method 10 for paired proportions; the "
         "correlation is scaled by n_both / √(n_a·n_b) when some "
         "respondents answered only one of the items",
+        "test_contrast": "McNemar's exact test on the respondents who answered both statements",
         "interval_difference": "Newcombe hybrid score interval (method 10)",
         "test_difference": "two-proportion z-test (pooled), each partner type against all "
         "other respondents; Fisher's exact test where an expected count is below 5",
@@ -118,7 +119,7 @@ def build_report(frames: RoundFrames, compared: RoundFrames | None = None) -> Re
     items = item_table(frames)
     breakdowns = {by: item_table(frames, by) for by in BREAKDOWNS if by not in dict(frames.filters)}
     domains = domain_table(frames)
-    contrasts = contrast_table(frames)
+    contrasts = cast(pd.DataFrame, adjust_within(contrast_table(frames)))
     raw_change = None
     if compared is not None:
         raw_change = change_table(frames, _same_filters(frames, compared))
@@ -168,6 +169,7 @@ def build_report(frames: RoundFrames, compared: RoundFrames | None = None) -> Re
             change,
             dict(zip(enc.item_ids, enc.item_text, strict=True)),
             compared.title if compared is not None else None,
+            domains,
         ),
         methods=_methods(frames, reliability, n_tests),
     )
