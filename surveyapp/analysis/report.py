@@ -62,6 +62,9 @@ class Report:
     reliability: pd.DataFrame
     findings: pd.DataFrame
     methods: Mapping[str, Any]
+    #: Partner types of the round nobody in this view answered as (listed once, never drawn;
+    #: naming them reveals nothing, as hidden groups together still hold the minimum).
+    empty_groups: tuple[str, ...] = ()
 
 
 def _same_filters(frames: RoundFrames, compared: RoundFrames) -> RoundFrames:
@@ -172,4 +175,9 @@ def build_report(frames: RoundFrames, compared: RoundFrames | None = None) -> Re
             domains,
         ),
         methods=_methods(frames, reliability, n_tests),
+        empty_groups=tuple(
+            key
+            for key in frames.partner_type_labels
+            if key not in set(frames.responses["partner_type"])
+        ),
     )

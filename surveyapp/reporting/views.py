@@ -10,6 +10,7 @@ smaller.
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -27,8 +28,11 @@ from surveyapp.services import ServiceError
 
 #: The dimensions a report can be filtered by, with the label of each in the filter menu.
 FILTERS = {"locality": "Locality", "role_level": "Role level", "training": "Early help training"}
-#: The report leads with this many of the biggest gaps in words.
+#: The report leads with this many of the biggest gaps in words, then lists more up to
+#: GAPS_IN_WORDS, and says what changed most for all partners.
+HEADLINES = 3
 GAPS_IN_WORDS = 5
+CHANGES_IN_WORDS = 2
 BAD_FILTER = "Choose a group from the list"
 
 
@@ -36,35 +40,59 @@ class ReportExportError(ServiceError):
     """The report cannot be shown or exported as asked (bad filter or format)."""
 
 
+def drawn_report(report: Report) -> Report:
+    """The report without the partner types nobody answered as, for the charts: an empty
+    group carries no figure (and hides none), so it is listed once instead of drawn."""
+    empty = set(report.empty_groups)
+    if not empty:
+        return report
+
+    def keep(table: pd.DataFrame) -> pd.DataFrame:
+        return table.loc[~table["partner_type"].isin(empty)].reset_index(drop=True)
+
+    return dataclasses.replace(
+        report,
+        items=keep(report.items),
+        domains=keep(report.domains),
+        contrasts=keep(report.contrasts),
+        partner_type_labels={k: v for k, v in report.partner_type_labels.items() if k not in empty},
+    )
+
+
 class ReportView:
     """One report view; its charts are drawn when first asked for (CSV and XLSX exports and
-    the filter menu need none) and then kept with the view."""
+    the filter menu need none) and then kept with the view. Charts leave out the partner
+    types nobody answered as (:func:`drawn_report`)."""
 
     def __init__(self, report: Report) -> None:
         self.report = report
 
     @cached_property
+    def drawn(self) -> Report:
+        return drawn_report(self.report)
+
+    @cached_property
     def heatmap(self) -> charts.Chart:
-        return charts.gap_heatmap(self.report)
+        return charts.gap_heatmap(self.drawn)
 
     @cached_property
     def domains(self) -> list[tuple[str, str, charts.Chart]]:
         domains = self.report.instrument_domains
         return [
-            (d, label, charts.domain_bars(self.report, d))
+            (d, label, charts.domain_bars(self.drawn, d))
             for d, label in zip(domains["domain"], domains["label"], strict=True)
         ]
 
     @cached_property
     def contrasts(self) -> list[tuple[str, charts.Chart]]:
         return [
-            (key, charts.contrast_chart(self.report, key))
+            (key, charts.contrast_chart(self.drawn, key))
             for key in self.report.contrasts["contrast"].unique()
         ]
 
     @cached_property
     def change(self) -> charts.Chart | None:
-        return charts.change_chart(self.report)
+        return charts.change_chart(self.drawn)
 
 
 @dataclass(frozen=True)
@@ -147,12 +175,52 @@ def svg_src(chart: charts.Chart) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(chart.svg.encode()).decode("ascii")
 
 
+@dataclass(frozen=True)
+class WhoAnswered:
+    """One row of "who answered": people in the view, and for the whole round the people
+    invited and the share of them who answered (a dash where there is none to show)."""
+
+    label: str
+    people: str
+    invited: str
+    rate: str
+
+
+def who_answered(round_: Round, report: Report, whole: bool) -> list[WhoAnswered]:
+    """All partners first, then each partner type that anyone answered as. Invitations are
+    counted for the whole round only (a filtered view has no invitations of its own), and a
+    rate only where the group's own count is shown, so no rate narrows a hidden group."""
+    from surveyapp.services.status import round_status
+
+    people = dict(response_picture(report))
+    status = round_status(round_) if whole else None
+    invited = {row.label: row for row in status.by_partner_type} if status else {}
+    if status is not None:
+        invited[report.items["group_label"].iloc[0]] = status.total
+    out = []
+    for label, count in people.items():
+        row = invited.get(label)
+        shown = count.isdigit()
+        out.append(
+            WhoAnswered(
+                label=label,
+                people=count,
+                invited=str(row.invited) if row is not None and row.invited else "–",
+                rate=(
+                    figure(row.rate) if row is not None and row.rate is not None and shown else "–"
+                ),
+            )
+        )
+    return out
+
+
 def response_picture(report: Report) -> list[tuple[str, str]]:
-    """(group label, responses or the suppressed label) per partner type, all first."""
+    """(group label, responses or the suppressed label) per partner type that anyone
+    answered as, all first."""
     items = report.items
     by = items.columns[0]
     out = []
-    for key in [ALL, *report.partner_type_labels]:
+    for key in [ALL, *(k for k in report.partner_type_labels if k not in report.empty_groups)]:
         rows = items.loc[items[by] == key]
         if rows.empty:
             continue
@@ -182,8 +250,14 @@ def report_context(round_: Round, chosen: ChosenView) -> dict[str, Any]:
         "report": report,
         "chosen": chosen.chosen,
         "chosen_label": chosen.label,
-        "picture": response_picture(report),
-        "gaps": findings.loc[findings["kind"] == "gap"].head(GAPS_IN_WORDS),
+        "who_answered": who_answered(round_, report, whole=not chosen.chosen),
+        "people": dict(response_picture(report)),
+        "nobody": [report.partner_type_labels[k] for k in report.empty_groups],
+        "headlines": findings.loc[findings["kind"] == "gap"].head(HEADLINES),
+        "gaps": findings.loc[findings["kind"] == "gap"].iloc[HEADLINES:GAPS_IN_WORDS],
+        "changed": findings.loc[
+            (findings["kind"] == "change") & (findings["partner_type"] == ALL)
+        ].head(CHANGES_IN_WORDS),
         "other_findings": findings.loc[findings["kind"] != "gap"],
         "domain_labels": dict(
             zip(

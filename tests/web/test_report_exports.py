@@ -112,7 +112,10 @@ def test_every_download_shows_the_page_figures_and_no_small_group(app, client, r
     text = flat(pdf_text(pdf_file.data))
     for name, figures in WHOLE.items():
         assert f"{name} {' '.join(figures)}" in text, name
-    assert f"Page 1 of {len(reader.pages)}" in text and "How these figures are worked out" in text
+    assert (
+        f"Page 1 of {len(reader.pages)}" in text
+        and "Appendix: how these figures are worked out" in text
+    )
 
     # the CSV and the workbook: the same figures to one decimal
     school = csv_rows(csv_file.data)["school", "comm_partners"]
