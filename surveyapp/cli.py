@@ -304,7 +304,7 @@ def demo_command(admin_email: str | None) -> None:
 
 
 # --- report ------------------------------------------------------------------------------------
-REPORT_FORMATS = ("csv", "xlsx", "html", "pdf")
+REPORT_FORMATS = ("csv", "xlsx", "html", "pdf", "summary-pdf")
 
 
 @click.command("report")

@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from flask import current_app, render_template
 
 from surveyapp import timeutil
-from surveyapp.analysis.data import AnalysisError
+from surveyapp.analysis.data import ALL, AnalysisError
 from surveyapp.analysis.export import item_table_csv
 from surveyapp.analysis.xlsx import report_xlsx
 from surveyapp.models import Round
@@ -27,6 +28,7 @@ FORMATS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel workbook"),
     "html": ("text/html", "Web page (works offline)"),
     "pdf": ("application/pdf", "PDF (A4)"),
+    "summary-pdf": ("application/pdf", "Board summary (PDF, 2 pages)"),
 }
 #: Stylesheets inlined into the HTML and PDF exports, in cascade order.
 EXPORT_STYLESHEETS = ("app.css", "staff.css", "report.css")
@@ -60,6 +62,43 @@ def report_html(round_: Round, chosen: ChosenView, generated: datetime | None = 
     )
 
 
+def next_steps(context: dict[str, Any]) -> list[str]:
+    """Where to start, in plain words, from the three biggest gaps: each partner type and
+    area once, biggest first."""
+    report = context["report"]
+    domain_of = dict(
+        zip(report.instrument_items["item_id"], report.instrument_items["domain"], strict=True)
+    )
+    labels = context["domain_labels"]
+    steps: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for f in context["headlines"].itertuples():
+        domain = domain_of.get(f.item_id, "")
+        group = report.partner_type_labels.get(f.partner_type, "all partners")
+        if (f.partner_type, domain) in seen:
+            continue
+        seen.add((f.partner_type, domain))
+        who = "all partners" if f.partner_type == ALL else f"{group} partners"
+        steps.append(
+            f"Ask {who} what would help with “{labels.get(domain, domain)}”, and agree one "
+            "change to make before the next round."
+        )
+    return steps
+
+
+def summary_html(round_: Round, chosen: ChosenView, generated: datetime | None = None) -> str:
+    """The two-page board summary as one self-contained HTML document (the source of its PDF)."""
+    generated = generated or datetime.now(timeutil.council_tz())
+    context = report_context(round_, chosen)
+    return render_template(
+        "reports/summary.html",
+        css=_stylesheets(),
+        generated=timeutil.format_date(generated),
+        next_steps=next_steps(context),
+        **context,
+    )
+
+
 def report_pdf(html: str) -> bytes:
     """The HTML export laid out on A4 by WeasyPrint (its print styles are in report.css), as a
     tagged PDF so screen readers get the headings, tables and each chart's alt text."""
@@ -80,9 +119,11 @@ def _slug(text: str) -> str:
 
 
 def report_filename(round_: Round, label: str | None, fmt: str) -> str:
-    """E.g. ``gap-report-3-autumn-2026-locality-north.pdf``: the round, and its group if any."""
-    parts = [f"gap-report-{round_.id}", _slug(round_.title), _slug(label or "")]
-    return "-".join(p for p in parts if p) + f".{fmt}"
+    """E.g. ``gap-report-3-autumn-2026-locality-north.pdf``: the round, and its group if any;
+    the board summary is ``board-summary-3-....pdf``."""
+    kind, ext = ("board-summary", "pdf") if fmt == "summary-pdf" else ("gap-report", fmt)
+    parts = [f"{kind}-{round_.id}", _slug(round_.title), _slug(label or "")]
+    return "-".join(p for p in parts if p) + f".{ext}"
 
 
 def export_report(round_: Round, fmt: str, chosen: str = "") -> ReportFile:
@@ -104,6 +145,8 @@ def export_report(round_: Round, fmt: str, chosen: str = "") -> ReportFile:
         content = item_table_csv(report).encode("utf-8")
     elif fmt == "xlsx":
         content = report_xlsx(report, shows=picked.label)
+    elif fmt == "summary-pdf":
+        content = report_pdf(summary_html(round_, picked))
     else:
         html = report_html(round_, picked)
         content = html.encode("utf-8") if fmt == "html" else report_pdf(html)
