@@ -127,7 +127,21 @@ def test_report_xlsx_holds_the_same_figures_and_keeps_suppression(
     from surveyapp.analysis.metrics import round_half_up
 
     book = load_workbook(xlsx_out)
-    assert book.sheetnames == ["Findings", "Item table", "Domain gaps", "Differences"]
+    assert book.sheetnames == [
+        "Findings",
+        "Item table",
+        "Domain gaps",
+        "Differences",
+        "Variation",
+        "Contrasts",
+        "Reliability",
+    ]
+    variation = list(book["Variation"].iter_rows(min_row=3, max_row=3, values_only=True))[0]
+    assert {"h", "df", "p_value", "epsilon_squared", "p_adjusted"} <= set(variation)
+    contrast = list(book["Contrasts"].iter_rows(min_row=3, max_row=3, values_only=True))[0]
+    assert {"value", "ci_low", "ci_high", "p_value", "p_adjusted"} <= set(contrast)
+    reliability = list(book["Reliability"].iter_rows(min_row=3, max_row=3, values_only=True))[0]
+    assert {"alpha", "n_respondents", "low_alpha"} <= set(reliability)
     sheet = book["Item table"]
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     header = rows[0]

@@ -303,8 +303,9 @@ def contrast_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFram
     """Every instrument contrast per group: value = % positive on item_a − on item_b (points).
 
     Columns: <by>, group_label, contrast, label, item_a, item_b, pct_a, pct_b, value, ci_low,
-    ci_high (95%, see :func:`newcombe_paired_interval`), n_pairs (respondents who answered
-    both), p_value (:func:`mcnemar_exact` on those complete pairs), suppressed.
+    ci_high (95%, see :func:`newcombe_paired_interval`), p_value (:func:`mcnemar_exact` on the
+    respondents who answered both; their count is not published, as ``all`` minus the shown
+    groups would give a hidden group's), suppressed.
     """
     gc = group_counts(frames, by)
     enc = frames.encoded
@@ -314,7 +315,7 @@ def contrast_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFram
     n_groups, n_contrasts = len(gc.keys), len(pairs)
     columns = {
         name: np.full((n_groups, n_contrasts), np.nan)
-        for name in ("pct_a", "pct_b", "value", "ci_low", "ci_high", "n_pairs", "p_value")
+        for name in ("pct_a", "pct_b", "value", "ci_low", "ci_high", "p_value")
     }
     n_both = np.zeros((n_groups, n_contrasts), dtype=np.int64)
     for c, (a, b) in enumerate(pairs):
@@ -328,7 +329,6 @@ def contrast_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFram
         columns["value"][:, c] = columns["pct_a"][:, c] - columns["pct_b"][:, c]
         columns["ci_low"][:, c] = 100 * low
         columns["ci_high"][:, c] = 100 * high
-        columns["n_pairs"][:, c] = paired.sum(axis=1)
         columns["p_value"][:, c] = mcnemar_exact(paired[:, 1], paired[:, 2])
     table["label"] = np.tile(np.array([c.label for c in frames.contrasts], dtype=object), n_groups)
     table["item_a"] = np.tile(
