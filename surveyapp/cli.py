@@ -10,12 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask import Flask
+from flask.cli import with_appcontext
 
 from surveyapp.extensions import db
 from surveyapp.models import Round
 from surveyapp.services import ServiceError
+from surveyapp.services.links import open_link_url
 
 
 def init_app(app: Flask) -> None:
@@ -25,13 +26,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(report_command)
     app.cli.add_command(retention_cli)
     app.cli.add_command(data_cli)
-
-
-def main() -> None:
-    """The ``surveyapp`` console script: an alias for ``flask --app surveyapp``."""
-    from surveyapp import create_app
-
-    FlaskGroup(create_app=create_app)(prog_name="surveyapp")
 
 
 def _fail(message: str) -> click.ClickException:
@@ -69,10 +63,6 @@ def _parse_date(value: str | None, name: str) -> date | None:
         raise click.BadParameter(
             f"{value!r} is not a date like 2026-11-30", param_hint=name
         ) from None
-
-
-def open_link_url(slug: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + f"/o/{slug}"
 
 
 # --- users -------------------------------------------------------------------------------------

@@ -109,7 +109,7 @@ class _SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with Secure decided per request (see
     :func:`cookies_secure`)."""
 
-    def get_cookie_secure(self, app: Flask) -> bool:  # type: ignore[override]
+    def get_cookie_secure(self, app: Flask) -> bool:
         return cookies_secure(app)
 
 

@@ -60,7 +60,7 @@ def compare_proportions(
     exact = np.isfinite(z) & (smallest < MIN_EXPECTED)
     p = p.copy()
     for k in zip(*np.nonzero(exact), strict=True):
-        table = [[x1[k], n1[k] - x1[k]], [x2[k], n2[k] - x2[k]]]
+        table = np.array([[x1[k], n1[k] - x1[k]], [x2[k], n2[k] - x2[k]]])
         p[k] = fisher_exact(table, alternative="two-sided").pvalue
     return z, p, exact
 

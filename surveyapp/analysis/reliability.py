@@ -66,8 +66,8 @@ def reliability_table(frames: RoundFrames) -> pd.DataFrame:
         rows, columns=["domain", "domain_label", "n_items", "n_respondents", "alpha", "hidden"]
     )
     table["n_respondents"] = table["n_respondents"].astype("Int64")
-    hidden = table.pop("hidden").to_numpy(dtype=bool)
-    out = suppression.mask(table, hidden, ("n_respondents", "alpha"), root.min_group_size)
+    hidden_rows = table.pop("hidden").to_numpy(dtype=bool)
+    out = suppression.mask(table, hidden_rows, ("n_respondents", "alpha"), root.min_group_size)
     alpha = out["alpha"].to_numpy(dtype=np.float64, na_value=np.nan)
     out["low_alpha"] = np.nan_to_num(alpha, nan=np.inf) < LOW_ALPHA
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 
 def utcnow() -> datetime:
@@ -13,4 +14,4 @@ def utcnow() -> datetime:
 
 
 #: A JSON column that is JSONB on PostgreSQL.
-JSONType = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
+JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")

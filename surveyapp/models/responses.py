@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from surveyapp.extensions import db
+from surveyapp.extensions import Model
 from surveyapp.models.base import JSONType, utcnow
 from surveyapp.models.reference import Locality, PartnerType
 
@@ -28,7 +28,7 @@ def random_id() -> int:
     return secrets.randbits(62) or 1
 
 
-class Response(db.Model):
+class Response(Model):
     __tablename__ = "responses"
     __table_args__ = (
         sa.CheckConstraint("channel IN ('invite', 'open', 'import')", name="channel"),
@@ -66,7 +66,7 @@ class Response(db.Model):
     )
 
 
-class Answer(db.Model):
+class Answer(Model):
     __tablename__ = "answers"
     __table_args__ = (
         sa.CheckConstraint(
@@ -88,7 +88,7 @@ class Answer(db.Model):
     response: so.Mapped[Response] = so.relationship(back_populates="answers")
 
 
-class SubmissionReceipt(db.Model):
+class SubmissionReceipt(Model):
     """One row per submitted invitation or open-link session: the database's guarantee of
     one response per person. It names no response."""
 
@@ -102,7 +102,7 @@ class SubmissionReceipt(db.Model):
     submitted_on: so.Mapped[date]
 
 
-class Draft(db.Model):
+class Draft(Model):
     """Answers saved page by page, so a dropped signal never loses them; deleted on submit."""
 
     __tablename__ = "drafts"
@@ -118,7 +118,7 @@ class Draft(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class ImportBatch(db.Model):
+class ImportBatch(Model):
     """A CSV file imported with ``responses import``; the same file is refused a second time."""
 
     __tablename__ = "import_batches"

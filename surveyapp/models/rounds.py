@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from surveyapp.extensions import db
+from surveyapp.extensions import Model, db
 from surveyapp.models.base import JSONType, utcnow
 from surveyapp.models.instruments import InstrumentSnapshot
 from surveyapp.models.reference import Locality, PartnerType
@@ -40,7 +40,7 @@ round_localities = sa.Table(
 )
 
 
-class Round(db.Model):
+class Round(Model):
     __tablename__ = "rounds"
     __table_args__ = (
         sa.CheckConstraint(f"min_group_size >= {MIN_GROUP_SIZE_FLOOR}", name="min_group_size"),
@@ -107,7 +107,7 @@ class Round(db.Model):
         return f"<Round {self.id} {self.status}>"
 
 
-class OpenLink(db.Model):
+class OpenLink(Model):
     __tablename__ = "open_links"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

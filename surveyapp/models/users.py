@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
 
-from surveyapp.extensions import db
+from surveyapp.extensions import Model
 from surveyapp.models.base import utcnow
 
 
@@ -19,7 +19,7 @@ class Role(enum.StrEnum):
     MANAGER = "manager"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (sa.CheckConstraint("role IN ('admin', 'lead', 'manager')", name="role"),)
 

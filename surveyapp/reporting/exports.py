@@ -111,7 +111,8 @@ def report_pdf(html: str) -> bytes:
         logging.getLogger(name).setLevel(logging.ERROR)
     # data: URIs only, and a failure stops the render: an export never makes a request.
     fetcher = URLFetcher(allowed_protocols=["data"], fail_on_errors=True)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_tags=True)
+    pdf: bytes = HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_tags=True)
+    return pdf
 
 
 def _slug(text: str) -> str:

@@ -7,6 +7,8 @@ packed into an integer or two, in one query. Caching is :mod:`surveyapp.reportin
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
@@ -23,7 +25,7 @@ _ITEMS_PER_COLUMN = 20
 _DONT_KNOW_CODE = 6
 
 
-def _packed_answers(item_ids: list[str]) -> list[sa.ColumnElement[int]]:
+def _packed_answers(item_ids: list[str]) -> list[sa.ScalarSelect[Any]]:
     """One scalar subquery per 20 items, summing each answer's code at its item's place.
 
     A round can hold well over a million answers; letting the database fold them into one row
@@ -57,25 +59,32 @@ def _unpack(packed: np.ndarray, n_items: int) -> np.ndarray:
     return codes
 
 
-def _fetchall(session: so.Session, statement: sa.Select) -> list[tuple]:
+def _fetchall(
+    session: so.Session | so.scoped_session[Any], statement: sa.Select[Any]
+) -> list[tuple[Any, ...]]:
     """Run ``statement`` on the session's own DBAPI connection and return plain tuples: a
     SQLAlchemy row object per response costs more than the database's own work."""
     connection = session.connection()
     compiled = statement.compile(dialect=connection.dialect)
     params = compiled.params
-    cursor = connection.connection.dbapi_connection.cursor()
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is None:
+        raise AnalysisError("the database connection was closed while reading a round")
+    cursor = dbapi_connection.cursor()
     try:
         cursor.execute(
             str(compiled),
-            tuple(params[name] for name in compiled.positiontup) if compiled.positional else params,
+            tuple(params[name] for name in compiled.positiontup or ())
+            if compiled.positional
+            else params,
         )
-        return cursor.fetchall()
+        return list(cursor.fetchall())
     finally:
         cursor.close()
 
 
 def _round_rows(
-    session: so.Session, round_id: int, item_ids: list[str]
+    session: so.Session | so.scoped_session[Any], round_id: int, item_ids: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The round's responses and answers in the analysis contract, from one query."""
     packed_columns = _packed_answers(item_ids)
@@ -122,7 +131,7 @@ def _round_rows(
     return responses, answers
 
 
-def load_round_frames(session: so.Session, round_id: int) -> RoundFrames:
+def load_round_frames(session: so.Session | so.scoped_session[Any], round_id: int) -> RoundFrames:
     """Read one round's responses and answers into the analysis contract.
 
     Raises :class:`~surveyapp.analysis.data.AnalysisError` when there is no such round.
@@ -166,7 +175,7 @@ def load_round_frames(session: so.Session, round_id: int) -> RoundFrames:
     )
 
 
-def compared_round_id(session: so.Session, round_id: int) -> int | None:
+def compared_round_id(session: so.Session | so.scoped_session[Any], round_id: int) -> int | None:
     """The round this one is compared with: the one set on it, else the latest closed round of
     the same instrument key closed before it (never itself)."""
     round_ = session.get(Round, round_id)

@@ -156,14 +156,14 @@ def choose_view(round_: Round, chosen: str = "") -> ChosenView:
     return ChosenView(report_view(round_, dimension, value), options, chosen, allowed[chosen])
 
 
-def figure(value: object, places: int = 0, suffix: str = "%") -> str:
+def figure(value: float | None, places: int = 0, suffix: str = "%") -> str:
     """A shown figure rounded half up for display; a dash where there is none."""
     if value is None or pd.isna(value):
         return "–"
     return f"{round_half_up(float(value), places):.{places}f}{suffix}"
 
 
-def signed(value: object) -> str:
+def signed(value: float | None) -> str:
     """A signed difference in points, with a true minus sign; a dash where there is none."""
     if value is None or pd.isna(value):
         return "–"

@@ -25,6 +25,7 @@ from surveyapp.models import Answer, Invitation, OpenLink, PartnerType, Response
 from surveyapp.models.responses import random_id
 from surveyapp.services import rounds as round_svc
 from surveyapp.services.invitations import add_invitations, send_invitations
+from surveyapp.services.links import open_link_url
 from surveyapp.services.report_version import bump_report_version
 from surveyapp.services.users import create_user
 
@@ -246,18 +247,19 @@ def load_demo(admin_email: str | None = None) -> list[str]:
             days_ago=200,
             results_message="Results were shared at the partnership board.",
         )
+        opens_on = today - timedelta(days=10)
         opened = round_svc.create_round(
             instrument_ref=DEMO_INSTRUMENT,
             title=OPEN_TITLE,
             locality_names=LOCALITIES,
-            opens_on=today - timedelta(days=10),
+            opens_on=opens_on,
             closes_on=today + timedelta(days=20),
             compared_round_id=closed.id,
             results_message="We will share what you told us, and what we will do, by the end "
             "of next month.",
         )
         round_svc.open_round(opened)
-        n_open = _fill(opened, 1, rng, improvement=0.05, start=opened.opens_on)
+        n_open = _fill(opened, 1, rng, improvement=0.05, start=opens_on)
         round_svc.create_open_link(opened)
         n_invited = _invite(opened, rng)
         db.session.flush()
@@ -290,8 +292,6 @@ def load_demo(admin_email: str | None = None) -> list[str]:
         )
     )
     if link is not None:
-        from surveyapp.cli import open_link_url
-
         lines.append(f"Open link for partner staff: {open_link_url(link.slug)}")
     if admin_email:
         lines.extend(_demo_admin(admin_email))

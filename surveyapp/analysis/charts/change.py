@@ -45,7 +45,7 @@ def change_chart(report: Report) -> Chart | None:
     then_label = report.compared_title or "Compared round"
     pairs: list[tuple[int, float, float]] = []
     with matplotlib.rc_context(RC):
-        for y, row in rows.iterrows():
+        for y, (_, row) in enumerate(rows.iterrows()):
             if row["status"] != "compared":
                 _hatch(ax, 0, y - 0.3, 100, 0.6, text=str(row["status"]))
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib
 import numpy as np
+import pandas as pd
 
 from surveyapp.analysis.charts.layout import (
     EDGE,
@@ -46,6 +47,7 @@ def contrast_chart(report: Report, contrast: str) -> Chart:
     with matplotlib.rc_context(RC):
         for y, key in enumerate(groups):
             row = rows.loc[key]
+            assert isinstance(row, pd.Series)  # one row per group
             if bool(row["suppressed"]):
                 _hatch(ax, -span, y - 0.35, 2 * span, 0.7)
                 continue

@@ -9,19 +9,22 @@ drawn in threads and nothing leaks between requests). Text stays text in the SVG
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
+from matplotlib.typing import RcKeyType  # noqa: E402
 
 from surveyapp.analysis.data import ALL  # noqa: E402
 from surveyapp.analysis.metrics import round_half_up  # noqa: E402
@@ -34,7 +37,7 @@ SUPPRESSED_COLOUR = "#e0e0e0"
 SUPPRESSED_TEXT = "suppressed"
 #: Characters of a statement per line above its bars (more would run under "Don't know").
 HEADING_WIDTH = 75
-RC = {
+RC: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",
     "font.size": 9,
     "font.family": "DejaVu Sans",
@@ -112,18 +115,18 @@ def _margins(
     }
 
 
-def _point_labels(ax) -> list[str]:
+def _point_labels(ax: Axes) -> list[str]:
     """The "+n pts" labels beside the points: the right margin has to fit them."""
     return [t.get_text() for t in ax.texts if t.get_text().endswith(" pts")]
 
 
-def _label(ax, x: float, y: float, text: str, **kwargs) -> None:
+def _label(ax: Axes, x: float, y: float, text: str, **kwargs: Any) -> None:
     """A label inside the axes (a figure, a suppressed cell's words)."""
     ax.text(x, y, text, **kwargs).set_in_layout(False)
 
 
 def _hatch(
-    ax,
+    ax: Axes,
     x: float,
     y: float,
     width: float,
@@ -160,13 +163,13 @@ def _hatch(
 
 
 def _bars(
-    ax, y: Sequence[float], left: np.ndarray, width: np.ndarray, height: float, **style: object
+    ax: Axes, y: Sequence[float], left: np.ndarray, width: np.ndarray, height: float, **style: Any
 ) -> None:
     """Horizontal bars as one collection: the same shapes as ``barh`` without an artist (and
     its autoscaling) per bar."""
-    y = np.asarray(y, dtype=np.float64)
+    middle = np.asarray(y, dtype=np.float64)
     x0, x1 = left, left + width
-    y0, y1 = y - height / 2, y + height / 2
+    y0, y1 = middle - height / 2, middle + height / 2
     corners = np.stack(
         [
             np.stack([x0, y0], -1),
@@ -176,10 +179,11 @@ def _bars(
         ],
         axis=1,
     )
-    ax.add_collection(PolyCollection(corners, **style), autolim=False)
+    # An (N, 4, 2) array is PolyCollection's fast path; its stubs only admit a sequence.
+    ax.add_collection(PolyCollection(corners, **style), autolim=False)  # type: ignore[arg-type]
 
 
-def _group_order(report: Report, keys: Sequence[str]) -> list[str]:
+def _group_order(report: Report, keys: Iterable[str]) -> list[str]:
     """``all`` first, then partner types in the instrument's order."""
     order = [ALL, *report.partner_type_labels]
     return [k for k in order if k in set(keys)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import matplotlib
 import numpy as np
@@ -23,7 +24,7 @@ TREND_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9
 TREND_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 
-def _round_label(closed_on: object, duplicate: bool) -> str:
+def _round_label(closed_on: date, duplicate: bool) -> str:
     """A round's x-axis label: its closing month, or the whole date when two share a month."""
     day = pd.Timestamp(closed_on)
     return f"{day.day} {day:%b %Y}" if duplicate else f"{day:%b %Y}"
@@ -138,7 +139,7 @@ def trend_chart(trend: pd.DataFrame, columns: int = 3) -> Chart:
         # On a phone the legend comes first, so it is read before six panels of lines.
         fig.legend(
             handles=handles,
-            loc=f"outside {'upper' if narrow else 'lower'} center",
+            loc="outside upper center" if narrow else "outside lower center",
             ncols=2 if narrow else 5,
             frameon=False,
             fontsize=9,

@@ -184,7 +184,7 @@ def open_done(slug: str):
 
 
 # --- shared views ------------------------------------------------------------------------------
-def _intro(resolve: Callable[[], svc.Respondent], step_endpoint: str, **link: str):
+def _intro(resolve: Callable[[], svc.Respondent], step_endpoint: str, **link: Any):
     try:
         respondent = resolve()
     except svc.LinkProblem as problem:
@@ -210,7 +210,7 @@ def _step(
     number: int,
     step_endpoint: str,
     done_endpoint: str,
-    **link: str,
+    **link: Any,
 ):
     try:
         respondent = resolve()
@@ -289,7 +289,7 @@ def _render_step(
     state: svc.DraftState,
     errors: dict[str, str],
     step_endpoint: str,
-    link: dict[str, str],
+    link: dict[str, Any],
 ) -> str:
     return render_template(
         "respond/step.html",
