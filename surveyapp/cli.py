@@ -14,7 +14,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from surveyapp.extensions import db
-from surveyapp.models import Round
+from surveyapp.models import Role, Round
 from surveyapp.services import ServiceError
 from surveyapp.services.links import open_link_url
 
@@ -73,7 +73,7 @@ def users_cli() -> None:
 
 @users_cli.command("create")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice(["admin", "lead", "manager"]))
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def users_create(email: str, role: str, password_stdin: bool) -> None:

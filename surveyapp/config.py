@@ -81,6 +81,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "TRUSTED_PROXIES": 0,
         "LOGIN_RATE_LIMIT": "10 per minute; 100 per hour",
         "TOKEN_LINK_RATE_LIMIT": "120 per minute; 1500 per hour",
+        "OPEN_LINK_RATE_LIMIT": "120 per minute; 1500 per hour",
+        "OPEN_LINK_SUBMIT_RATE_LIMIT": "30 per minute; 300 per hour",
         "REDIS_KEY_PREFIX": "surveyapp",
     }
 

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from surveyapp.instruments.about import ROLE_LEVEL_LABELS, TRAINING_LABELS
+
 #: The breakdown dimensions, in the fixed order suppression uses to visit them.
 DIMENSIONS = ("partner_type", "locality", "role_level", "training")
 #: The group holding every response of the round (or of the filtered view).
@@ -24,24 +26,16 @@ ALL_LABEL = "All respondents"
 #: Group key for a response that did not answer an optional "about you" question.
 NOT_STATED = "not_stated"
 NOT_STATED_LABEL = "Not stated"
-ROLE_LEVELS: Mapping[str, str] = {
-    "frontline": "Frontline practitioner",
-    "manager": "Supervisor or manager",
-}
-TRAINING: Mapping[str, str] = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
-#: Scale ``agree5``: value 1..5 are stored as level codes 0..4; "don't know" is level 5.
-SCALE_LABELS = (
-    "Strongly disagree",
-    "Disagree",
-    "Neither agree nor disagree",
-    "Agree",
-    "Strongly agree",
-)
+ROLE_LEVELS = ROLE_LEVEL_LABELS
+TRAINING = TRAINING_LABELS
+#: Scale ``agree5`` (instruments/scales.py): values 1..5 are level codes 0..4; "don't know" is 5.
 DONT_KNOW = 5
 N_LEVELS = 6
 #: Levels 3 and 4 (Agree, Strongly agree) are "positive"; 0 and 1 are "negative".
 POSITIVE_LEVELS = (3, 4)
 NEGATIVE_LEVELS = (0, 1)
+#: No group smaller than this is ever reported, whatever a round asks for (product.md: "never
+#: below 5"). The one definition: rounds' CHECK constraint and validation use it too.
 SMALLEST_MIN_GROUP_SIZE = 5
 
 RESPONSE_COLUMNS = ("response_id", "partner_type", "locality", "role_level", "training")

@@ -7,6 +7,7 @@ submission order), its date is a day, and one-response-per-person is enforced by
 
 from __future__ import annotations
 
+import enum
 import secrets
 from datetime import date, datetime
 from typing import Any
@@ -15,12 +16,22 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from surveyapp.extensions import Model
-from surveyapp.models.base import JSONType, utcnow
+from surveyapp.instruments.about import RoleLevel, Training
+from surveyapp.models.base import JSONType, one_of, utcnow
 from surveyapp.models.reference import Locality, PartnerType
 
-CHANNELS = ("invite", "open", "import")
-ROLE_LEVELS = ("frontline", "manager")
-TRAINING_ANSWERS = ("yes", "no", "not_sure")
+
+class Channel(enum.StrEnum):
+    """How a response arrived."""
+
+    INVITE = "invite"
+    OPEN = "open"
+    IMPORT = "import"
+
+
+CHANNELS = tuple(Channel)
+ROLE_LEVELS = tuple(RoleLevel)
+TRAINING_ANSWERS = tuple(Training)
 
 
 def random_id() -> int:
@@ -31,13 +42,9 @@ def random_id() -> int:
 class Response(Model):
     __tablename__ = "responses"
     __table_args__ = (
-        sa.CheckConstraint("channel IN ('invite', 'open', 'import')", name="channel"),
-        sa.CheckConstraint(
-            "role_level IS NULL OR role_level IN ('frontline', 'manager')", name="role_level"
-        ),
-        sa.CheckConstraint(
-            "training IS NULL OR training IN ('yes', 'no', 'not_sure')", name="training"
-        ),
+        one_of("channel", Channel),
+        one_of("role_level", RoleLevel, nullable=True),
+        one_of("training", Training, nullable=True),
     )
 
     id: so.Mapped[int] = so.mapped_column(

@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 from flask_login import UserMixin
 
 from surveyapp.extensions import Model
-from surveyapp.models.base import utcnow
+from surveyapp.models.base import one_of, utcnow
 
 
 class Role(enum.StrEnum):
@@ -21,7 +21,7 @@ class Role(enum.StrEnum):
 
 class User(UserMixin, Model):
     __tablename__ = "users"
-    __table_args__ = (sa.CheckConstraint("role IN ('admin', 'lead', 'manager')", name="role"),)
+    __table_args__ = (one_of("role", Role),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     #: Lower-cased.

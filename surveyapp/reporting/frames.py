@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from surveyapp.analysis.compared import default_compared_round
 from surveyapp.analysis.data import AnalysisError, Contrast, RoundFrames
 from surveyapp.instruments import Instrument
 from surveyapp.models import Answer, InstrumentSnapshot, Locality, PartnerType, Response, Round
@@ -183,17 +184,13 @@ def compared_round_id(session: so.Session | so.scoped_session[Any], round_id: in
         raise AnalysisError(f"there is no round {round_id}")
     if round_.compared_round_id is not None:
         return round_.compared_round_id
-    return session.scalar(
-        sa.select(Round.id)
+    closed = session.execute(
+        sa.select(Round.id, Round.closes_on)
         .join(Round.instrument)
         .where(
             InstrumentSnapshot.key == round_.instrument.key,
             Round.status == "closed",
             Round.id != round_.id,
-            sa.true()
-            if round_.closes_on is None
-            else sa.or_(Round.closes_on < round_.closes_on, Round.closes_on.is_(None)),
         )
-        .order_by(Round.closes_on.desc().nulls_last(), Round.id.desc())
-        .limit(1)
     )
+    return default_compared_round(round_.closes_on, ((rid, ends) for rid, ends in closed))

@@ -21,7 +21,18 @@ from flask import current_app
 from surveyapp import timeutil
 from surveyapp.extensions import db
 from surveyapp.instruments import get_instrument
-from surveyapp.models import Answer, Invitation, OpenLink, PartnerType, Response, Round, User
+from surveyapp.instruments.about import RoleLevel, Training
+from surveyapp.models import (
+    Answer,
+    Channel,
+    Invitation,
+    OpenLink,
+    PartnerType,
+    Response,
+    Role,
+    Round,
+    User,
+)
 from surveyapp.models.responses import random_id
 from surveyapp.services import rounds as round_svc
 from surveyapp.services.invitations import add_invitations, send_invitations
@@ -113,9 +124,11 @@ def _fill(
                     "round_id": round_.id,
                     "partner_type_id": types[slug],
                     "locality_id": int(rng.choice(localities)),
-                    "role_level": "frontline" if rng.random() < 0.7 else "manager",
-                    "training": str(rng.choice(["yes", "no", "not_sure"], p=[0.4, 0.5, 0.1])),
-                    "channel": "open" if rng.random() < 0.6 else "invite",
+                    "role_level": RoleLevel.FRONTLINE.value
+                    if rng.random() < 0.7
+                    else RoleLevel.MANAGER.value,
+                    "training": str(rng.choice(list(Training), p=[0.4, 0.5, 0.1])),
+                    "channel": Channel.OPEN.value if rng.random() < 0.6 else Channel.INVITE.value,
                     "submitted_on": start + timedelta(days=int(day)),
                 }
             )
@@ -179,7 +192,7 @@ def _demo_admin(email: str) -> list[str]:
     existing = db.session.scalar(sa.select(User).where(User.email == email.lower()))
     if existing is None:
         password = secrets.token_urlsafe(12)
-        create_user(email, "admin", password)
+        create_user(email, Role.ADMIN, password)
         path.write_text(f"{email.lower()}\n{password}\n")
         path.chmod(0o600)
     elif not path.exists():

@@ -30,6 +30,7 @@ from surveyapp.analysis.charts.layout import (
 from surveyapp.analysis.data import ALL
 from surveyapp.analysis.metrics import LEVEL_COLUMNS
 from surveyapp.analysis.report import Report
+from surveyapp.instruments.scales import AGREE5, DONT_KNOW_LABEL
 
 
 def domain_bars(report: Report, domain: str) -> Chart:
@@ -155,15 +156,11 @@ def domain_bars(report: Report, domain: str) -> Chart:
         ax_dk.set_xlim(0, 100)
         ax_dk.set_yticks([])
         ax_dk.set_ylim(y - 0.4, -0.8)
-        ax_dk.set_xlabel("Don't know")
+        ax_dk.set_xlabel(DONT_KNOW_LABEL)
         ax_dk.set_xticks([0, 50, 100], ["0", "50%", "100%"])
         legend = [
             Patch(facecolor=c, label=lab)
-            for c, lab in zip(
-                LEVEL_COLOURS,
-                ("Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"),
-                strict=True,
-            )
+            for c, lab in zip(LEVEL_COLOURS, AGREE5.short_labels, strict=True)
         ]
         legend.append(
             Patch(facecolor=SUPPRESSED_COLOUR, hatch="///", edgecolor="#9e9e9e", label="Suppressed")

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from surveyapp import timeutil
+from surveyapp.analysis.compared import default_compared_round
 from surveyapp.extensions import db
 from surveyapp.instruments import Instrument, InstrumentError, get_instrument
 from surveyapp.models import (
@@ -56,16 +57,21 @@ def snapshot_for(instrument: Instrument) -> InstrumentSnapshot:
     return snap
 
 
-def latest_closed_round(instrument_key: str, *, before: Round | None = None) -> Round | None:
+def latest_closed_round(
+    instrument_key: str, closes_on: date | None, *, before: Round | None = None
+) -> Round | None:
+    """The round a round of ``instrument_key`` closing on ``closes_on`` (``before``, if it
+    exists) is compared with when none is chosen (analysis.compared.default_compared_round)."""
     query = (
         sa.select(Round)
         .join(Round.instrument)
         .where(InstrumentSnapshot.key == instrument_key, Round.status == RoundStatus.CLOSED.value)
-        .order_by(Round.closes_on.desc().nulls_last(), Round.id.desc())
     )
     if before is not None and before.id is not None:
         query = query.where(Round.id != before.id)
-    return db.session.scalars(query).first()
+    closed = {r.id: r for r in db.session.scalars(query)}
+    chosen = default_compared_round(closes_on, ((r.id, r.closes_on) for r in closed.values()))
+    return None if chosen is None else closed[chosen]
 
 
 def create_round(
@@ -108,7 +114,7 @@ def create_round(
     if compared_round_id is not None:
         compared = _compared_round(compared_round_id, instrument.key, None)
     else:
-        compared = latest_closed_round(instrument.key)
+        compared = latest_closed_round(instrument.key, closes_on)
     round_ = Round(
         title=title,
         instrument=snapshot_for(instrument),
@@ -378,7 +384,7 @@ def update_round(round_: Round, settings: RoundSettings, *, by: User | None = No
     compared = (
         _compared_round(settings.compared_round_id, instrument.key, round_)
         if settings.compared_round_id is not None
-        else latest_closed_round(instrument.key, before=round_)
+        else latest_closed_round(instrument.key, settings.closes_on, before=round_)
     )
 
     if instrument.ref != before.instrument_ref:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from surveyapp.extensions import db
 from surveyapp.models import OpenLink, Round
 from surveyapp.services import ServiceError
+from surveyapp.services.links import open_link_url as public_open_link_url
 from surveyapp.web.rounds.forms import ActionForm
 
 bp = Blueprint("rounds", __name__, template_folder="templates")
@@ -32,7 +33,7 @@ def get_link(round_: Round, link_id: int) -> OpenLink:
 
 
 def open_link_url(link: OpenLink) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + f"/o/{link.slug}"
+    return public_open_link_url(link.slug)
 
 
 def action(
