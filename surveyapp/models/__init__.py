@@ -14,7 +14,7 @@ from surveyapp.models.responses import (
     SubmissionReceipt,
 )
 from surveyapp.models.rounds import OpenLink, Round, RoundStatus
-from surveyapp.models.users import Role, User
+from surveyapp.models.users import PasswordReset, RecoveryCode, Role, User
 
 __all__ = [
     "Answer",
@@ -29,6 +29,8 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "PartnerType",
+    "PasswordReset",
+    "RecoveryCode",
     "Response",
     "Role",
     "Round",
