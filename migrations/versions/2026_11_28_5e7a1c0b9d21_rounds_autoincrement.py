@@ -1,7 +1,7 @@
 """Round ids are never reused: AUTOINCREMENT on SQLite (PostgreSQL sequences never reuse).
 
 Revision ID: 5e7a1c0b9d21
-Revises: c11a88c2ac84
+Revises: a7c3e1f04b21
 Create Date: 2026-11-28 09:30:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5e7a1c0b9d21"
-down_revision = "c11a88c2ac84"
+down_revision = "a7c3e1f04b21"
 branch_labels = None
 depends_on = None
 
