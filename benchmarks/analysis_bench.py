@@ -49,8 +49,8 @@ def _fresh(state: dict[str, Any], key: str) -> Any:
 
 def _load(state: dict[str, Any]) -> dict[str, Any]:
     """The database step: read the stored round back through ``frames.py``."""
-    from surveyapp.analysis.frames import load_round_frames
     from surveyapp.extensions import db
+    from surveyapp.reporting.frames import load_round_frames
 
     with state["app"].app_context():
         return {"frames": load_round_frames(db.session, state["round_id"])}

@@ -16,7 +16,6 @@ wall clock also measures everyone else's work.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import re
 import tempfile
@@ -49,25 +48,11 @@ def report_formats() -> tuple[str, ...]:
     raise SystemExit("the report command has no --format choice")
 
 
-#: Modules that may keep rendered report views in a ``_cache`` (where depends on the version).
-VIEW_CACHES = ("surveyapp.web.reports.routes", "surveyapp.services.report_exports")
-
-
 def clear_caches() -> None:
     """Forget every cached report, view and loaded round, as a freshly started process would."""
-    from surveyapp.services import reports
+    from surveyapp.reporting import build
 
-    for name in VIEW_CACHES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-        cache = getattr(module, "_cache", None)
-        if cache is not None:
-            cache.clear()
-    clear = getattr(reports, "clear_caches", None)
-    if clear is not None:
-        clear()
+    build.clear_cache()
 
 
 def logged_in_client(app: Any) -> Any:

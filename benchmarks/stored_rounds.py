@@ -2,7 +2,7 @@
 
 ``fresh_app`` builds an empty schema (from the models) in the database at a URL; ``store_round``
 writes one :func:`surveyapp.demo.synthetic.synthetic_round` into it as responses and answers,
-with their localities, so that ``analysis/frames.py`` and the report page read it back exactly as
+with their localities, so that ``reporting/frames.py`` and the report page read it back exactly as
 they read a real round.
 """
 

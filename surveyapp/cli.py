@@ -517,7 +517,7 @@ def demo_command(admin_email: str | None) -> None:
 
 
 # --- report ------------------------------------------------------------------------------------
-REPORT_FORMATS = ("csv", "xlsx", "html", "pdf")
+REPORT_FORMATS = ("csv", "xlsx", "html", "pdf", "summary-pdf")
 
 
 @click.command("report")
@@ -543,7 +543,8 @@ REPORT_FORMATS = ("csv", "xlsx", "html", "pdf")
 def report_command(round_id: int, fmt: str, out: Path, chosen: str) -> None:
     """Write a round's gap report: CSV (the item table of product.md section 5), XLSX (findings,
     item table, domain gaps, differences and change), HTML (one self-contained file) or PDF."""
-    from surveyapp.services.report_exports import ReportExportError, export_report
+    from surveyapp.reporting.exports import export_report
+    from surveyapp.reporting.views import ReportExportError
 
     round_ = _get_round(round_id)
     if not out.parent.is_dir():

@@ -61,7 +61,7 @@ def graph() -> grimp.ImportGraph:
         ("surveyapp.analysis.metrics", "flask"),
         ("surveyapp.analysis.metrics", "sqlalchemy"),
         ("surveyapp.analysis.report", "surveyapp.models.responses"),
-        ("surveyapp.analysis.report", "surveyapp.services.reports"),
+        ("surveyapp.analysis.report", "surveyapp.reporting.build"),
         ("surveyapp.instruments", "surveyapp.models.instruments"),
         ("surveyapp.instruments.scales", "surveyapp.services"),
     ],

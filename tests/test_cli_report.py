@@ -63,7 +63,7 @@ def test_report_csv_matches_a_hand_computation(app, runner, make_round, tmp_path
     assert school["pct_positive"] == "57.1" and school["pct_negative"] == "28.6"
     assert school["gap"] == "42.9" and school["pct_dont_know"] == "12.5"
     assert (school["positive_ci_low"], school["positive_ci_high"]) == _wilson(4, 7)
-    assert school["mean"] == "3.29" and school["suppressed"] == "false"
+    assert school["mean"] == "3.3" and school["suppressed"] == "false"
     assert school["domain"] == "communication" and school["round_id"] == str(round_id)
 
     police = rows["police", "comm_partners"]
@@ -77,7 +77,7 @@ def test_report_csv_matches_a_hand_computation(app, runner, make_round, tmp_path
             "pct_strongly_agree",
         )
     ] == ["28.6", "28.6", "14.3", "14.3", "14.3"]
-    assert police["mean"] == "2.57" and police["pct_dont_know"] == "0.0"
+    assert police["mean"] == "2.6" and police["pct_dont_know"] == "0.0"
 
     everyone = rows["all", "comm_partners"]
     assert (everyone["n_responses"], everyone["n_valid"]) == ("23", "21")
@@ -124,8 +124,24 @@ def test_report_xlsx_holds_the_same_figures_and_keeps_suppression(
     for fmt, out in (("csv", csv_out), ("xlsx", xlsx_out)):
         result = runner.invoke(args=["report", str(round_id), "--format", fmt, "--out", str(out)])
         assert result.exit_code == 0, result.output
+    from surveyapp.analysis.metrics import round_half_up
+
     book = load_workbook(xlsx_out)
-    assert book.sheetnames == ["Findings", "Item table", "Domain gaps", "Differences"]
+    assert book.sheetnames == [
+        "Findings",
+        "Item table",
+        "Domain gaps",
+        "Differences",
+        "Variation",
+        "Contrasts",
+        "Reliability",
+    ]
+    variation = list(book["Variation"].iter_rows(min_row=3, max_row=3, values_only=True))[0]
+    assert {"h", "df", "p_value", "epsilon_squared", "p_adjusted"} <= set(variation)
+    contrast = list(book["Contrasts"].iter_rows(min_row=3, max_row=3, values_only=True))[0]
+    assert {"value", "ci_low", "ci_high", "p_value", "p_adjusted"} <= set(contrast)
+    reliability = list(book["Reliability"].iter_rows(min_row=3, max_row=3, values_only=True))[0]
+    assert {"alpha", "n_respondents", "low_alpha"} <= set(reliability)
     sheet = book["Item table"]
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     header = rows[0]
@@ -142,8 +158,9 @@ def test_report_xlsx_holds_the_same_figures_and_keeps_suppression(
                     assert (
                         sheet.cell(row=4, column=header.index(column) + 1).number_format == "0.0%"
                     )
-                else:
-                    assert round(float(got[column]), 2) == float(expected[column])
+                else:  # the workbook keeps the full mean and shows one decimal, as the CSV
+                    places = 1 if column == "mean" else 0
+                    assert round_half_up(float(got[column]), places) == float(expected[column])
     hidden = by_key["gp", "comm_partners"]
     assert hidden["suppressed"] == "true" and hidden["pct_positive"] is None
     for ws in book.worksheets:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from surveyapp.analysis import suppression
 from surveyapp.analysis.data import RoundFrames
-from surveyapp.analysis.differences import two_proportion_ztest
+from surveyapp.analysis.differences import compare_proportions
 from surveyapp.analysis.metrics import group_counts, newcombe_interval, safe_ratio
 
 COMPARED = "compared"
@@ -78,7 +78,7 @@ def change_table(
     x1, n1 = pick(now.n_positive, gn, it), pick(now.n_valid, gn, it)
     x2, n2 = pick(then.n_positive, gt, jt), pick(then.n_valid, gt, jt)
     low, high = newcombe_interval(x1, n1, x2, n2)
-    z, p = two_proportion_ztest(x1, n1, x2, n2)
+    z, p, exact = compare_proportions(x1, n1, x2, n2)
     p1, p2 = 100 * safe_ratio(x1, n1), 100 * safe_ratio(x2, n2)
     table = pd.DataFrame(
         {
@@ -95,6 +95,7 @@ def change_table(
             "ci_high": 100 * high.ravel(),
             "z": z.ravel(),
             "p_value": p.ravel(),
+            "exact": exact.ravel(),
             "status": status.ravel(),
         }
     )
@@ -118,7 +119,7 @@ def change_table(
 def describe_changes(table: pd.DataFrame) -> pd.DataFrame:
     """Add ``change``: "improved" / "worsened" where the adjusted p < 0.05, else "no clear
     change"; rows not compared carry their ``status`` instead. Needs ``significant`` from
-    :func:`surveyapp.analysis.differences.adjust_family`.
+    :func:`surveyapp.analysis.differences.adjust_within`.
     """
     out = table.copy()
     compared = (out["status"] == COMPARED).to_numpy()

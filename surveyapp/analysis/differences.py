@@ -1,25 +1,34 @@
 """Tests of difference between partner types, and the report-wide false discovery control.
 
-Only shown groups take part (see :mod:`surveyapp.analysis.suppression`): a test on a hidden
+Only shown groups are tested (see :mod:`surveyapp.analysis.suppression`): a test on a hidden
 group, or one that let a hidden group be worked out, would defeat suppression. Every
-function returns raw p-values; :func:`adjust_family` adds Benjamini–Hochberg adjusted ones
-across all the report's tests at once, and only ``p_adjusted < 0.05`` is called a difference.
+function returns raw p-values; :func:`adjust_within` adds Benjamini–Hochberg adjusted ones
+within families declared in advance (:data:`FAMILIES`), and only ``p_adjusted < 0.05`` is
+called a difference. A family never depends on what else the report holds, so adding a
+compared round cannot change which partner differences are called.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2, norm
+from scipy.stats import chi2, fisher_exact, norm
 from statsmodels.stats.multitest import multipletests
 
 from surveyapp.analysis import suppression
-from surveyapp.analysis.data import DONT_KNOW, NEGATIVE_LEVELS, POSITIVE_LEVELS, RoundFrames
+from surveyapp.analysis.data import DONT_KNOW, RoundFrames
 from surveyapp.analysis.metrics import group_counts, newcombe_interval, safe_ratio
 
 SIGNIFICANCE = 0.05
+#: Below this expected count in any cell of a 2 × 2 table, a proportion test is exact (Fisher).
+MIN_EXPECTED = 5
+#: The families of tests, each adjusted on its own (Benjamini–Hochberg), as the methods say.
+FAMILIES = {
+    "difference": "each statement's partner-type differences (one family per statement)",
+    "variation": "the across-partner-type tests, one per statement",
+    "change": "the changes since the compared round, all groups and statements together",
+    "contrast": "the paired contrasts (e.g. children's vs parents' services), all groups",
+}
 
 
 def two_proportion_ztest(
@@ -35,6 +44,25 @@ def two_proportion_ztest(
     z = safe_ratio(safe_ratio(x1, n1) - safe_ratio(x2, n2), np.sqrt(np.nan_to_num(variance)))
     z = np.where(np.isfinite(variance) & (variance > 0), z, np.nan)
     return z, 2 * norm.sf(np.abs(z))
+
+
+def compare_proportions(
+    x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(z, p, exact): the pooled z-test, or Fisher's exact test (two-sided) where any expected
+    count of the 2 × 2 table is below :data:`MIN_EXPECTED`, as the normal approximation is poor
+    there. ``exact`` says which rows used Fisher's test; p is NaN where the z-test is undefined.
+    """
+    x1, n1, x2, n2 = (np.asarray(v, dtype=np.int64) for v in (x1, n1, x2, n2))
+    z, p = two_proportion_ztest(x1, n1, x2, n2)
+    pooled = safe_ratio(x1 + x2, n1 + n2)
+    smallest = np.minimum(np.minimum(n1, n2) * pooled, np.minimum(n1, n2) * (1 - pooled))
+    exact = np.isfinite(z) & (smallest < MIN_EXPECTED)
+    p = p.copy()
+    for k in zip(*np.nonzero(exact), strict=True):
+        table = np.array([[x1[k], n1[k] - x1[k]], [x2[k], n2[k] - x2[k]]])
+        p[k] = fisher_exact(table, alternative="two-sided").pvalue
+    return z, p, exact
 
 
 def difference_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFrame:
@@ -57,7 +85,7 @@ def difference_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFr
     x1, n1 = positive[1:][groups, items], n_valid[1:][groups, items]
     x2, n2 = others_x[groups, items], others_n[groups, items]
     low, high = newcombe_interval(x1, n1, x2, n2)
-    z, p = two_proportion_ztest(x1, n1, x2, n2)
+    z, p, exact = compare_proportions(x1, n1, x2, n2)
     return pd.DataFrame(
         {
             by: np.array(gc.keys[1:], dtype=object)[groups],
@@ -73,6 +101,7 @@ def difference_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFr
             "ci_high": 100 * high,
             "z": z,
             "p_value": p,
+            "exact": exact,
         }
     )
 
@@ -100,83 +129,62 @@ def kruskal_wallis(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return h, df, p
 
 
-def cramers_v(table: np.ndarray) -> np.ndarray:
-    """Cramér's V of each (groups × categories) table in ``table`` (shape tests, rows, cols).
-
-    Empty rows and columns are left out; V is NaN when fewer than two of either remain.
-    """
-    table = np.asarray(table, dtype=np.float64)
-    rows, cols = table.sum(axis=2), table.sum(axis=1)
-    n = rows.sum(axis=1)
-    expected = rows[:, :, None] * cols[:, None, :] / np.where(n > 0, n, 1.0)[:, None, None]
-    chi_square = np.where(expected > 0, safe_ratio((table - expected) ** 2, expected), 0.0)
-    chi_square = chi_square.sum(axis=(1, 2))
-    k = np.minimum((rows > 0).sum(axis=1), (cols > 0).sum(axis=1)) - 1
-    return np.where(k > 0, np.sqrt(safe_ratio(chi_square, n * k)), np.nan)
+def epsilon_squared(h: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """The Kruskal–Wallis effect size ε² = H / (n − 1) (Tomczak & Tomczak 2014): the share of
+    the rank variance that lies between groups, on the same answers and groups as H."""
+    return safe_ratio(np.asarray(h, dtype=np.float64), np.asarray(n, dtype=np.float64) - 1)
 
 
 def variation_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFrame:
-    """Per item: do the shown groups differ? Kruskal–Wallis on the 1–5 answers, and Cramér's V
-    on the negative / neutral / positive × group table.
+    """Per item: do the groups differ? Kruskal–Wallis on the five answer levels, with its
+    effect size ε² on the same levels and groups.
 
-    Columns: item_id, domain, n_groups, n_valid, h, df, p_value, cramers_v. Hidden groups
-    are left out; rows with fewer than two shown groups, or no spread, have no test.
+    The groups are the shown ones plus, as one more group, the hidden ones taken together
+    (which together hold at least the minimum group size): the same respondents as the
+    pairwise tests' "all other respondents", so every answer takes part and none is shown.
+    Columns: item_id, domain, n_groups (shown), n_valid, h, df, p_value, epsilon_squared.
+    Rows with fewer than two groups, or no spread, have no test.
     """
     gc = group_counts(frames, by)
     vis = suppression.visibility(frames, by)
     enc = frames.encoded
     shown = ~vis.hidden[1:]
-    levels = np.where(shown[:, :, None], gc.counts[1:, :, :DONT_KNOW], 0).transpose(1, 0, 2)
-    h, df, p = kruskal_wallis(levels)
-    collapsed = np.stack(
-        [
-            levels[:, :, list(NEGATIVE_LEVELS)].sum(axis=2),
-            levels[:, :, 2],
-            levels[:, :, list(POSITIVE_LEVELS)].sum(axis=2),
-        ],
-        axis=2,
-    )
-    v = np.where(np.isfinite(h), cramers_v(collapsed), np.nan)
+    counts = gc.counts[1:, :, :DONT_KNOW]
+    levels = np.where(shown[:, :, None], counts, 0)
+    hidden_together = np.where(shown[:, :, None], 0, counts).sum(axis=0, keepdims=True)
+    # hidden groups join the test only where ``all`` is shown (else nothing is tested)
+    hidden_together = np.where(~vis.hidden[0][None, :, None], hidden_together, 0)
+    groups = np.concatenate([levels, hidden_together], axis=0).transpose(1, 0, 2)
+    h, df, p = kruskal_wallis(groups)
+    n_valid = groups.sum(axis=(1, 2))
     return pd.DataFrame(
         {
             "item_id": list(enc.item_ids),
             "domain": np.array(enc.domain_ids, dtype=object)[enc.item_domain],
             "n_groups": shown.sum(axis=0),
-            "n_valid": levels.sum(axis=(1, 2)),
+            "n_valid": n_valid,
             "h": h,
             "df": df,
             "p_value": p,
-            "cramers_v": v,
+            "epsilon_squared": np.where(np.isfinite(h), epsilon_squared(h, n_valid), np.nan),
         }
     )
 
 
-def adjust_family(tables: Sequence[pd.DataFrame | None]) -> list[pd.DataFrame | None]:
-    """Benjamini–Hochberg across every ``p_value`` in ``tables`` taken as one family.
-
-    Returns copies with ``p_adjusted`` (missing where there was no test) and ``significant``
-    (``p_adjusted < 0.05``). ``None`` entries (e.g. no compared round) pass through.
-    """
-    present = [t for t in tables if t is not None]
-    pvalues = (
-        np.concatenate([t["p_value"].to_numpy(dtype=np.float64) for t in present])
-        if present
-        else np.array([])
-    )
-    tested = np.isfinite(pvalues)
+def adjust_within(table: pd.DataFrame | None, by: str | None = None) -> pd.DataFrame | None:
+    """Benjamini–Hochberg within each family of ``table``: its rows grouped by column ``by``
+    (one family per value), or all its rows as one family. Adds ``p_adjusted`` (missing where
+    there was no test) and ``significant`` (``p_adjusted < 0.05``); ``None`` passes through."""
+    if table is None:
+        return None
+    table = table.copy()
+    pvalues = table["p_value"].to_numpy(dtype=np.float64)
     adjusted = np.full(pvalues.shape, np.nan)
-    if tested.any():
-        adjusted[tested] = multipletests(pvalues[tested], method="fdr_bh")[1]
-    out: list[pd.DataFrame | None] = []
-    start = 0
-    for table in tables:
-        if table is None:
-            out.append(None)
-            continue
-        stop = start + len(table)
-        table = table.copy()
-        table["p_adjusted"] = adjusted[start:stop]
-        table["significant"] = np.nan_to_num(adjusted[start:stop], nan=1.0) < SIGNIFICANCE
-        out.append(table)
-        start = stop
-    return out
+    keys = table[by].to_numpy() if by is not None else np.zeros(len(table))
+    for key in pd.unique(keys):
+        rows = np.flatnonzero((keys == key) & np.isfinite(pvalues))
+        if len(rows):
+            adjusted[rows] = multipletests(pvalues[rows], method="fdr_bh")[1]
+    table["p_adjusted"] = adjusted
+    table["significant"] = np.nan_to_num(adjusted, nan=1.0) < SIGNIFICANCE
+    return table

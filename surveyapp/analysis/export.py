@@ -40,8 +40,8 @@ CSV_COLUMNS = (
 )
 TEXT_COLUMNS = ("partner_type", "item_id", "domain")
 COUNT_COLUMNS = ("n_responses", "n_valid", "n_dont_know")
-#: Decimal places per figure column: percentages 1, the mean 2.
-DECIMALS = {column: 1 for column in CSV_COLUMNS[7:18]} | {"mean": 2}
+#: Decimal places per figure column: percentages and the mean 1 (product.md section 4).
+DECIMALS = {column: 1 for column in CSV_COLUMNS[7:18]} | {"mean": 1}
 #: A spreadsheet treats a cell starting with one of these as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

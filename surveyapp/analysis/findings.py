@@ -1,8 +1,9 @@
 """Plain-language findings generated from the (already suppressed) report tables.
 
-Biggest gaps first, then contrasts whose interval excludes 0 (all partners first), then
+Biggest gaps first (never one from a heatmap cell that is hidden), then contrasts,
 differences between partner types, variation across partner types and changes since the
-compared round that survive the Benjamini–Hochberg adjustment. Every number comes from a
+compared round that survive the Benjamini–Hochberg adjustment within their own family. Plain
+words only: tests and interval methods are in the methods appendix. Every number comes from a
 shown cell: the inputs are the masked tables, so a suppressed group cannot appear here.
 """
 
@@ -72,11 +73,6 @@ def _whole(value: float) -> int:
     return int(round_half_up(value))
 
 
-def _points(value: float) -> str:
-    number = _whole(value)
-    return f"+{number}" if number > 0 else str(number)
-
-
 def _comparison(text_a: str, text_b: str) -> str:
     """ "that <a> than <b>" for two statements, sharing their common beginning if they have
     one: "…services in the local area for children than for parents"."""
@@ -91,8 +87,19 @@ def _comparison(text_a: str, text_b: str) -> str:
     return f"{statement_clause(text_a)} than that {statement_clause(text_b)}"
 
 
-def _gap_findings(items: pd.DataFrame, texts: Mapping[str, str]) -> list[dict[str, object]]:
+def _gap_findings(
+    items: pd.DataFrame, texts: Mapping[str, str], domains: pd.DataFrame | None
+) -> list[dict[str, object]]:
+    """Every shown group × item, biggest gap first, except where the heatmap hides the
+    group's domain (so no sentence quotes a figure from a cell the heatmap withholds)."""
     shown = items.loc[~items["suppressed"]]
+    if domains is not None:
+        hidden = domains.loc[domains["suppressed"].astype(bool), ["partner_type", "domain"]]
+        cells = set(hidden.itertuples(index=False, name=None))
+        keep = [
+            (g, d) not in cells for g, d in zip(shown["partner_type"], shown["domain"], strict=True)
+        ]
+        shown = shown.loc[keep]
     shown = shown.sort_values("gap", ascending=False, kind="stable")
     out = []
     for row in records(shown):
@@ -100,7 +107,7 @@ def _gap_findings(items: pd.DataFrame, texts: Mapping[str, str]) -> list[dict[st
         text = (
             f"{_whole(row.gap)}% of {group_phrase(row.partner_type, row.group_label)} do "
             f"not agree that {statement_clause(texts[row.item_id])} "
-            f"(95% CI {low}–{high}%)"
+            f"({row.n_valid} people answered; likely between {low}% and {high}%)"
         )
         out.append(
             {
@@ -117,9 +124,7 @@ def _gap_findings(items: pd.DataFrame, texts: Mapping[str, str]) -> list[dict[st
 def _contrast_findings(
     contrasts: pd.DataFrame, texts: Mapping[str, str]
 ) -> list[dict[str, object]]:
-    shown = contrasts.loc[
-        ~contrasts["suppressed"] & ((contrasts["ci_low"] > 0) | (contrasts["ci_high"] < 0))
-    ]
+    shown = contrasts.loc[~contrasts["suppressed"] & contrasts["significant"]]
     not_all = (shown["partner_type"] != ALL).to_numpy()
     order = np.lexsort((-shown["value"].abs().to_numpy(), not_all))
     shown = shown.iloc[order]
@@ -129,8 +134,7 @@ def _contrast_findings(
         text = (
             f"{_subject(row.partner_type, row.group_label)} are {direction} likely to agree "
             f"that {_comparison(texts[row.item_a], texts[row.item_b])} "
-            f"({_points(row.value)} points, 95% CI {_points(row.ci_low)} to "
-            f"{_points(row.ci_high)})"
+            f"({_whole(row.pct_a)}% compared with {_whole(row.pct_b)}%)"
         )
         out.append(
             {
@@ -157,9 +161,7 @@ def _difference_findings(
         text = (
             f"{_subject(row.partner_type, row.group_label)} are {direction} likely than "
             f"other partners to agree that {statement_clause(texts[row.item_id])} "
-            f"({_whole(row.pct_positive)}% compared with {_whole(row.others_pct_positive)}%;"
-            f" {_points(row.difference)} points, 95% CI {_points(row.ci_low)} to "
-            f"{_points(row.ci_high)})"
+            f"({_whole(row.pct_positive)}% compared with {_whole(row.others_pct_positive)}%)"
         )
         out.append(
             {
@@ -177,15 +179,15 @@ def _variation_findings(
     variation: pd.DataFrame, texts: Mapping[str, str]
 ) -> list[dict[str, object]]:
     shown = variation.loc[variation["significant"]]
-    shown = shown.sort_values("cramers_v", ascending=False, kind="stable")
+    shown = shown.sort_values("epsilon_squared", ascending=False, kind="stable")
     return [
         {
             "kind": "variation",
             "item_id": row.item_id,
-            "figure": row.cramers_v,
+            "figure": row.epsilon_squared,
             "text": (
                 f"How far partners agree that {statement_clause(texts[row.item_id])} "
-                f"differs between partner types (Cramér's V {row.cramers_v:.2f})"
+                f"differs between partner types"
             ),
         }
         for row in records(shown)
@@ -204,9 +206,7 @@ def _change_findings(
         text = (
             f"Agreement that {statement_clause(texts[row.item_id])} has {row.change} among "
             f"{group_phrase(row.partner_type, row.group_label)} since {compared_title} "
-            f"({_whole(row.compared_pct_positive)}% to {_whole(row.pct_positive)}%; "
-            f"{_points(row.difference)} points, 95% CI {_points(row.ci_low)} to "
-            f"{_points(row.ci_high)})"
+            f"(from {_whole(row.compared_pct_positive)}% to {_whole(row.pct_positive)}%)"
         )
         out.append(
             {
@@ -228,17 +228,18 @@ def build_findings(
     change: pd.DataFrame | None,
     item_texts: Mapping[str, str],
     compared_title: str | None = None,
+    domains: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """All findings as sentences, in reading order (``rank`` 1 first).
 
     Takes the partner-type tables of a report after suppression and after
-    :func:`~surveyapp.analysis.differences.adjust_family`. Columns: rank, kind (gap,
+    :func:`~surveyapp.analysis.differences.adjust_within`. Columns: rank, kind (gap,
     contrast, difference, variation, change), partner_type, item_id, contrast, figure (the
     headline number, unrounded), text. Gap findings cover every shown group × item, largest
     first, so the first three are the report's three biggest gaps.
     """
     rows = (
-        _gap_findings(items, item_texts)
+        _gap_findings(items, item_texts, domains)
         + _contrast_findings(contrasts, item_texts)
         + _difference_findings(differences, item_texts)
         + _variation_findings(variation, item_texts)

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.stats import norm
+from scipy.stats import binom, norm
 
 from surveyapp.analysis import suppression
 from surveyapp.analysis.data import (
@@ -98,10 +98,13 @@ def group_counts(frames: RoundFrames, by: str = "partner_type") -> GroupCounts:
 def round_half_up(value: float, places: int = 0) -> float:
     """Round for display the way people do (2.25 → 2.3), not banker's rounding.
 
-    Works from the float's shortest decimal form, so 100 * 7 / 2000 (0.35) rounds to 0.4.
+    Works from the float's shortest decimal form, first cut to 9 decimal places so that float
+    noise cannot carry a half below it: 100 * 7 / 2000 (0.35) rounds to 0.4, and 100 − 42.5
+    computed as 57.49999999999999 rounds to 58 in a sentence, as the table's 57.5 does.
     """
     quantum = Decimal(1).scaleb(-places)
-    return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
+    exact = Decimal(repr(float(value))).quantize(Decimal("1e-9"), rounding=ROUND_HALF_UP)
+    return float(exact.quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def safe_ratio(num: npt.ArrayLike, den: npt.ArrayLike) -> np.ndarray:
@@ -288,11 +291,24 @@ def paired_counts(frames: RoundFrames, by: str, item_a: int, item_b: int) -> np.
     return np.concatenate([per_group.sum(axis=0, keepdims=True), per_group])
 
 
+def mcnemar_exact(a_only: np.ndarray, b_only: np.ndarray) -> np.ndarray:
+    """McNemar's exact test of paired proportions (two-sided binomial test of the discordant
+    pairs, p = min(1, 2 · P(X ≤ min) for X ~ Bin(a_only + b_only, ½))); NaN where there are no
+    discordant pairs. Exact, so small counts need no approximation."""
+    a_only = np.asarray(a_only, dtype=np.int64)
+    b_only = np.asarray(b_only, dtype=np.int64)
+    n = a_only + b_only
+    p = np.minimum(1.0, 2 * binom.cdf(np.minimum(a_only, b_only), n, 0.5))
+    return np.where(n > 0, p, np.nan)
+
+
 def contrast_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFrame:
     """Every instrument contrast per group: value = % positive on item_a − on item_b (points).
 
     Columns: <by>, group_label, contrast, label, item_a, item_b, pct_a, pct_b, value, ci_low,
-    ci_high (95%, see :func:`newcombe_paired_interval`), suppressed.
+    ci_high (95%, see :func:`newcombe_paired_interval`), p_value (:func:`mcnemar_exact` on the
+    respondents who answered both; their count is not published, as ``all`` minus the shown
+    groups would give a hidden group's), suppressed.
     """
     gc = group_counts(frames, by)
     enc = frames.encoded
@@ -302,7 +318,7 @@ def contrast_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFram
     n_groups, n_contrasts = len(gc.keys), len(pairs)
     columns = {
         name: np.full((n_groups, n_contrasts), np.nan)
-        for name in ("pct_a", "pct_b", "value", "ci_low", "ci_high")
+        for name in ("pct_a", "pct_b", "value", "ci_low", "ci_high", "p_value")
     }
     n_both = np.zeros((n_groups, n_contrasts), dtype=np.int64)
     for c, (a, b) in enumerate(pairs):
@@ -316,6 +332,7 @@ def contrast_table(frames: RoundFrames, by: str = "partner_type") -> pd.DataFram
         columns["value"][:, c] = columns["pct_a"][:, c] - columns["pct_b"][:, c]
         columns["ci_low"][:, c] = 100 * low
         columns["ci_high"][:, c] = 100 * high
+        columns["p_value"][:, c] = mcnemar_exact(paired[:, 1], paired[:, 2])
     table["label"] = np.tile(np.array([c.label for c in frames.contrasts], dtype=object), n_groups)
     table["item_a"] = np.tile(
         np.array([c.item_a for c in frames.contrasts], dtype=object), n_groups

@@ -25,14 +25,20 @@ def cronbach_alpha(values: np.ndarray) -> float:
     return float(k / (k - 1) * (1 - values.var(axis=0, ddof=1).sum() / total_variance))
 
 
+#: Below this alpha (or negative) an area's statements may not measure one thing: its combined
+#: gap is flagged to be read with care.
+LOW_ALPHA = 0.6
+
+
 def reliability_table(frames: RoundFrames) -> pd.DataFrame:
     """Cronbach's alpha per domain with two or more items, listwise.
 
     Listwise: only respondents with a 1–5 answer to every item of the domain count (a "don't
     know" or a skipped item leaves the respondent out). Reliability describes the instrument
     in this round, so a filtered view reports its whole round's figure. Columns: domain,
-    domain_label, n_items, n_respondents, alpha, suppressed; a domain whose listwise count is
-    below the minimum group size, or whose items are hidden for ``all``, is suppressed.
+    domain_label, n_items, n_respondents, alpha, suppressed, n_label, low_alpha (alpha shown
+    and below :data:`LOW_ALPHA`, negative included); a domain whose listwise count is below
+    the minimum group size, or whose items are hidden for ``all``, is suppressed.
     """
     root = frames.root
     enc = root.encoded
@@ -61,4 +67,7 @@ def reliability_table(frames: RoundFrames) -> pd.DataFrame:
     )
     table["n_respondents"] = table["n_respondents"].astype("Int64")
     hidden_rows = table.pop("hidden").to_numpy(dtype=bool)
-    return suppression.mask(table, hidden_rows, ("n_respondents", "alpha"), root.min_group_size)
+    out = suppression.mask(table, hidden_rows, ("n_respondents", "alpha"), root.min_group_size)
+    alpha = out["alpha"].to_numpy(dtype=np.float64, na_value=np.nan)
+    out["low_alpha"] = np.nan_to_num(alpha, nan=np.inf) < LOW_ALPHA
+    return out

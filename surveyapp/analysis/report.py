@@ -13,8 +13,9 @@ from surveyapp.analysis import suppression
 from surveyapp.analysis.change import change_table, describe_changes
 from surveyapp.analysis.data import AnalysisError, RoundFrames, filter_frames, records
 from surveyapp.analysis.differences import (
+    FAMILIES,
     SIGNIFICANCE,
-    adjust_family,
+    adjust_within,
     difference_table,
     variation_table,
 )
@@ -61,6 +62,9 @@ class Report:
     reliability: pd.DataFrame
     findings: pd.DataFrame
     methods: Mapping[str, Any]
+    #: Partner types of the round nobody in this view answered as (listed once, never drawn;
+    #: naming them reveals nothing, as hidden groups together still hold the minimum).
+    empty_groups: tuple[str, ...] = ()
 
 
 def _same_filters(frames: RoundFrames, compared: RoundFrames) -> RoundFrames:
@@ -87,15 +91,22 @@ def _methods(frames: RoundFrames, reliability: pd.DataFrame, n_tests: int) -> di
         "interval_contrast": "Newcombe (1998) method 10 for paired proportions; the "
         "correlation is scaled by n_both / √(n_a·n_b) when some "
         "respondents answered only one of the items",
+        "test_contrast": "McNemar's exact test on the respondents who answered both statements",
         "interval_difference": "Newcombe hybrid score interval (method 10)",
         "test_difference": "two-proportion z-test (pooled), each partner type against all "
-        "other respondents",
-        "test_variation": "Kruskal–Wallis across shown partner types; effect size Cramér's V "
-        "on the negative / neutral / positive table",
-        "test_change": "two-proportion z-test (pooled) between rounds",
-        "multiple_testing": "Benjamini–Hochberg false discovery rate across all tests in the "
-        f"report; a difference is reported only at adjusted p < "
-        f"{SIGNIFICANCE}",
+        "other respondents; Fisher's exact test where an expected count is below 5",
+        "test_variation": "Kruskal–Wallis on the five answer levels across the shown partner "
+        "types and, as one more group, the hidden ones together (the same respondents as the "
+        "differences); effect size ε² = H / (n − 1) on the same answers",
+        "test_change": "two-proportion z-test (pooled) between rounds; Fisher's exact test "
+        "where an expected count is below 5",
+        "multiple_testing": "Benjamini–Hochberg false discovery rate within families declared "
+        "in advance: "
+        + "; ".join(FAMILIES.values())
+        + f". A difference or change is reported in words only at adjusted p < {SIGNIFICANCE}",
+        "interval_note": "Intervals are 95% for each figure on its own, not adjusted for the "
+        "number of tests: an interval that just excludes 0 can sit beside “no clear change” "
+        "when the adjusted test does not call it",
         "n_tests": n_tests,
         "cronbach_alpha": alpha,
         "reliability": "Cronbach's alpha per domain with two or more items, listwise over "
@@ -110,13 +121,14 @@ def build_report(frames: RoundFrames, compared: RoundFrames | None = None) -> Re
     items = item_table(frames)
     breakdowns = {by: item_table(frames, by) for by in BREAKDOWNS if by not in dict(frames.filters)}
     domains = domain_table(frames)
-    contrasts = contrast_table(frames)
+    contrasts = cast(pd.DataFrame, adjust_within(contrast_table(frames)))
     raw_change = None
     if compared is not None:
         raw_change = change_table(frames, _same_filters(frames, compared))
-    adjusted = adjust_family([difference_table(frames), variation_table(frames), raw_change])
-    differences, variation = cast(pd.DataFrame, adjusted[0]), cast(pd.DataFrame, adjusted[1])
-    adjusted_change = adjusted[2]
+    # families declared in advance (FAMILIES), each adjusted on its own
+    differences = cast(pd.DataFrame, adjust_within(difference_table(frames), "item_id"))
+    variation = cast(pd.DataFrame, adjust_within(variation_table(frames)))
+    adjusted_change = adjust_within(raw_change)
     change = describe_changes(adjusted_change) if adjusted_change is not None else None
     reliability = reliability_table(frames)
     enc = frames.encoded
@@ -159,6 +171,12 @@ def build_report(frames: RoundFrames, compared: RoundFrames | None = None) -> Re
             change,
             dict(zip(enc.item_ids, enc.item_text, strict=True)),
             compared.title if compared is not None else None,
+            domains,
         ),
         methods=_methods(frames, reliability, n_tests),
+        empty_groups=tuple(
+            key
+            for key in frames.partner_type_labels
+            if key not in set(frames.responses["partner_type"])
+        ),
     )

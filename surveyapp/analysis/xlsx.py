@@ -41,7 +41,15 @@ PERCENT_COLUMNS = {
     "pct_b",
     "value",
 }
-DECIMAL_FORMATS = {"mean": "0.00", "z": "0.00", "p_value": "0.0000", "p_adjusted": "0.0000"}
+DECIMAL_FORMATS = {
+    "mean": "0.0",
+    "z": "0.00",
+    "h": "0.00",
+    "epsilon_squared": "0.000",
+    "alpha": "0.00",
+    "p_value": "0.0000",
+    "p_adjusted": "0.0000",
+}
 #: Internal columns that say nothing to a reader.
 HIDDEN_COLUMNS = {"n_label"}
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
@@ -120,12 +128,37 @@ def report_xlsx(report: Report, shows: str | None = None) -> bytes:
         "Differences",
         report.differences,
         intro="Each partner type against all other respondents; p adjusted by "
-        "Benjamini-Hochberg across the report.",
+        "Benjamini-Hochberg within each statement's partner differences.",
     )
     if report.change is not None:
         _write_sheet(
-            workbook, "Change", report.change, intro=f"Change since {report.compared_title}."
+            workbook,
+            "Change",
+            report.change,
+            intro=f"Change since {report.compared_title}; p adjusted by Benjamini-Hochberg "
+            "across the changes.",
         )
+    _write_sheet(
+        workbook,
+        "Variation",
+        report.variation,
+        intro="Per statement: Kruskal-Wallis across partner types (shown ones, and hidden ones "
+        "together as one group), effect size epsilon-squared; p adjusted across statements.",
+    )
+    _write_sheet(
+        workbook,
+        "Contrasts",
+        report.contrasts,
+        intro=f"Paired contrasts; McNemar's exact test on complete pairs, p adjusted across "
+        f"contrasts. {suppression}",
+    )
+    _write_sheet(
+        workbook,
+        "Reliability",
+        report.reliability,
+        intro="Cronbach's alpha per area with two or more statements, listwise; low_alpha "
+        "flags alpha below 0.6 or negative.",
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

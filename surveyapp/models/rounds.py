@@ -51,6 +51,9 @@ class Round(Model):
         ),
         sa.CheckConstraint("reminder_gap_days >= 1", name="reminder_gap"),
         sa.CheckConstraint("max_reminders >= 0", name="max_reminders"),
+        # an erased round's id is never given to a new one (SQLite would reuse the highest),
+        # so (database, round id, report version) keys a cached report unambiguously
+        {"sqlite_autoincrement": True},
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -37,6 +37,7 @@ from surveyapp.models.responses import random_id
 from surveyapp.services import rounds as round_svc
 from surveyapp.services.invitations import add_invitations, send_invitations
 from surveyapp.services.links import open_link_url
+from surveyapp.services.report_version import bump_report_version
 from surveyapp.services.users import create_user
 
 DEMO_INSTRUMENT = "early-help-pathways@1"
@@ -151,7 +152,7 @@ def _fill(
                 )
     db.session.execute(sa.insert(Response), responses)
     db.session.execute(sa.insert(Answer), answers)
-    round_.data_version += 1
+    bump_report_version(round_.id)
     return len(responses)
 
 

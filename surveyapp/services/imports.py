@@ -17,6 +17,7 @@ from surveyapp.models import Answer, ImportBatch, Response, Round, User
 from surveyapp.models.responses import ROLE_LEVELS, TRAINING_ANSWERS
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
+from surveyapp.services.report_version import bump_report_version
 from surveyapp.services.rounds import get_or_create_locality, locality_name_problem
 
 MAX_ROWS = 100_000
@@ -195,8 +196,7 @@ def import_responses(
         )
         response.answers = [Answer(item_id=i, value=v, dont_know=dk) for i, v, dk in row.answers]
         db.session.add(response)
-    round_.data_version += 1
-    db.session.flush()
+    bump_report_version(round_.id)
     record("responses.import", user=by, round_id=round_.id, filename=filename, rows=len(rows))
     return batch
 

@@ -16,6 +16,7 @@ from surveyapp.models import Locality, PartnerType, User
 from surveyapp.models.reference import SEED_PARTNER_TYPES
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
+from surveyapp.services.report_version import bump_every_report_version
 from surveyapp.services.rounds.lookups import LOCALITY_NAME_MAX, slugify
 
 LABEL_MAX = 120
@@ -82,6 +83,7 @@ def rename_partner_type(partner_type: PartnerType, label: str, *, by: User | Non
     old = partner_type.label
     partner_type.label = _checked_label(label, partner_type)
     db.session.flush()
+    bump_every_report_version()
     record("partner_type.rename", user=by, slug=partner_type.slug, old=old, new=partner_type.label)
 
 
@@ -140,6 +142,7 @@ def rename_locality(locality: Locality, name: str, *, by: User | None = None) ->
     old = locality.name
     locality.name = _checked_name(name, locality)
     db.session.flush()
+    bump_every_report_version()
     record("locality.rename", user=by, old=old, new=locality.name)
 
 

@@ -36,6 +36,7 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.responses import ROLE_LEVELS, TRAINING_ANSWERS
 from surveyapp.models.rounds import RoundStatus
 from surveyapp.services import ServiceError
+from surveyapp.services.report_version import bump_report_version
 from surveyapp.services.tokens import sha256
 
 #: Free-text comment limit, in characters.
@@ -547,8 +548,5 @@ def submit(respondent: Respondent, state: DraftState) -> Response:
         )
     db.session.execute(sa.delete(Draft).where(Draft.key_hash == respondent.draft_key))
     respondent.saved.loaded = False
-    db.session.execute(
-        sa.update(Round).where(Round.id == round_.id).values(data_version=Round.data_version + 1)
-    )
-    db.session.flush()
+    bump_report_version(round_.id)
     return response

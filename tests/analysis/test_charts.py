@@ -6,6 +6,7 @@ import re
 import pytest
 
 from surveyapp.analysis import charts
+from surveyapp.analysis.metrics import round_half_up
 from surveyapp.analysis.report import build_report
 from surveyapp.demo.synthetic import synthetic_round
 
@@ -32,12 +33,10 @@ def test_heatmap_draws_suppressed_cells_as_words_and_names_the_biggest_gap(repor
     # one "suppressed" per hidden cell, one whole-number percentage per shown cell
     assert words.count("suppressed") == hidden.sum()
     percents = sorted(w for w in words if w.endswith("%"))
-    assert percents == sorted(
-        f"{charts.round_half_up(g):.0f}%" for g in domains.loc[~hidden, "gap"]
-    )
+    assert percents == sorted(f"{round_half_up(g):.0f}%" for g in domains.loc[~hidden, "gap"])
     top = report.domain_ranking.iloc[0]
     assert top["group_label"] in chart.alt and top["domain_label"] in chart.alt
-    assert f"{charts.round_half_up(top['gap']):.0f}%" in chart.alt
+    assert f"{round_half_up(top['gap']):.0f}%" in chart.alt
 
 
 def _raw_percentages(frames, partner_type: str, item: str) -> set[str]:
@@ -49,7 +48,7 @@ def _raw_percentages(frames, partner_type: str, item: str) -> set[str]:
     valid = answers.loc[~answers["dont_know"], "value"].astype(int)
     pos = 100 * (valid >= 4).mean()
     neg = 100 * (valid <= 2).mean()
-    return {f"{charts.round_half_up(v):.0f}%" for v in (pos, neg, 100 - pos)}
+    return {f"{round_half_up(v):.0f}%" for v in (pos, neg, 100 - pos)}
 
 
 def test_domain_bars_show_n_and_only_shown_figures(report):
@@ -60,7 +59,7 @@ def test_domain_bars_show_n_and_only_shown_figures(report):
     shown, hidden = rows[~rows["suppressed"]], rows[rows["suppressed"]]
     assert len(hidden) > 0
     expected = {
-        f"{charts.round_half_up(v):.0f}%"
+        f"{round_half_up(v):.0f}%"
         for column in ("pct_positive", "pct_negative", "pct_dont_know")
         for v in shown[column]
     }
@@ -75,7 +74,7 @@ def test_domain_bars_show_n_and_only_shown_figures(report):
         assert f"{row.group_label} (n={row.n_valid})" in words
     worst = shown[shown["partner_type"] != "all"].sort_values("gap").iloc[-1]
     assert worst["group_label"] in chart.alt
-    assert f"{charts.round_half_up(worst['gap']):.0f}% not agreeing" in chart.alt
+    assert f"{round_half_up(worst['gap']):.0f}% not agreeing" in chart.alt
 
 
 def test_contrast_chart_has_intervals_and_hides_suppressed_groups(report):

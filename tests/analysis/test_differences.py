@@ -5,19 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import kruskal
-from scipy.stats.contingency import association
+from scipy.stats import fisher_exact, kruskal
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 from surveyapp.analysis.differences import (
-    adjust_family,
-    cramers_v,
+    adjust_within,
+    compare_proportions,
     difference_table,
     kruskal_wallis,
     two_proportion_ztest,
     variation_table,
 )
+from surveyapp.analysis.report import build_report
 from tests.analysis.factory import make_frames, many
 
 SCHOOL = [5] * 12 + [4] * 18 + [3] * 4 + [2] * 4 + [1] * 2
@@ -78,7 +78,9 @@ def test_suppressed_groups_take_no_part():
     # GP (3) is hidden, and housing (12, the next smallest) with it.
     assert set(table["partner_type"]) == {"school", "police"}
     variation = variation_table(small)
-    assert variation.loc[0, "n_groups"] == 2 and variation.loc[0, "n_valid"] == 70
+    # hidden groups take part only as one group of 15 together, never on their own
+    assert variation.loc[0, "n_groups"] == 2 and variation.loc[0, "n_valid"] == 85
+    assert variation.loc[0, "df"] == 2
 
 
 def test_kruskal_wallis_matches_scipy(frames):
@@ -91,32 +93,75 @@ def test_kruskal_wallis_matches_scipy(frames):
 
 def test_kruskal_wallis_with_no_spread_reports_no_test(frames):
     q2 = variation_table(frames).query("item_id == 'q2'").iloc[0]
-    assert np.isnan(q2.h) and np.isnan(q2.p_value) and np.isnan(q2.cramers_v)
+    assert np.isnan(q2.h) and np.isnan(q2.p_value) and np.isnan(q2.epsilon_squared)
     h, df, p = kruskal_wallis(np.array([[[0, 0, 0, 5, 0]]]))  # one group only
     assert np.isnan(h[0]) and np.isnan(p[0])
 
 
-def test_cramers_v_matches_scipy(frames):
+def test_kruskal_wallis_effect_size_is_epsilon_squared_of_the_same_test(frames):
     q1 = variation_table(frames).query("item_id == 'q1'").iloc[0]
-    table = []
-    for values in (SCHOOL, POLICE, HOUSING):
-        valid = [v for v in values if v != "dk"]
-        table.append(
-            [sum(v <= 2 for v in valid), sum(v == 3 for v in valid), sum(v >= 4 for v in valid)]
-        )
-    assert q1.cramers_v == pytest.approx(association(np.array(table), method="cramer"))
-    with_empty_column = np.array([[[3, 0, 4], [5, 0, 1]]])
-    expected = association(np.array([[3, 4], [5, 1]]), method="cramer")
-    assert cramers_v(with_empty_column)[0] == pytest.approx(expected)
+    groups = [[v for v in values if v != "dk"] for values in (SCHOOL, POLICE, HOUSING)]
+    n = sum(len(g) for g in groups)  # 40 + 30 + 23
+    assert n == 93 and q1.n_valid == 93
+    assert q1.epsilon_squared == pytest.approx(kruskal(*groups).statistic / (n - 1))
 
 
-def test_benjamini_hochberg_across_the_whole_family():
-    a = pd.DataFrame({"p_value": [0.01, 0.04, np.nan, 0.03]})
-    b = pd.DataFrame({"p_value": [0.002, 0.2]})
-    out_a, none, out_b = adjust_family([a, None, b])
-    assert none is None
-    expected = multipletests([0.01, 0.04, 0.03, 0.002, 0.2], method="fdr_bh")[1]
-    got = np.concatenate([out_a["p_adjusted"].dropna(), out_b["p_adjusted"]])
-    assert got == pytest.approx(expected)
-    assert np.isnan(out_a.loc[2, "p_adjusted"]) and not out_a.loc[2, "significant"]
-    assert list(out_b["significant"]) == [True, False]
+def test_kruskal_wallis_takes_hidden_groups_together_as_the_pairwise_tests_do():
+    small = make_frames(
+        [
+            *many(40, "school", {"q1": 4}),
+            *many(6, "school", {"q1": 2}),
+            *many(30, "police", {"q1": 2}),
+            *many(12, "housing", {"q1": 5}),
+            *many(3, "gp", {"q1": 1}),
+        ],
+        min_group_size=10,
+    )
+    q1 = variation_table(small).iloc[0]
+    # GP (3) is hidden and housing (12) with it; together they are one more group of 15
+    groups = [[4] * 40 + [2] * 6, [2] * 30, [5] * 12 + [1] * 3]
+    expected = kruskal(*groups)
+    assert q1.n_groups == 2 and q1.n_valid == 91 and q1.df == 2
+    assert (q1.h, q1.p_value) == pytest.approx((expected.statistic, expected.pvalue))
+    pairwise = difference_table(small).query("partner_type == 'police'").iloc[0]
+    assert pairwise.n_valid + pairwise.others_n_valid == q1.n_valid  # the same respondents
+
+
+def test_small_expected_counts_use_fishers_exact_test():
+    # 2 of 6 agree against 30 of 40: expected agreeing in the small group 6 * 32/46 = 4.2 < 5
+    z, p, exact = compare_proportions(
+        np.array([2, 30]), np.array([6, 60]), np.array([30, 20]), np.array([40, 60])
+    )
+    assert list(exact) == [True, False]
+    assert p[0] == pytest.approx(fisher_exact([[2, 4], [30, 10]]).pvalue)
+    assert p[1] == pytest.approx(proportions_ztest([30, 20], [60, 60])[1])
+
+
+def test_benjamini_hochberg_within_each_family():
+    table = pd.DataFrame(
+        {"item_id": ["a", "a", "a", "b", "b"], "p_value": [0.01, 0.04, np.nan, 0.002, 0.2]}
+    )
+    out = adjust_within(table, "item_id")
+    a = multipletests([0.01, 0.04], method="fdr_bh")[1]
+    b = multipletests([0.002, 0.2], method="fdr_bh")[1]
+    assert list(out["p_adjusted"].dropna()) == pytest.approx([*a, *b])
+    assert np.isnan(out.loc[2, "p_adjusted"]) and not out.loc[2, "significant"]
+    one = adjust_within(table)
+    assert list(one["p_adjusted"].dropna()) == pytest.approx(
+        multipletests([0.01, 0.04, 0.002, 0.2], method="fdr_bh")[1]
+    )
+    assert adjust_within(None) is None
+
+
+def test_a_compared_round_never_changes_which_partner_differences_are_called(frames):
+    earlier = make_frames(
+        [*many(30, "school", {"q1": 2, "q2": 4}), *many(30, "police", {"q1": 5, "q2": 4})],
+        min_group_size=10,
+        round_id=99,
+    )
+    alone = build_report(frames)
+    compared = build_report(frames, earlier)
+    assert compared.change is not None and compared.change["significant"].any()
+    columns = ["partner_type", "item_id", "p_adjusted", "significant"]
+    pd.testing.assert_frame_equal(alone.differences[columns], compared.differences[columns])
+    pd.testing.assert_frame_equal(alone.variation, compared.variation)

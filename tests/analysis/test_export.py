@@ -63,7 +63,7 @@ def expected_row(frames, group: str, item: str, item_domain: str) -> dict[str, s
         "positive_ci_low": half_up(100 * low, 1),
         "positive_ci_high": half_up(100 * high, 1),
         "pct_dont_know": half_up(Fraction(100 * dk, n + dk), 1),
-        "mean": half_up(Fraction(sum(values), n), 2),
+        "mean": half_up(Fraction(sum(values), n), 1),
         "suppressed": "false",
     }
 

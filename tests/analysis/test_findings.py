@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from statsmodels.stats.contingency_tables import mcnemar
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 from surveyapp.analysis.findings import group_phrase, statement_clause
@@ -71,7 +73,7 @@ def test_gap_finding_wording_and_interval(report):
     expected = (
         f"65% of police respondents do not agree that there is good communication "
         f"between partners about children "
-        f"(95% CI {round_half_up(100 - 100 * high):.0f}–"
+        f"(17 people answered; likely between {round_half_up(100 - 100 * high):.0f}% and "
         f"{round_half_up(100 - 100 * low):.0f}%)"
     )
     assert police.text == expected
@@ -80,18 +82,23 @@ def test_gap_finding_wording_and_interval(report):
     assert (report.findings["kind"].iloc[: len(gaps)] == "gap").all()
 
 
-def test_contrast_finding_only_when_its_interval_excludes_zero(report):
+def test_contrast_finding_only_when_mcnemars_test_survives_its_family(report):
     contrasts = report.findings.loc[report.findings["kind"] == "contrast"]
-    table = report.contrasts
-    excludes_zero = table.loc[
-        ~table["suppressed"] & ((table["ci_low"] > 0) | (table["ci_high"] < 0))
-    ]
-    assert len(contrasts) == len(excludes_zero) > 0
+    table = report.contrasts.set_index("partner_type")
+    # complete pairs: 21 respondents agree on children only (11 police, 10 school), none on
+    # parents only; police 11 vs 0, school 10 vs 0
+    for group, pairs in (("all", [[36, 21], [0, 0]]), ("police", [[6, 11], [0, 0]])):
+        assert table.loc[group, "p_value"] == pytest.approx(mcnemar(pairs, exact=True).pvalue)
+    raw = [mcnemar(t, exact=True).pvalue for t in ([[36, 21], [0, 0]], [[6, 11], [0, 0]])]
+    raw.append(mcnemar([[30, 10], [0, 0]], exact=True).pvalue)
+    adjusted = multipletests(raw, method="fdr_bh")[1]
+    assert list(table.loc[["all", "police", "school"], "p_adjusted"]) == pytest.approx(adjusted)
+    assert len(contrasts) == int(report.contrasts["significant"].sum()) == 3
     first = contrasts.iloc[0]
     assert first.partner_type == "all"
-    assert first.text.startswith(
+    assert first.text == (
         "Partners are more likely to agree that they know where to find early help services "
-        "in the local area for children than for parents (+"
+        "in the local area for children than for parents (100% compared with 63%)"
     )
 
 
@@ -118,7 +125,28 @@ def test_synthetic_round_reads_like_the_seed():
         t.startswith(
             "Partners are more likely to agree that they know where to find "
             "early help and prevention services in the local area for "
-            "children than for parents (+1"
+            "children than for parents ("
         )
         for t in texts
     )
+
+
+def test_no_gap_is_quoted_from_a_heatmap_cell_that_is_hidden():
+    """Police answered q2 often enough (12) but q3 too rarely (3): their "find" domain cell is
+    hidden in the heatmap, so q2's police gap, shown in its own table, is not a headline."""
+    rows = (
+        many(9, "police", {"q1": 2, "q2": 1, "q3": "dk"})
+        + many(3, "police", {"q1": 2, "q2": 1, "q3": 2})
+        + many(30, "school", {"q1": 4, "q2": 4, "q3": 4})
+        + many(20, "housing", {"q1": 4, "q2": 5, "q3": 4})
+    )
+    report = build_report(make_frames(rows, min_group_size=10))
+    items = report.items.set_index(["partner_type", "item_id"])
+    assert not items.loc[("police", "q2"), "suppressed"]  # 12 answers: the table shows it
+    domains = report.domains.set_index(["partner_type", "domain"])
+    assert domains.loc[("police", "find"), "suppressed"]  # the heatmap hides the cell
+    gaps = report.findings.loc[report.findings["kind"] == "gap"]
+    quoted = set(zip(gaps["partner_type"], gaps["item_id"], strict=True))
+    assert ("police", "q2") not in quoted
+    assert ("police", "q1") in quoted  # the police "talk" cell is shown, so is its gap
+    assert gaps.iloc[0]["text"].startswith("100% of police respondents do not agree")

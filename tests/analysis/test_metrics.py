@@ -231,5 +231,9 @@ def test_round_half_up():
     assert round_half_up(6.25, 1) == 6.3
     assert round_half_up(100 * 7 / 2000, 1) == 0.4
     assert round_half_up(2.5) == 3.0
+    # float noise never carries a half down (the table shows 57.5, a sentence must say 58)
+    assert round_half_up(57.49999999999999) == 58.0
+    assert round_half_up((1 - 17 / 40) * 100) == 58.0  # 57.49999999999999; the table says 57.5
+    assert round_half_up(57.4999) == 57.0
     assert round_half_up(66.49) == 66.0
     assert round_half_up(2.675, 2) == 2.68

@@ -44,3 +44,17 @@ def test_alpha_is_suppressed_below_the_minimum_group_size():
     frames = frames_with()
     table = reliability_table(replace(frames, min_group_size=8))
     assert table.iloc[0].suppressed and table["alpha"].isna().all()
+
+
+def test_low_or_negative_alpha_is_flagged():
+    # two statements answered in opposite directions: alpha is negative
+    opposite = [(5, 1), (4, 2), (2, 4), (1, 5), (3, 3), (5, 2), (1, 4)]
+    items = (("a", "d", "A"), ("b", "d", "B"))
+    rows = [resp("school", {"a": a, "b": b}) for a, b in opposite]
+    frames = make_frames(rows, items=items, domains=(("d", "D"),), contrasts=())
+    row = reliability_table(frames).iloc[0]
+    assert row.alpha == pytest.approx(hand_alpha(opposite)) and row.alpha < 0
+    assert row.low_alpha
+    consistent = reliability_table(frames_with()).iloc[0]
+    assert consistent.alpha == pytest.approx(hand_alpha(ANSWERS)) and consistent.alpha >= 0.6
+    assert not consistent.low_alpha

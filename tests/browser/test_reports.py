@@ -8,14 +8,14 @@ from pypdf import PdfReader
 
 from surveyapp.extensions import db
 from surveyapp.models import Round
-from surveyapp.services import report_exports
+from surveyapp.reporting import build
 from surveyapp.services.demo import OPEN_TITLE, load_demo
 from tests.browser.conftest import SCREENSHOTS, axe_violations, no_horizontal_scroll, screenshot
 
 
 @pytest.fixture
 def demo_round(app):
-    report_exports._cache.clear()
+    build.clear_cache()
     with app.app_context():
         load_demo()
         db.session.commit()
@@ -37,12 +37,15 @@ def test_report_on_a_laptop(server_url, laptop, make_user, demo_round):
     laptop.wait_for_url(f"{server_url}/rounds/{demo_round}/report")
     assert laptop.locator("h1").text_content().startswith("Gap report")
     headings = laptop.locator("h2").all_text_contents()
-    assert (
-        headings.index("Who responded")
-        < headings.index("The biggest gaps")
-        < headings.index("Gaps by partner type and domain")
-        < headings.index("Answers by domain")
-    )
+    # the first screen: the biggest gaps and what changed, who answered, the heatmap
+    assert headings[:3] == [
+        "The three biggest gaps",
+        "Who answered",
+        "Gaps by partner type and area",
+    ]
+    assert headings.index("Narrow or download this report") < headings.index("Answers by domain")
+    assert laptop.locator(".headlines li").count() == 3
+    assert laptop.locator(".headlines h3").text_content().startswith("What changed since")
     assert any(h.startswith("Change since") for h in headings)
     images = laptop.locator(".chart img")
     assert images.count() >= 9
@@ -99,4 +102,4 @@ def test_report_downloads_and_prints_on_a4(server_url, laptop, make_user, demo_r
     ):
         assert control not in text, control
     assert "Showing one group only: Role level: Supervisor or manager" in text
-    assert "95% interval" in text and f"Page 1 of {len(reader.pages)}" in text
+    assert "Likely range" in text and f"Page 1 of {len(reader.pages)}" in text

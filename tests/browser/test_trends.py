@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from surveyapp.extensions import db
 from surveyapp.models import Round
+from surveyapp.reporting import build
 from surveyapp.services.demo import CLOSED_TITLE
-from surveyapp.web.trends import routes
 from tests.browser.conftest import SCREENSHOTS, axe_violations, no_horizontal_scroll, screenshot
 from tests.browser.test_reports import _log_in
 
@@ -15,7 +15,7 @@ from tests.browser.test_reports import _log_in
 @pytest.fixture
 def demo_round(app, runner):
     """The demo loaded as ``flask demo`` loads it; the id of its later closed round."""
-    routes._build.cache_clear()
+    build.clear_cache()
     assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():
         return db.session.scalar(sa.select(Round.id).where(Round.title == CLOSED_TITLE))

@@ -4,9 +4,9 @@ import sqlalchemy as sa
 
 from surveyapp.extensions import db
 from surveyapp.models import Response, Round
+from surveyapp.reporting.build import round_report
+from surveyapp.reporting.trends import closed_rounds, instrument_trend
 from surveyapp.services.demo import CLOSED_TITLE, OPEN_TITLE, PREVIOUS_TITLE, load_demo
-from surveyapp.services.reports import round_report
-from surveyapp.services.trends import closed_rounds, instrument_trend
 
 
 def _responses(title: str) -> int:

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from surveyapp.services.report_exports import FORMATS
+from surveyapp.reporting.exports import FORMATS
 from surveyapp.web.reports import routes
 from tests.web import test_reports as page_tests
 from tests.web.test_reports import STATEMENT, nums, row, visible, wilson
@@ -112,7 +112,10 @@ def test_every_download_shows_the_page_figures_and_no_small_group(app, client, r
     text = flat(pdf_text(pdf_file.data))
     for name, figures in WHOLE.items():
         assert f"{name} {' '.join(figures)}" in text, name
-    assert f"Page 1 of {len(reader.pages)}" in text and "How these figures are worked out" in text
+    assert (
+        f"Page 1 of {len(reader.pages)}" in text
+        and "Appendix: how these figures are worked out" in text
+    )
 
     # the CSV and the workbook: the same figures to one decimal
     school = csv_rows(csv_file.data)["school", "comm_partners"]
@@ -205,3 +208,25 @@ def test_downloads_admit_exactly_the_report_readers():
     assert (
         routes.download.required_roles == routes.show.required_roles == ("admin", "lead", "manager")
     )
+
+
+def test_board_summary_is_two_a4_pages_of_headlines_rates_heatmap_and_next_steps(
+    app, client, round_id, manager
+):
+    response = client.get(f"/rounds/{round_id}/report.summary-pdf")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
+    assert re.search(
+        rf"filename=board-summary-{round_id}-[a-z0-9-]+\.pdf$",
+        response.headers["Content-Disposition"],
+    )
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) == 2
+    first, second = (flat(page.extract_text()) for page in reader.pages)
+    assert "The three biggest gaps" in first and "Who answered" in first
+    assert "Gaps by partner type and area" in second and "What to do next" in second
+    # only one of the three communication statements was answered, so the heatmap hides
+    # every communication cell, and no gap is quoted from a hidden cell
+    assert "Every group is too small to report." in first
+    assert "Too few answers to suggest where to start" in second
+    # staff controls and the methods appendix belong to the full report only
+    assert "Show one group only" not in first + second and "Appendix" not in first + second

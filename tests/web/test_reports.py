@@ -7,9 +7,9 @@ from statsmodels.stats.proportion import proportion_confint
 
 from surveyapp.analysis.metrics import round_half_up
 from surveyapp.extensions import db
-from surveyapp.models import Round
-from surveyapp.services import report_exports
-from surveyapp.services.reports import round_report
+from surveyapp.reporting import build
+from surveyapp.reporting.build import round_report
+from surveyapp.services.report_version import bump_report_version
 
 # comm_partners answers per partner type, with locality; 8 + 7 + 6 + 2 respondents
 ANSWERS = {
@@ -23,7 +23,7 @@ STATEMENT = "There is good communication between partners about children receivi
 
 @pytest.fixture
 def round_id(app, runner, make_round, tmp_path):
-    report_exports._cache.clear()
+    build.clear_cache()
     rid = make_round(
         partner_type_slugs=list(ANSWERS), min_group_size=5, locality_names=["North", "South"]
     )
@@ -177,19 +177,21 @@ def test_charts_are_cached_per_round_data_version_and_filter(app, client, round_
     client.get(f"/rounds/{round_id}/report")
     client.get(f"/rounds/{round_id}/report?filter=locality:North")
     client.get(f"/rounds/{round_id}/report")
-    assert len(report_exports._cache) == 2
+    assert len([k for k in build.cache if k[0] == "view"]) == 2
     with app.app_context():
-        db.session.get(Round, round_id).data_version += 1
+        bump_report_version(round_id)
         db.session.commit()
     client.get(f"/rounds/{round_id}/report")
-    assert len(report_exports._cache) == 3
+    assert len([k for k in build.cache if k[0] == "view"]) == 3
 
 
-def test_a_round_without_answers_shows_every_group_suppressed(client, make_round, manager):
-    report_exports._cache.clear()
+def test_a_round_without_answers_lists_the_empty_groups_once(client, make_round, manager):
+    build.clear_cache()
     rid = make_round(open_=True, partner_type_slugs=["school", "police"], min_group_size=5)
     page = client.get(f"/rounds/{rid}/report")
     assert page.status_code == 200
     assert "Every group is too small to report." in page.text
-    picture = page.text.split('id="h-picture"')[1].split("</table>")[0]
-    assert picture.count("fewer than 5 or withheld") == 3
+    picture = page.text.split('id="h-picture"')[1].split("</section>")[0]
+    # all partners suppressed; the partner types nobody answered as listed once, not as rows
+    assert picture.count("fewer than 5 or withheld") == 1
+    assert "Nobody answered as: School, Police." in picture

@@ -337,18 +337,21 @@ def test_rate_limits_carry_on_in_memory_when_redis_is_down(make_app):
 # --- no inline script or style -----------------------------------------------------------------
 def test_no_template_has_inline_script_style_or_handlers():
     """The CSP would block them; the browser tests fail on any violation, this finds them first.
-    The one exception is the report's self-contained HTML export: a downloaded file (sent as an
-    attachment, under the same CSP) that must open offline, so its stylesheet is inlined; and
-    emails' HTML (templates/email/), read in mail clients, which ignore stylesheets, so styled
-    inline (never scripts)."""
+    The exceptions are the report's self-contained HTML export and the board summary's source
+    (downloaded files, sent as attachments under the same CSP) that must open offline, so their
+    stylesheet is inlined; and emails' HTML (templates/email/), read in mail clients, which
+    ignore stylesheets, so styled inline (never scripts)."""
     templates = list((ROOT / "surveyapp").rglob("*.html"))
     assert len(templates) > 10
-    offline_file = ROOT / "surveyapp/web/reports/templates/reports/export.html"
+    offline_files = {
+        ROOT / "surveyapp/web/reports/templates/reports/export.html",
+        ROOT / "surveyapp/web/reports/templates/reports/summary.html",
+    }
     email_folder = ROOT / "surveyapp/templates/email"
     found = []
     for path in templates:
         text = re.sub(r"{%.*?%}|{{.*?}}", "", path.read_text(), flags=re.S)  # Jinja, not HTML
-        if path == offline_file:
+        if path in offline_files:
             text = re.sub(r"<style>.*?</style>", "", text, flags=re.S)
         if path.is_relative_to(email_folder):
             text = re.sub(r'\sstyle="[^"]*"', "", text)

@@ -7,12 +7,13 @@ import pytest
 
 from surveyapp.analysis.data import AnalysisError
 from surveyapp.extensions import db
-from surveyapp.models import Round
+from surveyapp.reporting import build
+from surveyapp.reporting import trends as reporting_trends
+from surveyapp.reporting.build import round_report
+from surveyapp.reporting.trends import closed_rounds, instrument_trend
 from surveyapp.services import rounds as round_svc
 from surveyapp.services.imports import import_responses
-from surveyapp.services.reports import round_report
-from surveyapp.services.trends import closed_rounds, instrument_trend
-from surveyapp.web.trends import routes
+from surveyapp.services.report_version import bump_report_version
 
 KEY = "early-help-pathways"
 COMM = ("comm_partners", "comm_feedback", "comm_roles")
@@ -46,7 +47,7 @@ def _closed_round(title: str, closes_on: date, groups: dict[str, tuple[int, int]
 
 @pytest.fixture
 def round_ids(app):
-    routes._build.cache_clear()
+    build.clear_cache()
     with app.app_context():
         # made newest first: the page orders by closing date, not by id
         return [_closed_round(*spec) for spec in reversed(ROUNDS)][::-1]
@@ -135,7 +136,7 @@ def test_page_figures_are_the_round_reports_figures(app, client, round_ids, mana
 
 
 def test_roles_unknown_instrument_and_too_few_rounds(app, client, make_user, login):
-    routes._build.cache_clear()
+    build.clear_cache()
     assert client.get(f"/instruments/{KEY}/trends").status_code == 302  # to the login page
     login(make_user("lead"))
     assert client.get("/instruments/no-such-questionnaire/trends").status_code == 404
@@ -173,15 +174,19 @@ def test_round_report_links_to_the_trends(client, round_ids, manager):
 
 
 def test_view_is_cached_until_a_round_s_answers_change(app, client, round_ids, manager):
+    def trends() -> list[object]:
+        return [v for k, v in build.cache.items() if k[0] == "trend"]
+
     client.get(f"/instruments/{KEY}/trends")
-    assert routes._build.cache_info().currsize == 1
+    assert len(trends()) == 1
+    first = trends()[0]
     client.get(f"/instruments/{KEY}/trends")
-    assert routes._build.cache_info().hits == 1
+    assert trends() == [first]
     with app.app_context():
-        db.session.get(Round, round_ids[0]).data_version += 1
+        bump_report_version(round_ids[0])
         db.session.commit()
     client.get(f"/instruments/{KEY}/trends")
-    assert routes._build.cache_info().currsize == 2
+    assert len(trends()) == 2
 
 
 def test_a_round_the_analysis_refuses_gives_a_message_not_a_500(
@@ -190,7 +195,7 @@ def test_a_round_the_analysis_refuses_gives_a_message_not_a_500(
     def refuse(rounds):
         raise AnalysisError("round 2 has an answer out of range")
 
-    monkeypatch.setattr(routes, "instrument_trend", refuse)
+    monkeypatch.setattr(reporting_trends, "instrument_trend", refuse)
     page = client.get(f"/instruments/{KEY}/trends")
     assert page.status_code == 200
     assert "The trend cannot be shown: round 2 has an answer out of range." in page.text

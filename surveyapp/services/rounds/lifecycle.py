@@ -27,6 +27,7 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.rounds import MIN_GROUP_SIZE_FLOOR, RoundStatus
 from surveyapp.services import Problems, ServiceError, ServiceErrors
 from surveyapp.services.audit import record
+from surveyapp.services.report_version import bump_report_version
 from surveyapp.services.rounds.lookups import (
     localities_by_name,
     locality_name_problem,
@@ -502,6 +503,7 @@ def update_round(round_: Round, settings: RoundSettings, *, by: User | None = No
         f.name for f in fields(RoundSettings) if getattr(before, f.name) != getattr(after, f.name)
     ]
     if changed:
+        bump_report_version(round_.id)
         record("round.update", user=by, round_id=round_.id, changed=changed)
     return changed
 

@@ -1,6 +1,6 @@
 """Managers, leads and admins: a round's gap report in the browser, and its downloads.
 
-The views only pick the round and the group; :mod:`surveyapp.services.report_exports` builds the
+The views only pick the round and the group; :mod:`surveyapp.reporting` builds the
 view (figures from the analysis, suppression already applied, charts cached per process) and
 every file, the same way as the ``report`` command.
 """
@@ -12,11 +12,11 @@ import io
 from flask import Blueprint, abort, render_template, request, send_file
 from werkzeug.wrappers import Response
 
-from surveyapp.analysis.data import AnalysisError
 from surveyapp.extensions import db
 from surveyapp.models import Round
-from surveyapp.services import report_exports
-from surveyapp.services.report_exports import FORMATS, ReportExportError
+from surveyapp.reporting import AnalysisError, exports, views
+from surveyapp.reporting.exports import FORMATS
+from surveyapp.reporting.views import ReportExportError
 from surveyapp.web.access import READ_REPORTS, roles_required
 
 bp = Blueprint("reports", __name__, template_folder="templates")
@@ -35,18 +35,18 @@ def show(round_id: int):
     round_ = _round(round_id)
     error, status = None, 200
     try:
-        picked = report_exports.choose_view(round_, request.args.get("filter", ""))
+        picked = views.choose_view(round_, request.args.get("filter", ""))
     except ReportExportError as exc:
         # the whole report was built (and cached) before the group was refused
         error, status = exc.message, 400
-        picked = report_exports.choose_view(round_)
+        picked = views.choose_view(round_)
     except AnalysisError as exc:
         return render_template(
             "reports/report.html",
             round=round_,
             view=None,
             problem=str(exc),
-            **report_exports.HELPERS,
+            **views.HELPERS,
         )
     return render_template(
         "reports/report.html",
@@ -54,7 +54,7 @@ def show(round_id: int):
         error=error,
         problem=None,
         formats=FORMATS,
-        **report_exports.report_context(round_, picked),
+        **views.report_context(round_, picked),
     ), status
 
 
@@ -66,7 +66,7 @@ def download(round_id: int, fmt: str) -> Response:
     if fmt not in FORMATS:
         abort(404)
     try:
-        exported = report_exports.export_report(round_, fmt, request.args.get("filter", ""))
+        exported = exports.export_report(round_, fmt, request.args.get("filter", ""))
     except ReportExportError as exc:
         if exc.field == "filter":
             abort(

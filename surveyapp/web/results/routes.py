@@ -11,8 +11,8 @@ from flask import Blueprint, abort, render_template
 
 from surveyapp.extensions import db
 from surveyapp.models import OpenLink
+from surveyapp.reporting.findings import headline_findings
 from surveyapp.services.status import public_response_counts
-from surveyapp.web.results.findings import headline_findings
 
 bp = Blueprint("results", __name__, template_folder="templates")
 

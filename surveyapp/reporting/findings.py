@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from surveyapp.analysis.data import AnalysisError
 from surveyapp.models import Round
-from surveyapp.services.reports import round_report
+from surveyapp.reporting.build import build
 
 #: The summary leads with this many of the biggest gaps, then what changed most.
 GAPS_SHOWN = 3
@@ -15,7 +15,7 @@ def headline_findings(round_: Round) -> list[str]:
     """Plain-language headline findings, biggest gaps first, then changes since the compared
     round for all partners; an empty list when the round has too little to report."""
     try:
-        findings = round_report(round_.id).findings
+        findings = build(round_).findings
     except AnalysisError:
         return []
     gaps = findings[findings["kind"] == "gap"].head(GAPS_SHOWN)

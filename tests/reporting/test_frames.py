@@ -1,5 +1,5 @@
 """The database boundary: a stored round read back exactly, answers packed or not, and the
-cache of loaded rounds keyed by what they were built from."""
+cache of loaded rounds keyed by report version."""
 
 from datetime import date
 
@@ -7,11 +7,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from surveyapp.analysis import frames as frames_module
-from surveyapp.analysis.frames import load_round_frames
 from surveyapp.extensions import db
 from surveyapp.models import Answer, PartnerType, Response, Round
-from surveyapp.services.reports import LRUCache
+from surveyapp.reporting import build
+from surveyapp.reporting import frames as frames_module
+from surveyapp.reporting.frames import load_round_frames
+from surveyapp.services.report_version import bump_report_version
+from tests.reporting.test_version_key import _update
 
 
 def _add(
@@ -119,19 +121,20 @@ def test_more_items_than_one_packed_integer_holds(stored):
 
 
 def test_the_cache_serves_a_round_until_its_answers_or_settings_change(stored):
-    cache = LRUCache(8)
-    first = load_round_frames(db.session, stored, cache)
-    assert load_round_frames(db.session, stored, cache) is first
-    # a new answer bumps data_version (as every service that changes responses does)
+    build.clear_cache()
+
+    def frames():  # as a request would: the round read afresh
+        return build.round_frames(db.session.get(Round, stored))
+
+    first = frames()
+    assert frames() is first
+    # a new answer bumps the report version (as every service that changes responses does)
     _add(stored, 14, "police", {"comm_partners": 4})
-    round_ = db.session.get(Round, stored)
-    round_.data_version += 1
-    db.session.flush()
-    second = load_round_frames(db.session, stored, cache)
+    bump_report_version(stored)
+    second = frames()
     assert second is not first and 14 in set(second.responses["response_id"])
-    # a new title or minimum group size gives new frames from the same stored answers
-    round_.min_group_size = 7
-    db.session.flush()
-    third = load_round_frames(db.session, stored, cache)
-    assert third.min_group_size == 7 and third.answers is second.answers
-    assert load_round_frames(db.session, stored) is not third  # no cache: always read
+    # a new minimum group size (through the service) gives new frames
+    _update(stored, min_group_size=7)
+    third = frames()
+    assert third is not second and third.min_group_size == 7
+    assert load_round_frames(db.session, stored) is not third  # the loader itself never caches

@@ -1,13 +1,12 @@
 """The one boundary between the database and the analysis: a round as :class:`RoundFrames`.
 
-Everything else in ``surveyapp.analysis`` is pure pandas; this module alone takes a SQLAlchemy
-session (passed in, never imported from Flask) and reads a round's responses, each with its
-answers packed into an integer or two, in one query.
+``surveyapp.analysis`` is pure pandas below it; this module alone takes a SQLAlchemy session
+(passed in, never imported from Flask) and reads a round's responses, each with its answers
+packed into an integer or two, in one query. Caching is :mod:`surveyapp.reporting.build`'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, MutableMapping
 from typing import Any
 
 import numpy as np
@@ -133,42 +132,17 @@ def _round_rows(
     return responses, answers
 
 
-def load_round_frames(
-    session: so.Session | so.scoped_session[Any],
-    round_id: int,
-    cache: MutableMapping[Hashable, Any] | None = None,
-) -> RoundFrames:
+def load_round_frames(session: so.Session | so.scoped_session[Any], round_id: int) -> RoundFrames:
     """Read one round's responses and answers into the analysis contract.
 
-    ``cache`` (a mapping the caller owns, such as a small per-process LRU) keeps what was
-    loaded, keyed by everything it was built from: the database, the round's id, creation time
-    (SQLite may give an erased round's id to a new one), instrument snapshot and
-    ``data_version`` (bumped with every change to its responses) for the answers;
-    those plus its title, minimum group size and partner types for the frames. A hit is
-    therefore exactly what a fresh load would return, and the analysis work already memoised
-    on it (the encoded round) is reused; without a cache every call reads the database.
+    Raises :class:`~surveyapp.analysis.data.AnalysisError` when there is no such round.
     """
     round_ = session.get(Round, round_id)
     if round_ is None:
         raise AnalysisError(f"there is no round {round_id}")
     instrument: Instrument = round_.instrument.instrument()
     item_ids = [i.id for i in instrument.items]
-
-    database = session.get_bind().engine.url.render_as_string(hide_password=True)
-    rows_key = (
-        "rows",
-        database,
-        round_.id,
-        round_.created_at,
-        round_.instrument_id,
-        round_.data_version,
-    )
-    rows = cache.get(rows_key) if cache is not None else None
-    if rows is None:
-        rows = _round_rows(session, round_id, item_ids)
-        if cache is not None:
-            cache[rows_key] = rows
-    responses, answers = rows
+    responses, answers = _round_rows(session, round_id, item_ids)
 
     # The round's partner types in display order, plus any that answered without being
     # targeted (imports of older data); the order here is the order of every table.
@@ -181,17 +155,6 @@ def load_round_frames(
         )
         if slug in targeted or slug in present
     }
-    frames_key = (
-        "frames",
-        *rows_key[1:],
-        round_.title,
-        round_.min_group_size,
-        tuple(labels.items()),
-    )
-    if cache is not None and frames_key in cache:
-        cached: RoundFrames = cache[frames_key]
-        return cached
-
     items = pd.DataFrame(
         [(i.id, i.domain, i.text, n) for n, i in enumerate(instrument.items)],
         columns=["item_id", "domain", "text", "position"],
@@ -200,7 +163,7 @@ def load_round_frames(
         [(d.key, d.label, n) for n, d in enumerate(instrument.domains)],
         columns=["domain", "label", "position"],
     )
-    frames = RoundFrames(
+    return RoundFrames(
         round_id=round_.id,
         title=round_.title,
         min_group_size=round_.min_group_size,
@@ -211,9 +174,6 @@ def load_round_frames(
         contrasts=tuple(Contrast(c.key, c.label, c.item_a, c.item_b) for c in instrument.contrasts),
         partner_type_labels=labels,
     )
-    if cache is not None:
-        cache[frames_key] = frames
-    return frames
 
 
 def compared_round_id(session: so.Session | so.scoped_session[Any], round_id: int) -> int | None:

@@ -1,0 +1,204 @@
+"""The layout every chart shares: the figure and its SVG, text measured once for margins,
+labels, hatched "suppressed" cells, bars, group order and colours.
+
+Pure: no Flask, no pyplot (each chart is its own ``Figure`` on the Agg canvas, so charts can be
+drawn in threads and nothing leaks between requests). Text stays text in the SVG
+(``svg.fonttype: none``) so it can be searched, scaled and tested.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+from matplotlib.textpath import TextToPath  # noqa: E402
+from matplotlib.typing import RcKeyType  # noqa: E402
+
+from surveyapp.analysis.data import ALL  # noqa: E402
+from surveyapp.analysis.metrics import round_half_up  # noqa: E402
+from surveyapp.analysis.report import Report  # noqa: E402
+
+#: ColorBrewer RdBu (5 classes; colour-blind safe) with a grey middle that shows on white.
+LEVEL_COLOURS = ("#ca0020", "#f4a582", "#cccccc", "#92c5de", "#0571b0")
+DONT_KNOW_COLOUR = "#737373"
+SUPPRESSED_COLOUR = "#e0e0e0"
+SUPPRESSED_TEXT = "suppressed"
+#: Characters of a statement per line above its bars (more would run under "Don't know").
+HEADING_WIDTH = 75
+RC: dict[RcKeyType, Any] = {
+    "svg.fonttype": "none",
+    "font.size": 9,
+    "font.family": "DejaVu Sans",
+    "svg.hashsalt": "surveyapp",
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One rendered chart: the SVG document and the sentence that describes it."""
+
+    svg: str
+    alt: str
+
+
+def pct(value: float) -> str:
+    """A percentage for a chart label: whole numbers, rounded half up."""
+    return f"{round_half_up(value):.0f}%"
+
+
+def points(value: float) -> str:
+    """A signed difference in percentage points for a chart label."""
+    rounded = round_half_up(value)
+    return f"{rounded:+.0f}" if rounded else "0"
+
+
+def _svg(fig: Figure) -> str:
+    buffer = io.StringIO()
+    with matplotlib.rc_context(RC):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def _figure(width: float, height: float) -> Figure:
+    """A figure laid out by :func:`_margins`: a layout engine measures every label around the
+    axes on each of its passes, which cost as much as drawing the chart."""
+    with matplotlib.rc_context(RC):
+        return Figure(figsize=(width, height))
+
+
+_TEXT = TextToPath()
+#: Inches: a tick and its padding, a line of 9-point text, the edge of the figure.
+TICK, LINE, EDGE = 0.1, 0.17, 0.08
+
+
+def _inches(labels: Sequence[str], size: float, weight: str = "normal") -> float:
+    """Width in inches of the widest line of ``labels`` at ``size`` points, plus a tenth:
+    browsers draw small text a little wider than FreeType measures it unhinted."""
+    prop = FontProperties(family=RC["font.family"], size=size, weight=weight)
+    return (
+        1.1
+        * max(
+            (
+                _TEXT.get_text_width_height_descent(line, prop, ismath=False)[0]
+                for label in labels
+                for line in str(label).split("\n")
+                if line
+            ),
+            default=0.0,
+        )
+        / 72
+    )
+
+
+def _margins(
+    fig: Figure, *, left: float, right: float, bottom: float, top: float
+) -> dict[str, float]:
+    """Margins in inches as the figure fractions ``subplots_adjust`` and grids take."""
+    width, height = fig.get_size_inches()
+    return {
+        "left": left / width,
+        "right": 1 - right / width,
+        "bottom": bottom / height,
+        "top": 1 - top / height,
+    }
+
+
+def _point_labels(ax: Axes) -> list[str]:
+    """The "+n pts" labels beside the points: the right margin has to fit them."""
+    return [t.get_text() for t in ax.texts if t.get_text().endswith(" pts")]
+
+
+def _label(ax: Axes, x: float, y: float, text: str, **kwargs: Any) -> None:
+    """A label inside the axes (a figure, a suppressed cell's words)."""
+    ax.text(x, y, text, **kwargs).set_in_layout(False)
+
+
+def _hatch(
+    ax: Axes,
+    x: float,
+    y: float,
+    width: float,
+    height: float,
+    *,
+    text: str = SUPPRESSED_TEXT,
+    text_x: float | None = None,
+) -> None:
+    """A hatched grey box with ``text``: how every chart draws a suppressed cell."""
+    # add_artist, not add_patch: every chart sets its own limits, and add_patch's autoscaling
+    # bookkeeping is slow.
+    ax.add_artist(
+        Rectangle(
+            (x, y),
+            width,
+            height,
+            facecolor=SUPPRESSED_COLOUR,
+            edgecolor="#9e9e9e",
+            hatch="///",
+            linewidth=0.5,
+        )
+    )
+    if text:
+        _label(
+            ax,
+            x + width / 2 if text_x is None else text_x,
+            y + height / 2,
+            text,
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="#333333",
+        )
+
+
+def _bars(
+    ax: Axes, y: Sequence[float], left: np.ndarray, width: np.ndarray, height: float, **style: Any
+) -> None:
+    """Horizontal bars as one collection: the same shapes as ``barh`` without an artist (and
+    its autoscaling) per bar."""
+    middle = np.asarray(y, dtype=np.float64)
+    x0, x1 = left, left + width
+    y0, y1 = middle - height / 2, middle + height / 2
+    corners = np.stack(
+        [
+            np.stack([x0, y0], -1),
+            np.stack([x0, y1], -1),
+            np.stack([x1, y1], -1),
+            np.stack([x1, y0], -1),
+        ],
+        axis=1,
+    )
+    # An (N, 4, 2) array is PolyCollection's fast path; its stubs only admit a sequence.
+    ax.add_collection(PolyCollection(corners, **style), autolim=False)  # type: ignore[arg-type]
+
+
+def _group_order(report: Report, keys: Iterable[str]) -> list[str]:
+    """``all`` first, then partner types in the instrument's order."""
+    order = [ALL, *report.partner_type_labels]
+    return [k for k in order if k in set(keys)]
+
+
+def _wrap(text: str, width: int = 16) -> str:
+    """Break a label into lines of about ``width`` characters at spaces."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def _wrap_all(labels: Sequence[str], width: int = 16) -> list[str]:
+    return [_wrap(label, width) for label in labels]

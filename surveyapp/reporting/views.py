@@ -1,0 +1,274 @@
+"""A round's report as a view: its figures (from :func:`surveyapp.reporting.build.build`,
+suppression already applied), its charts drawn when first asked for, and the context the report
+templates need, for the page and every export alike.
+
+A view may be narrowed to ONE of locality, role level or training
+(:func:`surveyapp.reporting.build.select_view`), so a small group is suppressed, never shown
+smaller.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from surveyapp.analysis import charts
+from surveyapp.analysis.data import ALL, NOT_STATED
+from surveyapp.analysis.metrics import round_half_up
+from surveyapp.analysis.report import Report
+from surveyapp.models import Round
+from surveyapp.reporting.build import build, cached, version_key
+from surveyapp.services import ServiceError
+
+#: The dimensions a report can be filtered by, with the label of each in the filter menu.
+FILTERS = {"locality": "Locality", "role_level": "Role level", "training": "Early help training"}
+#: The report leads with this many of the biggest gaps in words, then lists more up to
+#: GAPS_IN_WORDS, and says what changed most for all partners.
+HEADLINES = 3
+GAPS_IN_WORDS = 5
+CHANGES_IN_WORDS = 2
+BAD_FILTER = "Choose a group from the list"
+
+
+class ReportExportError(ServiceError):
+    """The report cannot be shown or exported as asked (bad filter or format)."""
+
+
+def drawn_report(report: Report) -> Report:
+    """The report without the partner types nobody answered as, for the charts: an empty
+    group carries no figure (and hides none), so it is listed once instead of drawn."""
+    empty = set(report.empty_groups)
+    if not empty:
+        return report
+
+    def keep(table: pd.DataFrame) -> pd.DataFrame:
+        return table.loc[~table["partner_type"].isin(empty)].reset_index(drop=True)
+
+    return dataclasses.replace(
+        report,
+        items=keep(report.items),
+        domains=keep(report.domains),
+        contrasts=keep(report.contrasts),
+        partner_type_labels={k: v for k, v in report.partner_type_labels.items() if k not in empty},
+    )
+
+
+class ReportView:
+    """One report view; its charts are drawn when first asked for (CSV and XLSX exports and
+    the filter menu need none) and then kept with the view. Charts leave out the partner
+    types nobody answered as (:func:`drawn_report`)."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    @cached_property
+    def drawn(self) -> Report:
+        return drawn_report(self.report)
+
+    @cached_property
+    def heatmap(self) -> charts.Chart:
+        return charts.gap_heatmap(self.drawn)
+
+    @cached_property
+    def domains(self) -> list[tuple[str, str, charts.Chart]]:
+        domains = self.report.instrument_domains
+        return [
+            (d, label, charts.domain_bars(self.drawn, d))
+            for d, label in zip(domains["domain"], domains["label"], strict=True)
+        ]
+
+    @cached_property
+    def contrasts(self) -> list[tuple[str, charts.Chart]]:
+        return [
+            (key, charts.contrast_chart(self.drawn, key))
+            for key in self.report.contrasts["contrast"].unique()
+        ]
+
+    @cached_property
+    def change(self) -> charts.Chart | None:
+        return charts.change_chart(self.drawn)
+
+
+@dataclass(frozen=True)
+class ChosenView:
+    """The view a page or export shows, with the group it is narrowed to (if any)."""
+
+    view: ReportView
+    options: list[tuple[str, list[tuple[str, str]]]]
+    chosen: str
+    label: str | None
+
+
+def report_view(
+    round_: Round, dimension: str | None = None, value: str | None = None
+) -> ReportView:
+    """The view from the one report cache, rebuilt whenever the report version of the round or
+    of the round it is compared with changes (:func:`surveyapp.reporting.build.version_key`)."""
+    filters = {dimension: value} if dimension is not None and value is not None else {}
+    return cached(
+        ("view", *version_key(round_), dimension, value),
+        lambda: ReportView(build(round_, **filters)),
+    )
+
+
+def filter_options(report: Report) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(dimension label, [(form value, group label)]) for each filterable dimension."""
+    options = []
+    for dimension, heading in FILTERS.items():
+        table = report.breakdowns.get(dimension)
+        if table is None:
+            continue
+        groups = table[[dimension, "group_label"]].drop_duplicates()
+        options.append(
+            (
+                heading,
+                [
+                    (f"{dimension}:{key}", str(label))
+                    for key, label in groups.itertuples(index=False)
+                    if key not in (ALL, NOT_STATED)
+                ],
+            )
+        )
+    return options
+
+
+def choose_view(round_: Round, chosen: str = "") -> ChosenView:
+    """The whole report, or the one group named by ``chosen`` (``dimension:value`` as offered
+    by :func:`filter_options`).
+
+    Raises :class:`ReportExportError` for a group not on offer and
+    :class:`~surveyapp.analysis.data.AnalysisError` when the report cannot be built.
+    """
+    whole = report_view(round_)
+    options = filter_options(whole.report)
+    if not chosen:
+        return ChosenView(whole, options, "", None)
+    allowed = {value: f"{heading}: {label}" for heading, group in options for value, label in group}
+    if chosen not in allowed:
+        raise ReportExportError(BAD_FILTER, field="filter")
+    dimension, value = chosen.split(":", 1)
+    return ChosenView(report_view(round_, dimension, value), options, chosen, allowed[chosen])
+
+
+def figure(value: float | None, places: int = 0, suffix: str = "%") -> str:
+    """A shown figure rounded half up for display; a dash where there is none."""
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{round_half_up(float(value), places):.{places}f}{suffix}"
+
+
+def signed(value: float | None) -> str:
+    """A signed difference in points, with a true minus sign; a dash where there is none."""
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{round_half_up(float(value)):+.0f}".replace("-", "−")
+
+
+def svg_src(chart: charts.Chart) -> str:
+    """The chart as a ``data:`` URI, so the page and every export embed it the same way."""
+    return "data:image/svg+xml;base64," + base64.b64encode(chart.svg.encode()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class WhoAnswered:
+    """One row of "who answered": people in the view, and for the whole round the people
+    invited and the share of them who answered (a dash where there is none to show)."""
+
+    label: str
+    people: str
+    invited: str
+    rate: str
+
+
+def who_answered(round_: Round, report: Report, whole: bool) -> list[WhoAnswered]:
+    """All partners first, then each partner type that anyone answered as. Invitations are
+    counted for the whole round only (a filtered view has no invitations of its own), and a
+    rate only where the group's own count is shown, so no rate narrows a hidden group."""
+    from surveyapp.services.status import round_status
+
+    people = dict(response_picture(report))
+    status = round_status(round_) if whole else None
+    invited = {row.label: row for row in status.by_partner_type} if status else {}
+    if status is not None:
+        invited[report.items["group_label"].iloc[0]] = status.total
+    out = []
+    for label, count in people.items():
+        row = invited.get(label)
+        shown = count.isdigit()
+        out.append(
+            WhoAnswered(
+                label=label,
+                people=count,
+                invited=str(row.invited) if row is not None and row.invited else "–",
+                rate=(
+                    figure(row.rate) if row is not None and row.rate is not None and shown else "–"
+                ),
+            )
+        )
+    return out
+
+
+def response_picture(report: Report) -> list[tuple[str, str]]:
+    """(group label, responses or the suppressed label) per partner type that anyone
+    answered as, all first."""
+    items = report.items
+    by = items.columns[0]
+    out = []
+    for key in [ALL, *(k for k in report.partner_type_labels if k not in report.empty_groups)]:
+        rows = items.loc[items[by] == key]
+        if rows.empty:
+            continue
+        shown = rows.loc[~rows["suppressed"].astype(bool)]
+        label = str(rows["group_label"].iloc[0])
+        out.append(
+            (
+                label,
+                str(int(shown["n_responses"].iloc[0]))
+                if len(shown)
+                else str(rows["n_label"].iloc[0]),
+            )
+        )
+    return out
+
+
+HELPERS: dict[str, Callable[..., str]] = {"figure": figure, "signed": signed, "svg_src": svg_src}
+
+
+def report_context(round_: Round, chosen: ChosenView) -> dict[str, Any]:
+    """What the report body template (``reports/_body.html``) needs, for the page and exports."""
+    report = chosen.view.report
+    findings = report.findings
+    return {
+        "round": round_,
+        "view": chosen.view,
+        "report": report,
+        "chosen": chosen.chosen,
+        "chosen_label": chosen.label,
+        "who_answered": who_answered(round_, report, whole=not chosen.chosen),
+        "people": dict(response_picture(report)),
+        "nobody": [report.partner_type_labels[k] for k in report.empty_groups],
+        "headlines": findings.loc[findings["kind"] == "gap"].head(HEADLINES),
+        "gaps": findings.loc[findings["kind"] == "gap"].iloc[HEADLINES:GAPS_IN_WORDS],
+        "changed": findings.loc[
+            (findings["kind"] == "change") & (findings["partner_type"] == ALL)
+        ].head(CHANGES_IN_WORDS),
+        "other_findings": findings.loc[findings["kind"] != "gap"],
+        "domain_labels": dict(
+            zip(
+                report.instrument_domains["domain"],
+                report.instrument_domains["label"],
+                strict=True,
+            )
+        ),
+        "item_texts": dict(
+            zip(report.instrument_items["item_id"], report.instrument_items["text"], strict=True)
+        ),
+        "ALL": ALL,
+        **HELPERS,
+    }
