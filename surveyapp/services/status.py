@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
-from surveyapp.models import Invitation, Locality, PartnerType, Response, Round
+from surveyapp.models import Invitation, Locality, PartnerType, Response, Round, invitations
 
 NOT_GIVEN = "Not given"
 
@@ -56,7 +56,7 @@ def _invitation_counts(round_id: int, column: sa.ColumnElement) -> dict:
             column,
             sa.func.count(),
             sa.func.count(Invitation.started_on),
-            sa.func.count(Invitation.completed_on),
+            sa.func.count(sa.case((invitations.completed(), 1))),
         )
         .where(Invitation.round_id == round_id)
         .group_by(column)
