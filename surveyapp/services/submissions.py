@@ -481,13 +481,14 @@ def _lock_draft(respondent: Respondent) -> DraftState:
             data={},
         )
         .on_conflict_do_nothing(index_elements=[Draft.key_hash])
-    ).rowcount
+        .returning(Draft.id)
+    ).scalar()
     data = db.session.scalar(
         sa.select(Draft.data).where(Draft.key_hash == respondent.draft_key).with_for_update()
     )
     if _submitted(respondent.receipt_key):
         raise AlreadySubmitted()
-    if invitation_id is not None and made:
+    if invitation_id is not None and made is not None:
         _first_draft(invitation_id)
     return DraftState.from_data(data)
 
