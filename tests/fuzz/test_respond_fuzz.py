@@ -61,6 +61,16 @@ def _prefill(respondent: svc.Respondent, skip: int) -> None:
     db.session.commit()
 
 
+#: Stands, in a drawn post, for the id of an item that is on another page than the one posted:
+#: which ids are foreign depends on the page (and on the link, which may skip "About you").
+FOREIGN_ITEM = "<item of another page>"
+
+
+def _foreign_item(all_steps: list[svc.Step], step: svc.Step | None) -> str:
+    """An item id that belongs to the survey but not to ``step``."""
+    return next(i.id for s in all_steps if s is not step for i in s.items)
+
+
 #: How each question on the page is answered: mostly properly, sometimes not at all or badly.
 field_choice = st.sampled_from(["valid"] * 12 + ["absent", "empty", "hostile", "dup"])
 
@@ -87,7 +97,7 @@ def page_posts(draw):
                 st.tuples(field_choice, st.integers(0, 5), hostile_text), min_size=5, max_size=5
             )
         ),
-        draw(often([], [[(SCRIPT, "1")], [("comm_partners", "1")], [("x", SCRIPT)]])),
+        draw(often([], [[(SCRIPT, "1")], [(FOREIGN_ITEM, "1")], [("x", SCRIPT)]])),
     )
 
 
@@ -137,6 +147,11 @@ def test_step_post(app, make_round):
     @given(post=page_posts(), comment=hostile_text)
     @example(post=("invite", 7, True, "submit", "ok", [("valid", 0, "")] * 5, []), comment="a\x00b")
     @example(post=("open", 1, False, "next", "ok", [("hostile", 0, "\x00")] * 5, []), comment="")
+    # An item of another page is refused, even where the same page leaves its own items out.
+    @example(
+        post=("open", 2, False, "next", "ok", [("absent", 0, "")] * 5, [(FOREIGN_ITEM, "1")]),
+        comment="",
+    )
     @example(post=("invite", 7, True, "submit", "ok", [("valid", 3, "")] * 5, []), comment=SCRIPT)
     def post_page(post, comment):
         kind, number, prefill, action, csrf_mode, choices, extra = post
@@ -152,6 +167,9 @@ def test_step_post(app, make_round):
             if prefill and step is not None:
                 _prefill(respondent, number)
             pairs, carried = _build_form(respondent, step, choices, comment)
+            extra = [
+                (_foreign_item(all_steps, step) if k == FOREIGN_ITEM else k, v) for k, v in extra
+            ]
             draft_before = svc.load_draft(respondent)
             response_ids = set(db.session.scalars(sa.select(Response.id)))
             before = db_snapshot()

@@ -49,11 +49,11 @@ PROBLEM_STATUS: dict[str, int] = {
 
 
 def _open_rate_limit() -> str:
-    return current_app.config.get("OPEN_LINK_RATE_LIMIT", "120 per minute; 1500 per hour")
+    return current_app.config["OPEN_LINK_RATE_LIMIT"]
 
 
 def _open_submit_rate_limit() -> str:
-    return current_app.config.get("OPEN_LINK_SUBMIT_RATE_LIMIT", "30 per minute; 300 per hour")
+    return current_app.config["OPEN_LINK_SUBMIT_RATE_LIMIT"]
 
 
 def _token_rate_limit() -> str:
@@ -184,7 +184,7 @@ def open_done(slug: str):
 
 
 # --- shared views ------------------------------------------------------------------------------
-def _intro(resolve: Callable[[], svc.Respondent], step_endpoint: str, **link: str):
+def _intro(resolve: Callable[[], svc.Respondent], step_endpoint: str, **link: Any):
     try:
         respondent = resolve()
     except svc.LinkProblem as problem:
@@ -210,7 +210,7 @@ def _step(
     number: int,
     step_endpoint: str,
     done_endpoint: str,
-    **link: str,
+    **link: Any,
 ):
     try:
         respondent = resolve()
@@ -289,7 +289,7 @@ def _render_step(
     state: svc.DraftState,
     errors: dict[str, str],
     step_endpoint: str,
-    link: dict[str, str],
+    link: dict[str, Any],
 ) -> str:
     return render_template(
         "respond/step.html",
