@@ -3,7 +3,7 @@ records the day its one draft was made (drafted_on), the draft names its invitat
 "drafted, no draft left" is completion.
 
 Revision ID: a7c3e91d5b20
-Revises: c11a88c2ac84
+Revises: a7c3e1f04b21
 Create Date: 2026-11-28 10:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "a7c3e91d5b20"
-down_revision = "c11a88c2ac84"
+down_revision = "a7c3e1f04b21"
 branch_labels = None
 depends_on = None
 
