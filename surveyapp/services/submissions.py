@@ -486,7 +486,8 @@ def _lock_draft(respondent: Respondent) -> DraftState:
     data = db.session.scalar(
         sa.select(Draft.data).where(Draft.key_hash == respondent.draft_key).with_for_update()
     )
-    if _submitted(respondent.receipt_key):
+    if _submitted(respondent.receipt_key) or data is None:
+        # data is None: the draft was deleted (its response went in) while this waited
         raise AlreadySubmitted()
     if invitation_id is not None and made is not None:
         _first_draft(invitation_id)
