@@ -177,7 +177,8 @@ def _import(runner, make_round, tmp_path, **kwargs):
     source.write_text(
         "partner_type,locality,comm_partners\n"
         + "".join(
-            f"{pt},{'North' if pt in ('school', 'housing') else 'South'},{v}\n"
+            # police alone in South: South minus police must not be a small group
+            f"{pt},{'South' if pt == 'police' else 'North'},{v}\n"
             for pt, values in ANSWERS.items()
             for v in values
         )
@@ -233,12 +234,14 @@ def test_report_filter_narrows_the_report_to_one_group(app, runner, make_round, 
     assert result.exit_code == 0, result.output
     with out.open(newline="", encoding="utf-8") as fh:
         rows = {(r["partner_type"], r["item_id"]): r for r in csv.DictReader(fh)}
-    # North: school (8) and housing (6): 12 valid, 7 agree; school alone is suppressed
+    # North: school (8), housing (6) and gp (2): 14 valid, 8 agree; housing and gp suppressed
     assert (
         rows["all", "comm_partners"]["n_valid"],
         rows["all", "comm_partners"]["pct_positive"],
-    ) == ("12", "58.3")
-    assert rows["school", "comm_partners"]["suppressed"] == "true"
+    ) == ("14", "57.1")
+    assert rows["housing", "comm_partners"]["suppressed"] == "true"
+    assert rows["gp", "comm_partners"]["suppressed"] == "true"
+    assert rows["school", "comm_partners"]["n_valid"] == "7"
 
 
 def test_report_fails_cleanly_on_a_bad_filter_or_an_unwritable_path(

@@ -9,7 +9,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from surveyapp.analysis import suppression
+from surveyapp.analysis import disclosure, suppression
 from surveyapp.analysis.change import change_table, describe_changes
 from surveyapp.analysis.data import AnalysisError, RoundFrames, filter_frames, records
 from surveyapp.analysis.differences import (
@@ -65,6 +65,9 @@ class Report:
     #: Partner types of the round nobody in this view answered as (listed once, never drawn;
     #: naming them reveals nothing, as hidden groups together still hold the minimum).
     empty_groups: tuple[str, ...] = ()
+    #: (dimension, group) of the single-filter views of this round that are refused
+    #: (:mod:`surveyapp.analysis.disclosure`): not offered, and refused when asked for.
+    refused: frozenset[tuple[str, str]] = frozenset()
 
 
 def _same_filters(frames: RoundFrames, compared: RoundFrames) -> RoundFrames:
@@ -112,12 +115,18 @@ def _methods(frames: RoundFrames, reliability: pd.DataFrame, n_tests: int) -> di
         "reliability": "Cronbach's alpha per domain with two or more items, listwise over "
         "the whole round",
         "suppression": suppression.__doc__,
+        "disclosure": disclosure.__doc__,
     }
 
 
 def build_report(frames: RoundFrames, compared: RoundFrames | None = None) -> Report:
     """Build the full gap report for ``frames`` (optionally filtered), with change since
-    ``compared`` when given (same filters applied to it)."""
+    ``compared`` when given (same filters applied to it).
+
+    Raises :class:`~surveyapp.analysis.disclosure.DisclosureError` (an ``AnalysisError``)
+    for a filtered view that could be subtracted from another one to reveal a small group.
+    """
+    disclosure.check_view(frames)
     items = item_table(frames)
     breakdowns = {by: item_table(frames, by) for by in BREAKDOWNS if by not in dict(frames.filters)}
     domains = domain_table(frames)
@@ -179,4 +188,5 @@ def build_report(frames: RoundFrames, compared: RoundFrames | None = None) -> Re
             for key in frames.partner_type_labels
             if key not in set(frames.responses["partner_type"])
         ),
+        refused=disclosure.refused_filters(frames),
     )

@@ -17,11 +17,14 @@ Rules (product.md section 4, made exact):
    hidden on every item and in every output.
 4. *Filters and breakdowns.* A filtered view (``filter_frames``, one dimension at a time)
    or a breakdown (``by='locality'`` …) is one slice of the table that crosses the breakdown
-   dimension with the filter dimension. Suppression runs on that whole table, built from the
+   dimension with the filter dimension. Suppression runs on every such table, built from the
    unfiltered round, bottom-up: the total first, then each one-way table against it, then
    the two-way table line by line along both dimensions, repeating until no line changes. A
-   total is never hidden by a finer table, so every view of the round sees the same
-   decisions and no view can be subtracted from another to reveal a hidden cell.
+   total is never hidden by a finer table. Views cut along *different* dimensions can still
+   pick nearly the same people (training ``yes`` and locality North), so
+   :mod:`surveyapp.analysis.disclosure` checks every pair of cells any view can show and
+   hides more until no two differ by 1 to N−1 people; it owns these tables and the line
+   rule, and this module reads its decisions.
 5. *Derived outputs.* A domain figure for a group is shown only if the group is shown on every
    item of the domain (otherwise the pooled figure minus the shown items would reveal the
    hidden one); a contrast only if both items are shown and at least N respondents answered
@@ -31,11 +34,9 @@ Rules (product.md section 4, made exact):
    this module through :func:`domain_hidden`, :func:`contrast_hidden`,
    :func:`reliability_hidden` and :class:`Visibility`.
 
-The line rule is the usual heuristic of statistical disclosure control. In a two-way table
-a hidden cell could in principle still be pinned down through a chain of lines (a "bridge"
-between two otherwise separate groups of hidden cells); the adversarial tests solve for
-every hidden cell from everything the views show and find none on random rounds, but it is
-not a proof. Three-way tables (two filters at once) do show such leaks, which is why
+The line rule is the usual heuristic of statistical disclosure control; the pairwise check
+between views is the other half (see :mod:`surveyapp.analysis.disclosure` for what it claims
+and what it does not). Three-way tables (two filters at once) are not offered, which is why
 ``filter_frames`` takes one filter at a time.
 """
 
@@ -43,12 +44,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
-from surveyapp.analysis.data import ALL, DIMENSIONS, N_LEVELS, AnalysisError, Encoded, RoundFrames
+from surveyapp.analysis import disclosure
+from surveyapp.analysis.data import ALL, DIMENSIONS, AnalysisError, RoundFrames
 
 
 def suppressed_label(min_group_size: int) -> str:
@@ -109,99 +110,9 @@ def _visibility(frames: RoundFrames, by: str, filters: dict[str, str]) -> Visibi
         else:
             hidden = np.ones((len(keys), root.n_items), dtype=bool)
             return Visibility(by, keys, hidden, n)
-    line = _family_hidden(root, family, n)[tuple(index)]
+    line = disclosure.family_hidden(root, family, n)[tuple(index)]
     hidden = np.concatenate([line[:, -1:], line[:, :-1]], axis=1).T
     return Visibility(by, keys, np.ascontiguousarray(hidden), n)
-
-
-def _family_hidden(enc: Encoded, family: tuple[str, ...], n: int) -> np.ndarray:
-    """Hidden cells of the table crossing ``family``'s dimensions, for every item.
-
-    Shape (items, K1 + 1, ..., Kk + 1): index Kd on an axis is that dimension's total.
-    Memoised on the unfiltered round, so every view and breakdown shares one decision.
-    """
-    memo_key = ("family", family, n)
-    if memo_key in enc.memo:
-        return enc.memo[memo_key]  # type: ignore[return-value]
-    shape = tuple(len(enc.dims[name].keys) for name in family)
-    counts, responses = enc.crossed_counts(family)
-    n_valid = counts[..., : N_LEVELS - 1].sum(-1).T.reshape((enc.n_items,) + shape)
-    answered = counts.sum(-1).T.reshape((enc.n_items,) + shape)
-    n_resp = _with_totals(responses.reshape((1,) + shape))
-    by_responses = _protect(n_resp, n_resp, np.zeros(n_resp.shape, dtype=bool), n)
-    hidden = _protect(
-        _with_totals(n_valid),
-        _with_totals(answered),
-        np.broadcast_to(by_responses, (enc.n_items,) + by_responses.shape[1:]),
-        n,
-    )
-    enc.memo[memo_key] = hidden
-    return hidden
-
-
-def _with_totals(x: np.ndarray) -> np.ndarray:
-    """Append each group axis's total (axis 0 is items and is left alone)."""
-    for axis in range(1, x.ndim):
-        x = np.concatenate([x, x.sum(axis=axis, keepdims=True)], axis=axis)
-    return x
-
-
-def _protect(count: np.ndarray, answered: np.ndarray, hidden: np.ndarray, n: int) -> np.ndarray:
-    """Apply rules 1 and 2 to a table with totals (see :func:`_family_hidden` for the shape).
-
-    Cells are settled bottom-up by how many dimensions they break down: the grand total
-    first, then one-way tables against it, then two-way tables against those, and so on;
-    each level repeats its line rule along every axis until nothing changes.
-    """
-    hidden = hidden | (count < n)
-    n_dims = count.ndim - 1
-    for size in range(1, n_dims + 1):
-        for subset in combinations(range(n_dims), size):
-            changed = True
-            while changed:
-                changed = False
-                for axis in subset:
-                    index = tuple(
-                        [slice(None)]
-                        + [
-                            slice(None) if d == axis else slice(0, -1) if d in subset else -1
-                            for d in range(n_dims)
-                        ]
-                    )
-                    position = 1 + sum(1 for d in subset if d < axis)
-                    view = np.moveaxis(hidden[index], position, -1)
-                    width = view.shape[-1]
-                    before = view.reshape(-1, width)
-                    after = _protect_lines(
-                        np.moveaxis(count[index], position, -1).reshape(-1, width),
-                        np.moveaxis(answered[index], position, -1).reshape(-1, width),
-                        before,
-                        n,
-                    )
-                    if (after != before).any():
-                        view[...] = after.reshape(view.shape)
-                        changed = True
-    return hidden
-
-
-def _protect_lines(
-    count: np.ndarray, answered: np.ndarray, hidden: np.ndarray, n: int
-) -> np.ndarray:
-    """The line rule, for many lines at once: rows are lines, the last column their total."""
-    inner = hidden[:, :-1] | hidden[:, -1:]
-    sizes = count[:, :-1]
-    holds_answers = answered[:, :-1] > 0
-    never = np.iinfo(np.int64).max
-    while True:
-        exposed = (inner & holds_answers).sum(axis=1)
-        hidden_total = np.where(inner, sizes, 0).sum(axis=1)
-        need = (exposed > 0) & ((hidden_total < n) | (exposed == 1)) & ~inner.all(axis=1)
-        if not need.any():
-            break
-        rows = np.flatnonzero(need)
-        candidates = np.where(inner[rows], never, sizes[rows])
-        inner[rows, candidates.argmin(axis=1)] = True
-    return np.concatenate([inner, hidden[:, -1:]], axis=1)
 
 
 def domain_hidden(vis: Visibility, item_domain: np.ndarray, n_domains: int) -> np.ndarray:

@@ -37,7 +37,25 @@ class Invitation(Model):
     reminder_count: so.Mapped[int] = so.mapped_column(default=0)
     #: Days, not times: less to link an invitation to a response.
     started_on: so.Mapped[date | None]
+    #: The day this invitation's one draft was made (when its first answers were saved).
+    #: From then on a missing draft means the response is in: see :func:`completed`.
+    drafted_on: so.Mapped[date | None]
+    #: Set only for responses imported or submitted before drafts marked completion; a
+    #: submission writes nothing here (it would tie the response to the invitation in time).
     completed_on: so.Mapped[date | None]
 
     partner_type: so.Mapped[PartnerType] = so.relationship()
     locality: so.Mapped[Locality | None] = so.relationship()
+
+
+def completed() -> sa.ColumnElement[bool]:
+    """SQL: the invitation's response is in. Its draft is deleted in the response's own
+    transaction, and a drafted invitation never gets another draft, so "drafted and no draft
+    left" is completion without any write to the invitation when the response goes in."""
+    from surveyapp.models.responses import Draft
+
+    draft_left = sa.select(Draft.id).where(Draft.invitation_id == Invitation.id).exists()
+    return sa.or_(
+        Invitation.completed_on.is_not(None),
+        sa.and_(Invitation.drafted_on.is_not(None), ~draft_left),
+    )

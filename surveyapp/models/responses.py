@@ -97,7 +97,8 @@ class Answer(Model):
 
 class SubmissionReceipt(Model):
     """One row per submitted invitation or open-link session: the database's guarantee of
-    one response per person. It names no response."""
+    one response per open-link browser (an invitation's guard is its draft and claim, see
+    :func:`~surveyapp.services.submissions.submit`). It names no response."""
 
     __tablename__ = "submission_receipts"
 
@@ -120,6 +121,11 @@ class Draft(Model):
     )
     #: SHA-256 of the invitation token or the open-link session key.
     key_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    #: The invitation whose draft this is (open links: none). Deleted with the response's
+    #: insert, so a drafted invitation without a draft has its response in.
+    invitation_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("invitations.id", ondelete="CASCADE"), index=True
+    )
     #: {"about": {...}, "answers": {item_id: "1".."5"|"dk"}, "page": n}
     data: so.Mapped[dict[str, Any]] = so.mapped_column(JSONType, default=dict)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)

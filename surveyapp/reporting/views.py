@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from surveyapp.analysis import charts
+from surveyapp.analysis import charts, disclosure
 from surveyapp.analysis.data import ALL, NOT_STATED
 from surveyapp.analysis.metrics import round_half_up
 from surveyapp.analysis.report import Report
@@ -131,7 +131,7 @@ def filter_options(report: Report) -> list[tuple[str, list[tuple[str, str]]]]:
                 [
                     (f"{dimension}:{key}", str(label))
                     for key, label in groups.itertuples(index=False)
-                    if key not in (ALL, NOT_STATED)
+                    if key not in (ALL, NOT_STATED) and (dimension, key) not in report.refused
                 ],
             )
         )
@@ -142,13 +142,18 @@ def choose_view(round_: Round, chosen: str = "") -> ChosenView:
     """The whole report, or the one group named by ``chosen`` (``dimension:value`` as offered
     by :func:`filter_options`).
 
-    Raises :class:`ReportExportError` for a group not on offer and
-    :class:`~surveyapp.analysis.data.AnalysisError` when the report cannot be built.
+    Raises :class:`ReportExportError` for a group not on offer (with the reason when
+    disclosure control refuses it) and :class:`~surveyapp.analysis.data.AnalysisError` when
+    the report cannot be built.
     """
     whole = report_view(round_)
     options = filter_options(whole.report)
     if not chosen:
         return ChosenView(whole, options, "", None)
+    if tuple(chosen.split(":", 1)) in whole.report.refused:
+        raise ReportExportError(
+            disclosure.REFUSED.format(n=whole.report.min_group_size), field="refused"
+        )
     allowed = {value: f"{heading}: {label}" for heading, group in options for value, label in group}
     if chosen not in allowed:
         raise ReportExportError(BAD_FILTER, field="filter")

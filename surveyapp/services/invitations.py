@@ -21,6 +21,7 @@ from surveyapp import timeutil
 from surveyapp.extensions import db
 from surveyapp.models import Invitation, OutboxMessage, Round, User
 from surveyapp.models.base import utcnow
+from surveyapp.models.invitations import completed as invitation_completed
 from surveyapp.models.rounds import RoundStatus
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
@@ -300,7 +301,7 @@ def reminder_due_clause(round_: Round, now: datetime) -> sa.ColumnElement[bool]:
         Invitation.email.is_not(None),
         Invitation.sent_at.is_not(None),
         Invitation.sent_at <= cutoff,
-        Invitation.completed_on.is_(None),
+        ~invitation_completed(),
         Invitation.reminder_count < round_.max_reminders,
         sa.or_(Invitation.last_reminded_at.is_(None), Invitation.last_reminded_at <= cutoff),
     )
@@ -336,7 +337,7 @@ def invitation_summary(round_: Round) -> dict[str, int]:
             sa.func.count(),
             sa.func.count(Invitation.sent_at),
             sa.func.count(Invitation.last_reminded_at),
-            sa.func.count(Invitation.completed_on),
+            sa.func.count(sa.case((invitation_completed(), 1))),
         ).where(Invitation.round_id == round_.id)
     ).one()
     return {

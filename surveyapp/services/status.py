@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from surveyapp.extensions import db
-from surveyapp.models import Invitation, Locality, PartnerType, Response, Round
+from surveyapp.models import Invitation, Locality, PartnerType, Response, Round, invitations
 
 NOT_GIVEN = "Not given"
 
@@ -58,7 +58,7 @@ def _invitation_counts(round_id: int, column: so.QueryableAttribute[Any]) -> dic
             column,
             sa.func.count(),
             sa.func.count(Invitation.started_on),
-            sa.func.count(Invitation.completed_on),
+            sa.func.count(sa.case((invitations.completed(), 1))),
         )
         .where(Invitation.round_id == round_id)
         .group_by(column)

@@ -33,6 +33,7 @@ from surveyapp.models import (
     SubmissionReceipt,
 )
 from surveyapp.models.base import utcnow
+from surveyapp.models.invitations import completed as invitation_completed
 from surveyapp.models.responses import ROLE_LEVELS, TRAINING_ANSWERS
 from surveyapp.models.rounds import RoundStatus
 from surveyapp.services import ServiceError
@@ -232,10 +233,25 @@ def for_invitation(token: str) -> Respondent:
         invitation.locality,
         SavedDraft(draft, True),
     )
-    if invitation.completed_on is not None or submitted:
+    if (
+        invitation.completed_on is not None
+        or submitted
+        or (invitation.drafted_on is not None and draft is None)
+    ):
         raise LinkProblem("completed", round_)
     _check_round(round_)
     return respondent
+
+
+def answered_invitation_round(token: str) -> Round | None:
+    """The round of the invitation with this token if its "Send" was pressed, else None."""
+    if not 20 <= len(token) <= 100:
+        return None
+    return db.session.scalar(
+        sa.select(Round)
+        .join(Invitation, Invitation.round_id == Round.id)
+        .where(Invitation.token_hash == sha256(token), invitation_completed())
+    )
 
 
 def open_link(slug: str) -> OpenLink:
@@ -456,16 +472,26 @@ def _lock_draft(respondent: Respondent) -> DraftState:
         postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     )
     # The write comes first: on SQLite it takes the database's write lock before the read.
-    db.session.execute(
+    invitation_id = respondent.invitation.id if respondent.invitation is not None else None
+    made = db.session.execute(
         insert(Draft)
-        .values(round_id=respondent.round.id, key_hash=respondent.draft_key, data={})
+        .values(
+            round_id=respondent.round.id,
+            key_hash=respondent.draft_key,
+            invitation_id=invitation_id,
+            data={},
+        )
         .on_conflict_do_nothing(index_elements=[Draft.key_hash])
-    )
+        .returning(Draft.id)
+    ).scalar()
     data = db.session.scalar(
         sa.select(Draft.data).where(Draft.key_hash == respondent.draft_key).with_for_update()
     )
-    if _submitted(respondent.receipt_key):
+    if _submitted(respondent.receipt_key) or data is None:
+        # data is None: the draft was deleted (its response went in) while this waited
         raise AlreadySubmitted()
+    if invitation_id is not None and made is not None:
+        _first_draft(invitation_id)
     return DraftState.from_data(data)
 
 
@@ -490,26 +516,45 @@ def signpost_domains(respondent: Respondent, state: DraftState) -> list[str]:
 
 
 def submit(respondent: Respondent, state: DraftState) -> Response:
-    """Turn a complete draft into the response, exactly once.
+    """Turn a complete draft into the response, exactly once, writing nothing that ties the
+    response to an invitation (docs/privacy.md, "Storage").
 
     Raises :class:`Incomplete` (nothing written) or :class:`AlreadySubmitted` (the caller must
-    roll back). Everything else happens in the caller's transaction: the receipt, the response
-    and its answers, the invitation's completion day, the draft's removal and the round's data
-    version."""
+    roll back). Everything else happens in the caller's transaction: the draft's removal, the
+    response and its answers and the round's data version. An invitation is not written to:
+    its draft, made with its first saved answers, is the guard (only one request can delete
+    it, and a drafted invitation never gets another draft), and "drafted, no draft left" is
+    its completion (:func:`surveyapp.models.invitations.completed`). An open link's receipt,
+    keyed by a hash of its browser's cookie, guards it as before.
+
+    Only when the final answers arrive with no draft saved before (a one-page form sent in
+    one go) is the draft made here, in a transaction committed before the response's.
+    """
     problem = first_incomplete(respondent, state)
     if problem is not None:
         raise problem
     round_ = respondent.round
+    round_id = round_.id
     today = timeutil.today()
-    try:
-        with db.session.begin_nested():
-            db.session.execute(
-                sa.insert(SubmissionReceipt).values(
-                    key_hash=respondent.receipt_key, round_id=round_.id, submitted_on=today
+    invitation_id = respondent.invitation.id if respondent.invitation is not None else None
+    if invitation_id is not None:
+        _draft_before_submit(respondent, state)
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(
+                    sa.insert(SubmissionReceipt).values(
+                        key_hash=respondent.receipt_key, round_id=round_id, submitted_on=today
+                    )
                 )
-            )
-    except IntegrityError as exc:
-        raise AlreadySubmitted() from exc
+        except IntegrityError as exc:
+            raise AlreadySubmitted() from exc
+    removed = db.session.scalars(
+        sa.delete(Draft).where(Draft.key_hash == respondent.draft_key).returning(Draft.id)
+    ).all()
+    if invitation_id is not None and len(removed) != 1:
+        raise AlreadySubmitted()
+    respondent.saved.loaded = False
     partner_type = respondent.fixed_partner_type or db.session.scalar(
         sa.select(PartnerType).where(PartnerType.slug == state.about.get("partner_type"))
     )
@@ -522,7 +567,7 @@ def submit(respondent: Respondent, state: DraftState) -> Response:
         raise BadInput("Choose the kind of organisation you work for.", "partner_type")
     instrument = respondent.instrument
     response = Response(
-        round_id=round_.id,
+        round_id=round_id,
         partner_type_id=partner_type.id,
         locality_id=locality.id if locality else None,
         role_level=state.about.get("role_level"),
@@ -540,13 +585,36 @@ def submit(respondent: Respondent, state: DraftState) -> Response:
         ],
     )
     db.session.add(response)
-    if respondent.invitation is not None:
-        db.session.execute(
-            sa.update(Invitation)
-            .where(Invitation.id == respondent.invitation.id)
-            .values(completed_on=today, started_on=sa.func.coalesce(Invitation.started_on, today))
-        )
-    db.session.execute(sa.delete(Draft).where(Draft.key_hash == respondent.draft_key))
-    respondent.saved.loaded = False
-    bump_report_version(round_.id)
+    bump_report_version(round_id)
     return response
+
+
+def _first_draft(invitation_id: int) -> None:
+    """The invitation's draft was just made: record the day (and that it started). A draft
+    made for an invitation drafted before means its response is already in."""
+    drafted = db.session.scalar(
+        sa.select(Invitation.drafted_on).where(Invitation.id == invitation_id)
+    )
+    if drafted is not None:
+        raise AlreadySubmitted()
+    today = timeutil.today()
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation_id)
+        .values(drafted_on=today, started_on=sa.func.coalesce(Invitation.started_on, today))
+    )
+
+
+def _draft_before_submit(respondent: Respondent, state: DraftState) -> None:
+    """Make sure the invitation's draft exists before the response is written; when it has
+    to be made now, commit it first, so the response's transaction writes no invitation."""
+    exists = db.session.scalar(
+        sa.select(sa.func.count()).where(Draft.key_hash == respondent.draft_key)
+    )
+    if exists:
+        return
+    _lock_draft(respondent)
+    db.session.execute(
+        sa.update(Draft).where(Draft.key_hash == respondent.draft_key).values(data=state.to_data())
+    )
+    db.session.commit()

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from surveyapp.analysis.data import ALL, filter_frames
+from surveyapp.analysis.disclosure import DisclosureError
 from surveyapp.analysis.export import item_table_csv
 from surveyapp.analysis.metrics import (
     ITEM_COUNT_COLUMNS,
@@ -152,7 +153,10 @@ def attack_round(frames, compared=None):
     targets: dict[tuple, int] = {}
     for filters in views(frames):
         view = filter_frames(frames, **filters) if filters else frames
-        report = build_report(view, compared)
+        try:
+            report = build_report(view, compared)
+        except DisclosureError:  # refused: the app shows nothing of it
+            continue
         tables = {"partner_type": report.items, **report.breakdowns}
         for by, table in tables.items():
             attacker.add_item_table(table, by, filters)

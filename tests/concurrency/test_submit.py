@@ -13,7 +13,14 @@ import pytest
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
-from surveyapp.models import Answer, Draft, Invitation, Response, Round, SubmissionReceipt
+from surveyapp.models import (
+    Answer,
+    Draft,
+    Response,
+    Round,
+    SubmissionReceipt,
+    invitations,
+)
 from tests.concurrency import workers
 from tests.conftest import count
 from tests.web.respond_helpers import PAGES, make_invitation
@@ -32,7 +39,7 @@ def _assert_one_response_each(app, rid: int, people: int) -> None:
     with all fifteen answers (values 1..5 three times each), no draft left, counted once."""
     with app.app_context():
         assert count(Response) == people
-        assert count(SubmissionReceipt) == people
+        assert count(SubmissionReceipt) == 0  # invitations are guarded by claim and draft
         assert count(Answer) == ITEMS * people
         assert count(Draft) == 0
         incomplete = db.session.scalar(
@@ -57,10 +64,7 @@ def _assert_one_response_each(app, rid: int, people: int) -> None:
             == people
         )
         assert (
-            db.session.scalar(
-                sa.select(sa.func.count()).where(Invitation.completed_on.is_not(None))
-            )
-            == people
+            db.session.scalar(sa.select(sa.func.count()).where(invitations.completed())) == people
         )
         assert db.session.get(Round, rid).data_version == people
 
@@ -109,8 +113,9 @@ def test_send_pressed_in_many_processes_at_once(app, app_config, make_round):
 @pytest.mark.parametrize("point", ["answers", "commit"])
 def test_worker_killed_mid_submit_leaves_all_or_nothing(app, app_config, make_round, point):
     """SIGKILL while the response row is written but not its answers, or while everything is
-    written but not committed: nothing of it remains, the draft is intact, and the person can
-    press "Send" again and get exactly one whole response."""
+    written but not committed: nothing of it remains, the draft is intact (so the invitation
+    is not completed), and the person can press "Send" again and get exactly one whole
+    response."""
     rid = make_round(open_=True)
     token = make_invitation(app, rid)
     workers.fill_draft(app, token)
@@ -128,7 +133,7 @@ def test_worker_killed_mid_submit_leaves_all_or_nothing(app, app_config, make_ro
         assert (count(Response), count(Answer), count(SubmissionReceipt)) == (0, 0, 0)
         draft = db.session.scalar(sa.select(Draft))
         assert len(draft.data["answers"]) == ITEMS - len(PAGES[-1])
-        assert db.session.scalar(sa.select(Invitation.completed_on)) is None
+        assert db.session.scalar(sa.select(sa.func.count()).where(invitations.completed())) == 0
         assert db.session.get(Round, rid).data_version == 0
     assert workers.send(app, token) == (303, f"/s/{token}/done")
     _assert_one_response_each(app, rid, 1)

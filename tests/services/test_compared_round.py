@@ -4,9 +4,9 @@ built: the latest closed round of the instrument that closed before it (they onc
 from datetime import timedelta
 
 from surveyapp import timeutil
-from surveyapp.analysis.frames import compared_round_id
 from surveyapp.extensions import db
 from surveyapp.models import Round
+from surveyapp.reporting.frames import compared_round_id
 from surveyapp.services import rounds as svc
 
 

@@ -8,7 +8,15 @@ import pytest
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
-from surveyapp.models import Answer, Draft, Response, Round, SubmissionReceipt
+from surveyapp.models import (
+    Answer,
+    Draft,
+    Invitation,
+    Response,
+    Round,
+    SubmissionReceipt,
+    invitations,
+)
 from surveyapp.services import submissions as svc
 from tests.conftest import count
 from tests.web.respond_helpers import PAGES, make_invitation
@@ -53,9 +61,13 @@ def test_submit_writes_response_receipt_and_no_link_to_invitation(app, make_roun
         values = sorted(db.session.scalars(sa.select(Answer.value)))
         assert values == [1] * 3 + [2] * 3 + [3] * 3 + [4] * 3 + [5] * 3
         assert response.id > 2**32  # random, not a sequence
-        receipt = db.session.scalar(sa.select(SubmissionReceipt))
-        assert receipt.key_hash == svc.sha256("submit:" + token)
-        assert receipt.key_hash != respondent.invitation.token_hash
+        # no receipt: an invitation's guard is its claim and its draft, and nothing stored
+        # can be recomputed from the token (or the secret) to find the response
+        assert db.session.scalar(sa.select(SubmissionReceipt)) is None
+        invitation = db.session.scalar(sa.select(Invitation))
+        # nothing written to the invitation by the submission; completion is computed
+        assert invitation.drafted_on is not None and invitation.completed_on is None
+        assert db.session.scalar(sa.select(sa.func.count()).where(invitations.completed())) == 1
         with pytest.raises(svc.LinkProblem) as again:
             svc.for_invitation(token)
         assert again.value.kind == "completed"
@@ -89,6 +101,6 @@ def test_concurrent_submissions_of_one_invitation_leave_one_response(app, make_r
         t.join(timeout=60)
     assert sorted(outcomes) == ["already"] * (threads_n - 1) + ["submitted"]
     with app.app_context():
-        assert count(Response) == 1 and count(SubmissionReceipt) == 1
+        assert count(Response) == 1 and count(SubmissionReceipt) == 0
         assert count(Answer) == 15
         assert db.session.get(Round, rid).data_version == 1

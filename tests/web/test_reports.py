@@ -16,7 +16,8 @@ ANSWERS = {
     "school": ("North", ["5", "4", "4", "3", "2", "1", "DK", "4"]),
     "police": ("South", ["1", "1", "2", "2", "3", "4", "5"]),
     "housing": ("North", ["4", "4", "4", "2", "2", "DK"]),
-    "gp": ("South", ["5", "1"]),
+    # gp in North, not South: South minus police would otherwise be gp's two answers
+    "gp": ("North", ["5", "1"]),
 }
 STATEMENT = "There is good communication between partners about children receiving early help"
 
@@ -147,22 +148,23 @@ def test_filter_rebuilds_the_report_and_small_groups_show_suppressed(client, rou
     html = visible(page.text)
     assert "Showing one group only: Locality: North." in html
     assert '<option value="locality:North" selected>' in html
-    # North holds school (8) and housing (6): 12 valid, 4 disagree, 1 neither, 7 agree,
-    # 2 of 14 don't know
+    # North holds school (8), housing (6) and gp (2): 14 valid, 5 disagree, 1 neither,
+    # 8 agree, 2 of 16 don't know
     assert nums(row(html, STATEMENT, "All respondents</th>")) == [
-        "12",
-        "33%",
-        "8%",
-        "58%",
-        wilson(7, 12),
-        "14%",
+        "14",
+        "36%",
+        "7%",
+        "57%",
+        wilson(8, 14),
+        "13%",
     ]
-    # the engine suppresses school within this small filtered view: the page shows the label
-    assert "fewer than 5 or withheld" in row(html, STATEMENT, '<th scope="row">School</th>')
-    assert wilson(4, 7) not in html
+    # within the view, school shows the same figures as in the whole round (the same
+    # people); housing and gp are suppressed
+    assert nums(row(html, STATEMENT, '<th scope="row">School</th>'))[0] == "7"
+    for name in ("Housing", "GP"):
+        assert "fewer than 5 or withheld" in row(html, STATEMENT, f'<th scope="row">{name}</th>')
     south = visible(client.get(f"/rounds/{round_id}/report?filter=locality:South").text)
-    # South: police 7 and gp 2; gp is below 5, so the view shows it (and what protects it)
-    # only as the label
+    # South: police 7 only; gp has nobody there and shows only the label
     assert "fewer than 5 or withheld" in row(south, STATEMENT, '<th scope="row">GP</th>')
     assert "50%" not in south
 

@@ -64,8 +64,9 @@ def test_invitation_end_to_end(app, client, make_round):
         assert answers["path_parents"] == (2, False) and answers["thr_step"] == (None, True)
         assert answers["lead_role"] == (5, False)
         invitation = db.session.scalar(sa.select(Invitation))
-        assert invitation.completed_on == response.submitted_on == invitation.started_on
-        assert count(Draft) == 0 and count(SubmissionReceipt) == 1
+        assert invitation.drafted_on == response.submitted_on == invitation.started_on
+        assert invitation.completed_on is None  # the submission wrote nothing to it
+        assert count(Draft) == 0 and count(SubmissionReceipt) == 0  # invitations: claim, no receipt
         assert db.session.get(Round, rid).data_version == 1
     again = client.get(f"/s/{token}")
     assert again.status_code == 409 and "already answered" in again.text

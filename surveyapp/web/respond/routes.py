@@ -129,7 +129,7 @@ def invite_step(token: str, number: int):
 @bp.get("/s/<token>/done")
 @_token_limit
 def invite_done(token: str):
-    return _done(svc.sha256("submit:" + token))
+    return _done(svc.sha256("submit:" + token), svc.answered_invitation_round(token))
 
 
 # --- open links --------------------------------------------------------------------------------
@@ -309,11 +309,12 @@ def _render_step(
     )
 
 
-def _done(receipt_key: str):
-    """The thank-you page, with signposts when this browser has just submitted."""
+def _done(receipt_key: str, answered: Any = None):
+    """The thank-you page, with signposts when this browser has just submitted; ``answered``
+    is the round of an invitation whose response is in (invitations have no receipt)."""
     from surveyapp.models import Round, SubmissionReceipt
 
-    round_ = db.session.scalar(
+    round_ = answered or db.session.scalar(
         sa.select(Round)
         .join(SubmissionReceipt, SubmissionReceipt.round_id == Round.id)
         .where(SubmissionReceipt.key_hash == receipt_key)

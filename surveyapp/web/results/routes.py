@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template
 
+from surveyapp.analysis.suppression import suppressed_label
 from surveyapp.extensions import db
 from surveyapp.models import OpenLink
 from surveyapp.reporting.findings import headline_findings
@@ -29,6 +30,7 @@ def summary(slug: str):
         round=round_,
         total=total,
         counts=counts,
+        hidden_label=suppressed_label(round_.min_group_size),
         findings=headline_findings(round_),
         actions=[p.strip() for p in round_.actions_text.split("\n\n") if p.strip()],
     )
