@@ -77,6 +77,7 @@
   form.addEventListener("submit", function (e) {
     if (sent) { e.preventDefault(); return; }
     sent = true;
+    unsaved = false;  /* the form itself carries the answers: no background save as the page goes */
     clearTimeout(timer);
     if (e.submitter && e.submitter.value === "submit") {
       try { localStorage.removeItem(key); } catch (err) { /* private mode */ }
