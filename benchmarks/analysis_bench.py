@@ -27,7 +27,7 @@ from stored_rounds import (  # noqa: I001 (benchmarks/ is on sys.path)
 
 from surveyapp.analysis.export import item_table_csv
 from surveyapp.analysis.report import build_report
-from surveyapp.analysis.synthetic import synthetic_round
+from surveyapp.demo.synthetic import synthetic_round
 
 SIZES = (10_000, 100_000)
 GOAL_SECONDS = 1.0

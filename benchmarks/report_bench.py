@@ -32,7 +32,7 @@ from stored_rounds import (  # noqa: I001 (benchmarks/ is on sys.path)
     store_round,
 )
 
-from surveyapp.analysis.synthetic import synthetic_round
+from surveyapp.demo.synthetic import synthetic_round
 
 COLD_GOAL = 5.0
 CACHED_GOAL = 0.2

@@ -1,7 +1,7 @@
 """Synthetic rounds written into a real database, shared by the benchmarks.
 
 ``fresh_app`` builds an empty schema (from the models) in the database at a URL; ``store_round``
-writes one :func:`surveyapp.analysis.synthetic.synthetic_round` into it as responses and answers,
+writes one :func:`surveyapp.demo.synthetic.synthetic_round` into it as responses and answers,
 with their localities, so that ``analysis/frames.py`` and the report page read it back exactly as
 they read a real round.
 """

@@ -14,3 +14,13 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e ".[test]"
   touch "$stamp"
 fi
+# The OpenID provider the single sign-on tests start on loopback (tests/oidc, Node.js 20+).
+if command -v npm >/dev/null 2>&1; then
+  oidc_stamp=tests/oidc/node_modules/.package-lock.json
+  if [ ! -f "$oidc_stamp" ] || [ tests/oidc/package-lock.json -nt "$oidc_stamp" ]; then
+    (cd tests/oidc && npm ci --no-audit --no-fund --silent) \
+      || echo "npm ci in tests/oidc failed: the single sign-on tests will be skipped" >&2
+  fi
+else
+  echo "npm not found: the single sign-on tests (tests/oidc) will be skipped" >&2
+fi

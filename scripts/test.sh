@@ -6,6 +6,25 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh || exit 1
 scripts/browser-deps.sh || true
 
+# Static checks first: each names what failed and how to see or fix it.
+check() {
+  local what=$1 fix=$2
+  shift 2
+  echo "== $what"
+  if ! "$@"; then
+    echo "FAILED: $what. $fix" >&2
+    exit 1
+  fi
+}
+check "ruff lint" "Fix the findings above (.venv/bin/ruff check --fix . fixes many)." \
+  .venv/bin/ruff check .
+check "ruff format" "Run .venv/bin/ruff format . to format the files listed above." \
+  .venv/bin/ruff format --check .
+check "mypy" "Fix the type errors above (configuration: [tool.mypy] in pyproject.toml)." \
+  .venv/bin/mypy
+check "import contracts" "An import goes against the layers: see docs/architecture.md." \
+  .venv/bin/lint-imports --no-cache --no-logo
+
 run_pytest() {
   .venv/bin/python -m pytest "$@"
   local rc=$?
@@ -17,7 +36,7 @@ run_pytest() {
 }
 
 echo "== test suite on SQLite"
-run_pytest -q "$@"
+run_pytest -q --hypothesis-profile=ci --cov=surveyapp --cov-report=term:skip-covered "$@"
 sqlite_rc=$?
 
 pg_url=${SURVEYAPP_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}
@@ -31,7 +50,7 @@ except Exception as exc:
 PY
 then
   echo "== test suite on PostgreSQL ($pg_url; browser tests ran on SQLite only)"
-  SURVEYAPP_TEST_DATABASE_URL="$pg_url" run_pytest -q -m "not browser" "$@"
+  SURVEYAPP_TEST_DATABASE_URL="$pg_url" run_pytest -q --hypothesis-profile=ci -m "not browser" "$@"
   pg_rc=$?
 else
   echo "== PostgreSQL run SKIPPED: no server answered at $pg_url"

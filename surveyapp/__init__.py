@@ -184,9 +184,11 @@ def _register_database_faults(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from surveyapp import timeutil
+    from surveyapp.services import links
 
     app.jinja_env.filters["localdate"] = timeutil.format_date
     app.jinja_env.filters["localdatetime"] = timeutil.format_datetime
+    app.jinja_env.globals["public_url"] = links.public_url
 
     @app.context_processor
     def inject_settings() -> dict[str, Any]:

@@ -6,16 +6,19 @@ Every command exits non-zero with a one-line reason on bad input (click's ``Erro
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from surveyapp.extensions import db
-from surveyapp.models import Round
+from surveyapp.models import Role, Round, User
 from surveyapp.services import ServiceError
+from surveyapp.services.links import open_link_url
 
 
 def init_app(app: Flask) -> None:
@@ -25,13 +28,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(report_command)
     app.cli.add_command(retention_cli)
     app.cli.add_command(data_cli)
-
-
-def main() -> None:
-    """The ``surveyapp`` console script: an alias for ``flask --app surveyapp``."""
-    from surveyapp import create_app
-
-    FlaskGroup(create_app=create_app)(prog_name="surveyapp")
 
 
 def _fail(message: str) -> click.ClickException:
@@ -71,10 +67,6 @@ def _parse_date(value: str | None, name: str) -> date | None:
         ) from None
 
 
-def open_link_url(slug: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + f"/o/{slug}"
-
-
 # --- users -------------------------------------------------------------------------------------
 @click.group("users", help="Staff accounts.")
 def users_cli() -> None:
@@ -83,7 +75,7 @@ def users_cli() -> None:
 
 @users_cli.command("create")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice(["admin", "lead", "manager"]))
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def users_create(email: str, role: str, password_stdin: bool) -> None:
@@ -100,6 +92,115 @@ def users_create(email: str, role: str, password_stdin: bool) -> None:
         raise _fail(exc.message) from exc
     db.session.commit()
     click.echo(f"Created {user.role} {user.email}")
+
+
+def _get_user(email: str) -> User:
+    from surveyapp.services.users import find_user
+
+    user = find_user(email)
+    if user is None:
+        raise _fail(f"there is no staff account {email.strip().lower()}")
+    return user
+
+
+def _apply(action: Callable[[], object], done: str) -> None:
+    try:
+        action()
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    db.session.commit()
+    click.echo(done)
+
+
+@users_cli.command("list")
+@with_appcontext
+def users_list() -> None:
+    """Every staff account: email, role, status, sign-in, second factor, last log-in."""
+    from surveyapp import timeutil
+    from surveyapp.services.users import locked_until
+
+    users = db.session.scalars(sa.select(User).order_by(User.email)).all()
+    click.echo("email\trole\tstatus\tsign-in\tsecond factor\tlast log in")
+    for user in users:
+        status = "deactivated" if not user.active else "locked" if locked_until(user) else "active"
+        via = "+".join(
+            p for p, on in (("sso", user.oidc_subject), ("password", user.password_hash)) if on
+        )
+        click.echo(
+            f"{user.email}\t{user.role}\t{status}\t{via or '-'}\t"
+            f"{'on' if user.totp_enabled else 'off'}\t"
+            f"{timeutil.format_datetime(user.last_login_at) or 'never'}"
+        )
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def users_deactivate(email: str) -> None:
+    """A leaver: no more log-ins, every session ends now."""
+    from surveyapp.services.users import deactivate
+
+    user = _get_user(email)
+    _apply(lambda: deactivate(user), f"Deactivated {user.email}; every session has ended")
+
+
+@users_cli.command("reactivate")
+@click.argument("email")
+@with_appcontext
+def users_reactivate(email: str) -> None:
+    """Let a deactivated account log in again (old sessions stay ended)."""
+    from surveyapp.services.users import reactivate
+
+    user = _get_user(email)
+    _apply(lambda: reactivate(user), f"Reactivated {user.email}")
+
+
+@users_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+@with_appcontext
+def users_set_role(email: str, role: str) -> None:
+    """Change an account's role (the last active admin cannot be demoted)."""
+    from surveyapp.services.users import set_role
+
+    user = _get_user(email)
+    _apply(lambda: set_role(user, role), f"{user.email} is now {role}")
+
+
+@users_cli.command("reset-password")
+@click.argument("email")
+@with_appcontext
+def users_reset_password(email: str) -> None:
+    """Email the account a single-use link to choose a new password (sent at once)."""
+    from surveyapp.services.mail import deliver_now
+    from surveyapp.services.users import issue_password_reset
+
+    user = _get_user(email)
+    try:
+        reset = issue_password_reset(user)
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    db.session.commit()
+    assert reset.outbox_id is not None
+    if deliver_now(reset.outbox_id, db.session.commit) == "sent":
+        hours = current_app.config["PASSWORD_RESET_HOURS"]
+        click.echo(f"Emailed a password reset link to {user.email} (works once, {hours} hours)")
+    else:
+        click.echo(
+            f"The reset email to {user.email} could not be sent now; `mail send` retries it",
+            err=True,
+        )
+
+
+@users_cli.command("reset-two-factor")
+@click.argument("email")
+@with_appcontext
+def users_reset_two_factor(email: str) -> None:
+    """Turn off an account's second factor (a lost phone); they can set it up again."""
+    from surveyapp.services.users import disable_totp
+
+    user = _get_user(email)
+    _apply(lambda: disable_totp(user), f"{user.email}'s second factor is off")
 
 
 # --- rounds ------------------------------------------------------------------------------------

@@ -38,6 +38,26 @@ _ENV_KEYS: dict[str, tuple[str, Any]] = {
     "TOKEN_LINK_RATE_LIMIT": ("TOKEN_LINK_RATE_LIMIT", str),
     "OPEN_LINK_RATE_LIMIT": ("OPEN_LINK_RATE_LIMIT", str),
     "OPEN_LINK_SUBMIT_RATE_LIMIT": ("OPEN_LINK_SUBMIT_RATE_LIMIT", str),
+    # Staff sign-in (surveyapp/services/users.py, surveyapp/services/sso.py).
+    "STAFF_IDLE_MINUTES": ("STAFF_IDLE_MINUTES", lambda v: _positive(v)),
+    "STAFF_SESSION_HOURS": ("STAFF_SESSION_HOURS", lambda v: _positive(v)),
+    "LOCKOUT_AFTER": ("LOCKOUT_AFTER", lambda v: _positive(v)),
+    "LOCKOUT_SECONDS": ("LOCKOUT_SECONDS", lambda v: _positive(v)),
+    "LOCKOUT_MAX_SECONDS": ("LOCKOUT_MAX_SECONDS", lambda v: _positive(v)),
+    "PASSWORD_RESET_HOURS": ("PASSWORD_RESET_HOURS", lambda v: _positive(v)),
+    "PASSWORD_LOGIN_ROLES": ("PASSWORD_LOGIN_ROLES", str),
+    "OIDC_ISSUER": ("OIDC_ISSUER", str),
+    "OIDC_CLIENT_ID": ("OIDC_CLIENT_ID", str),
+    "OIDC_CLIENT_SECRET": ("OIDC_CLIENT_SECRET", str),
+    "OIDC_SCOPES": ("OIDC_SCOPES", str),
+    "OIDC_ROLE_CLAIM": ("OIDC_ROLE_CLAIM", str),
+    "OIDC_ROLE_MAP": ("OIDC_ROLE_MAP", str),
+    "OIDC_EMAIL_CLAIM": ("OIDC_EMAIL_CLAIM", str),
+    "OIDC_REQUIRE_EMAIL_VERIFIED": (
+        "OIDC_REQUIRE_EMAIL_VERIFIED",
+        lambda v: v.strip().lower() in {"1", "true", "yes", "on"},
+    ),
+    "OIDC_PROVIDER_NAME": ("OIDC_PROVIDER_NAME", str),
 }
 
 
@@ -45,6 +65,13 @@ def _whole_number(raw: str) -> int:
     value = int(raw)
     if value < 0:
         raise ValueError("must be 0 or more")
+    return value
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError("must be 1 or more")
     return value
 
 
@@ -81,7 +108,32 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "TRUSTED_PROXIES": 0,
         "LOGIN_RATE_LIMIT": "10 per minute; 100 per hour",
         "TOKEN_LINK_RATE_LIMIT": "120 per minute; 1500 per hour",
+        "OPEN_LINK_RATE_LIMIT": "120 per minute; 1500 per hour",
+        "OPEN_LINK_SUBMIT_RATE_LIMIT": "30 per minute; 300 per hour",
         "REDIS_KEY_PREFIX": "surveyapp",
+        # Staff sessions end after this long without a request, and this long after logging in
+        # whatever happens; they never outlive the browser (see security.py).
+        "STAFF_IDLE_MINUTES": 30,
+        "STAFF_SESSION_HOURS": 10,
+        # Per-account lockout: after LOCKOUT_AFTER wrong passwords or codes in a row the account
+        # waits LOCKOUT_SECONDS, doubling with each further failure up to LOCKOUT_MAX_SECONDS.
+        "LOCKOUT_AFTER": 5,
+        "LOCKOUT_SECONDS": 60,
+        "LOCKOUT_MAX_SECONDS": 3600,
+        "PASSWORD_RESET_HOURS": 24,
+        # Roles that may log in with a password (comma-separated); "admin" keeps only local
+        # administrators as a break-glass way in when single sign-on is set up.
+        "PASSWORD_LOGIN_ROLES": "admin,lead,manager",
+        # OpenID Connect single sign-on: on when OIDC_ISSUER and OIDC_CLIENT_ID are set.
+        "OIDC_ISSUER": "",
+        "OIDC_CLIENT_ID": "",
+        "OIDC_CLIENT_SECRET": "",
+        "OIDC_SCOPES": "openid email profile",
+        "OIDC_ROLE_CLAIM": "roles",
+        "OIDC_ROLE_MAP": "",
+        "OIDC_EMAIL_CLAIM": "email",
+        "OIDC_REQUIRE_EMAIL_VERIFIED": True,
+        "OIDC_PROVIDER_NAME": "single sign-on",
     }
 
 

@@ -24,10 +24,11 @@ Kept in one place so a council's information-governance officer can read what th
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, has_request_context, request
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -109,8 +110,16 @@ class _SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with Secure decided per request (see
     :func:`cookies_secure`)."""
 
-    def get_cookie_secure(self, app: Flask) -> bool:  # type: ignore[override]
+    def get_cookie_secure(self, app: Flask) -> bool:
         return cookies_secure(app)
+
+    def get_expiration_time(self, app: Flask, session: SessionMixin) -> datetime | None:
+        """A cookie holding a staff log-in never outlives the browser, even after a respondent
+        page in the same browser made the session permanent (open links keep a respondent's
+        place for ``PERMANENT_SESSION_LIFETIME``, 31 days by default, and it is one cookie)."""
+        if "_user_id" in session:
+            return None
+        return super().get_expiration_time(app, session)
 
 
 def _trust_proxies(app: Flask) -> None:

@@ -1,5 +1,9 @@
 """The command-line contract of product.md section 5 (the parts the foundation owns)."""
 
+import os
+import subprocess
+import sys
+
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
@@ -232,3 +236,23 @@ def test_demo_gaps_are_believable(app, runner):
     assert pct_positive("path_children") - pct_positive("path_parents") > 8
     assert pct_positive("thr_next_steps", "school") - pct_positive("thr_next_steps", "police") > 15
     assert 55 < 100 - pct_positive("comm_partners") < 75
+
+
+def test_python_m_surveyapp_is_the_flask_command_line(tmp_path):
+    """``python -m surveyapp`` (and so the ``surveyapp`` console script) runs the app's
+    commands."""
+    env = {
+        **os.environ,
+        "SURVEYAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
+        "SURVEYAPP_SECRET_KEY": "test-secret",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "surveyapp", "rounds", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Usage: surveyapp rounds" in result.stdout
+    assert "open-link" in result.stdout

@@ -18,6 +18,11 @@ def test_defaults_need_nothing_set(tmp_path, clean_env):
     app = create_app(instance_path=str(tmp_path))
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/surveyapp.sqlite"
     assert app.config["TIMEZONE"] == "Europe/London"
+    # The rate limits README documents, all in the defaults.
+    assert app.config["LOGIN_RATE_LIMIT"] == "10 per minute; 100 per hour"
+    assert app.config["TOKEN_LINK_RATE_LIMIT"] == "120 per minute; 1500 per hour"
+    assert app.config["OPEN_LINK_RATE_LIMIT"] == "120 per minute; 1500 per hour"
+    assert app.config["OPEN_LINK_SUBMIT_RATE_LIMIT"] == "30 per minute; 300 per hour"
     key = (tmp_path / "secret_key").read_text().strip()
     assert app.config["SECRET_KEY"] == key and len(key) == 64
     assert create_app(instance_path=str(tmp_path)).config["SECRET_KEY"] == key

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 import matplotlib
 
@@ -21,15 +23,18 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
+from matplotlib.typing import RcKeyType  # noqa: E402
 
 from surveyapp.analysis.data import ALL  # noqa: E402
 from surveyapp.analysis.metrics import LEVEL_COLUMNS, round_half_up  # noqa: E402
 from surveyapp.analysis.report import Report  # noqa: E402
+from surveyapp.instruments.scales import AGREE5, DONT_KNOW_LABEL  # noqa: E402
 
 #: ColorBrewer RdBu (5 classes; colour-blind safe) with a grey middle that shows on white.
 LEVEL_COLOURS = ("#ca0020", "#f4a582", "#cccccc", "#92c5de", "#0571b0")
@@ -38,7 +43,7 @@ SUPPRESSED_COLOUR = "#e0e0e0"
 SUPPRESSED_TEXT = "suppressed"
 #: Characters of a statement per line above its bars (more would run under "Don't know").
 HEADING_WIDTH = 75
-RC = {
+RC: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",
     "font.size": 9,
     "font.family": "DejaVu Sans",
@@ -116,18 +121,18 @@ def _margins(
     }
 
 
-def _point_labels(ax) -> list[str]:
+def _point_labels(ax: Axes) -> list[str]:
     """The "+n pts" labels beside the points: the right margin has to fit them."""
     return [t.get_text() for t in ax.texts if t.get_text().endswith(" pts")]
 
 
-def _label(ax, x: float, y: float, text: str, **kwargs) -> None:
+def _label(ax: Axes, x: float, y: float, text: str, **kwargs: Any) -> None:
     """A label inside the axes (a figure, a suppressed cell's words)."""
     ax.text(x, y, text, **kwargs).set_in_layout(False)
 
 
 def _hatch(
-    ax,
+    ax: Axes,
     x: float,
     y: float,
     width: float,
@@ -164,13 +169,13 @@ def _hatch(
 
 
 def _bars(
-    ax, y: Sequence[float], left: np.ndarray, width: np.ndarray, height: float, **style: object
+    ax: Axes, y: Sequence[float], left: np.ndarray, width: np.ndarray, height: float, **style: Any
 ) -> None:
     """Horizontal bars as one collection: the same shapes as ``barh`` without an artist (and
     its autoscaling) per bar."""
-    y = np.asarray(y, dtype=np.float64)
+    middle = np.asarray(y, dtype=np.float64)
     x0, x1 = left, left + width
-    y0, y1 = y - height / 2, y + height / 2
+    y0, y1 = middle - height / 2, middle + height / 2
     corners = np.stack(
         [
             np.stack([x0, y0], -1),
@@ -180,10 +185,11 @@ def _bars(
         ],
         axis=1,
     )
-    ax.add_collection(PolyCollection(corners, **style), autolim=False)
+    # An (N, 4, 2) array is PolyCollection's fast path; its stubs only admit a sequence.
+    ax.add_collection(PolyCollection(corners, **style), autolim=False)  # type: ignore[arg-type]
 
 
-def _group_order(report: Report, keys: Sequence[str]) -> list[str]:
+def _group_order(report: Report, keys: Iterable[str]) -> list[str]:
     """``all`` first, then partner types in the instrument's order."""
     order = [ALL, *report.partner_type_labels]
     return [k for k in order if k in set(keys)]
@@ -398,15 +404,11 @@ def domain_bars(report: Report, domain: str) -> Chart:
         ax_dk.set_xlim(0, 100)
         ax_dk.set_yticks([])
         ax_dk.set_ylim(y - 0.4, -0.8)
-        ax_dk.set_xlabel("Don't know")
+        ax_dk.set_xlabel(DONT_KNOW_LABEL)
         ax_dk.set_xticks([0, 50, 100], ["0", "50%", "100%"])
         legend = [
             Patch(facecolor=c, label=lab)
-            for c, lab in zip(
-                LEVEL_COLOURS,
-                ("Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"),
-                strict=True,
-            )
+            for c, lab in zip(LEVEL_COLOURS, AGREE5.short_labels, strict=True)
         ]
         legend.append(
             Patch(facecolor=SUPPRESSED_COLOUR, hatch="///", edgecolor="#9e9e9e", label="Suppressed")
@@ -448,6 +450,7 @@ def contrast_chart(report: Report, contrast: str) -> Chart:
     with matplotlib.rc_context(RC):
         for y, key in enumerate(groups):
             row = rows.loc[key]
+            assert isinstance(row, pd.Series)  # one row per group
             if bool(row["suppressed"]):
                 _hatch(ax, -span, y - 0.35, 2 * span, 0.7)
                 continue
@@ -514,7 +517,7 @@ def change_chart(report: Report) -> Chart | None:
     then_label = report.compared_title or "Compared round"
     pairs: list[tuple[int, float, float]] = []
     with matplotlib.rc_context(RC):
-        for y, row in rows.iterrows():
+        for y, (_, row) in enumerate(rows.iterrows()):
             if row["status"] != "compared":
                 _hatch(ax, 0, y - 0.3, 100, 0.6, text=str(row["status"]))
                 continue
@@ -570,7 +573,7 @@ TREND_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9
 TREND_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 
-def _round_label(closed_on: object, duplicate: bool) -> str:
+def _round_label(closed_on: date, duplicate: bool) -> str:
     """A round's x-axis label: its closing month, or the whole date when two share a month."""
     day = pd.Timestamp(closed_on)
     return f"{day.day} {day:%b %Y}" if duplicate else f"{day:%b %Y}"
@@ -685,7 +688,7 @@ def trend_chart(trend: pd.DataFrame, columns: int = 3) -> Chart:
         # On a phone the legend comes first, so it is read before six panels of lines.
         fig.legend(
             handles=handles,
-            loc=f"outside {'upper' if narrow else 'lower'} center",
+            loc="outside upper center" if narrow else "outside lower center",
             ncols=2 if narrow else 5,
             frameon=False,
             fontsize=9,

@@ -8,12 +8,15 @@ rather than Python loops or string group-bys.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from surveyapp.instruments.about import ROLE_LEVEL_LABELS, TRAINING_LABELS
 
 #: The breakdown dimensions, in the fixed order suppression uses to visit them.
 DIMENSIONS = ("partner_type", "locality", "role_level", "training")
@@ -23,24 +26,16 @@ ALL_LABEL = "All respondents"
 #: Group key for a response that did not answer an optional "about you" question.
 NOT_STATED = "not_stated"
 NOT_STATED_LABEL = "Not stated"
-ROLE_LEVELS: Mapping[str, str] = {
-    "frontline": "Frontline practitioner",
-    "manager": "Supervisor or manager",
-}
-TRAINING: Mapping[str, str] = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
-#: Scale ``agree5``: value 1..5 are stored as level codes 0..4; "don't know" is level 5.
-SCALE_LABELS = (
-    "Strongly disagree",
-    "Disagree",
-    "Neither agree nor disagree",
-    "Agree",
-    "Strongly agree",
-)
+ROLE_LEVELS = ROLE_LEVEL_LABELS
+TRAINING = TRAINING_LABELS
+#: Scale ``agree5`` (instruments/scales.py): values 1..5 are level codes 0..4; "don't know" is 5.
 DONT_KNOW = 5
 N_LEVELS = 6
 #: Levels 3 and 4 (Agree, Strongly agree) are "positive"; 0 and 1 are "negative".
 POSITIVE_LEVELS = (3, 4)
 NEGATIVE_LEVELS = (0, 1)
+#: No group smaller than this is ever reported, whatever a round asks for (product.md: "never
+#: below 5"). The one definition: rounds' CHECK constraint and validation use it too.
 SMALLEST_MIN_GROUP_SIZE = 5
 
 RESPONSE_COLUMNS = ("response_id", "partner_type", "locality", "role_level", "training")
@@ -211,6 +206,13 @@ class Encoded:
         return self.memo[key]  # type: ignore[return-value]
 
 
+def records(frame: pd.DataFrame) -> Iterator[Any]:
+    """The rows of ``frame`` as named tuples, one attribute per column. Typed ``Any``: pandas
+    types a row's values only as the union of every pandas scalar, where the caller knows each
+    column's type."""
+    return frame.itertuples(index=False)
+
+
 def _require_columns(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -241,7 +243,7 @@ def _dimension(
     missing = column.isna().to_numpy()
     if missing.any():
         keys, labels = keys + (NOT_STATED,), labels + (NOT_STATED_LABEL,)
-    codes = pd.Index(keys).get_indexer(column.astype(object).where(~missing, NOT_STATED))
+    codes = pd.Index(keys).get_indexer(pd.Index(column.astype(object).where(~missing, NOT_STATED)))
     if closed and (codes < 0).any():
         bad = sorted({str(v) for v in column[codes < 0]})
         raise AnalysisError(f"unknown {name} value(s): {', '.join(bad)}")
@@ -259,7 +261,7 @@ def _encode(frames: RoundFrames) -> Encoded:
     domain_ids = _unique_strings(domains["domain"], "domains.domain")
     items = _ordered(frames.items, "item")
     item_ids = _unique_strings(items["item_id"], "items.item_id")
-    item_domain = pd.Index(domain_ids).get_indexer(items["domain"].astype(object))
+    item_domain = pd.Index(domain_ids).get_indexer(pd.Index(items["domain"].astype(object)))
     if (item_domain < 0).any():
         raise AnalysisError("an item belongs to a domain that is not in domains")
     for contrast in frames.contrasts:
@@ -322,7 +324,7 @@ def _encode(frames: RoundFrames) -> Encoded:
     rows = pd.Index(response_ids).get_indexer(answer_ids)
     if (rows < 0).any():
         raise AnalysisError("an answer belongs to a response that is not in responses")
-    item_codes = pd.Index(item_ids).get_indexer(answers["item_id"].astype(object))
+    item_codes = pd.Index(item_ids).get_indexer(pd.Index(answers["item_id"].astype(object)))
     if (item_codes < 0).any():
         bad = sorted({str(v) for v in answers["item_id"][item_codes < 0]})
         raise AnalysisError(f"answers to unknown item(s): {', '.join(bad[:5])}")
@@ -376,10 +378,10 @@ def tidy_answers(frames: RoundFrames) -> pd.DataFrame:
         if NOT_STATED in keys:
             codes = np.where(codes == keys.index(NOT_STATED), -1, codes)
             keys.remove(NOT_STATED)
-        out[name] = pd.Categorical.from_codes(codes, categories=keys)
-    out["item_id"] = pd.Categorical.from_codes(items, categories=list(enc.item_ids))
+        out[name] = pd.Categorical.from_codes(codes, categories=pd.Index(keys))
+    out["item_id"] = pd.Categorical.from_codes(items, categories=pd.Index(enc.item_ids))
     domain_codes = enc.item_domain[items]
-    out["domain"] = pd.Categorical.from_codes(domain_codes, categories=list(enc.domain_ids))
+    out["domain"] = pd.Categorical.from_codes(domain_codes, categories=pd.Index(enc.domain_ids))
     out["value"] = pd.arrays.IntegerArray(np.where(dont_know, 0, levels + 1), dont_know)
     out["dont_know"] = dont_know
     return pd.DataFrame(out)

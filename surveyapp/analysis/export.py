@@ -11,6 +11,7 @@ import io
 
 import pandas as pd
 
+from surveyapp.analysis.data import records
 from surveyapp.analysis.metrics import round_half_up
 from surveyapp.analysis.report import Report
 
@@ -50,7 +51,7 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def format_figure(value: object, places: int) -> str:
+def format_figure(value: float | None, places: int) -> str:
     """A figure rounded half up to ``places`` decimals; "" when missing (suppressed)."""
     if value is None or pd.isna(value):
         return ""
@@ -64,7 +65,7 @@ def item_table_csv(report: Report) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     table = report.items
-    for row in table.itertuples(index=False):
+    for row in records(table):
         record = row._asdict()
         cells = [str(report.round_id)]
         for column in CSV_COLUMNS[1:-1]:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from surveyapp.analysis.data import ALL
+from surveyapp.analysis.data import ALL, records
 from surveyapp.analysis.metrics import round_half_up
 
 FINDING_COLUMNS = ("rank", "kind", "partner_type", "item_id", "contrast", "figure", "text")
@@ -95,7 +95,7 @@ def _gap_findings(items: pd.DataFrame, texts: Mapping[str, str]) -> list[dict[st
     shown = items.loc[~items["suppressed"]]
     shown = shown.sort_values("gap", ascending=False, kind="stable")
     out = []
-    for row in shown.itertuples(index=False):
+    for row in records(shown):
         low, high = _whole(100 - row.positive_ci_high), _whole(100 - row.positive_ci_low)
         text = (
             f"{_whole(row.gap)}% of {group_phrase(row.partner_type, row.group_label)} do "
@@ -124,7 +124,7 @@ def _contrast_findings(
     order = np.lexsort((-shown["value"].abs().to_numpy(), not_all))
     shown = shown.iloc[order]
     out = []
-    for row in shown.itertuples(index=False):
+    for row in records(shown):
         direction = "more" if row.value > 0 else "less"
         text = (
             f"{_subject(row.partner_type, row.group_label)} are {direction} likely to agree "
@@ -152,7 +152,7 @@ def _difference_findings(
         shown["difference"].abs().sort_values(ascending=False, kind="stable").index
     )
     out = []
-    for row in shown.itertuples(index=False):
+    for row in records(shown):
         direction = "more" if row.difference > 0 else "less"
         text = (
             f"{_subject(row.partner_type, row.group_label)} are {direction} likely than "
@@ -188,7 +188,7 @@ def _variation_findings(
                 f"differs between partner types (Cramér's V {row.cramers_v:.2f})"
             ),
         }
-        for row in shown.itertuples(index=False)
+        for row in records(shown)
     ]
 
 
@@ -200,7 +200,7 @@ def _change_findings(
         shown["difference"].abs().sort_values(ascending=False, kind="stable").index
     )
     out = []
-    for row in shown.itertuples(index=False):
+    for row in records(shown):
         text = (
             f"Agreement that {statement_clause(texts[row.item_id])} has {row.change} among "
             f"{group_phrase(row.partner_type, row.group_label)} since {compared_title} "

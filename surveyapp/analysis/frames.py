@@ -15,6 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from surveyapp.analysis.compared import default_compared_round
 from surveyapp.analysis.data import AnalysisError, Contrast, RoundFrames
 from surveyapp.instruments import Instrument
 from surveyapp.models import Answer, InstrumentSnapshot, Locality, PartnerType, Response, Round
@@ -26,7 +27,7 @@ _ITEMS_PER_COLUMN = 20
 _DONT_KNOW_CODE = 6
 
 
-def _packed_answers(item_ids: list[str]) -> list[sa.ColumnElement[int]]:
+def _packed_answers(item_ids: list[str]) -> list[sa.ScalarSelect[Any]]:
     """One scalar subquery per 20 items, summing each answer's code at its item's place.
 
     A round can hold well over a million answers; letting the database fold them into one row
@@ -60,25 +61,32 @@ def _unpack(packed: np.ndarray, n_items: int) -> np.ndarray:
     return codes
 
 
-def _fetchall(session: so.Session, statement: sa.Select) -> list[tuple]:
+def _fetchall(
+    session: so.Session | so.scoped_session[Any], statement: sa.Select[Any]
+) -> list[tuple[Any, ...]]:
     """Run ``statement`` on the session's own DBAPI connection and return plain tuples: a
     SQLAlchemy row object per response costs more than the database's own work."""
     connection = session.connection()
     compiled = statement.compile(dialect=connection.dialect)
     params = compiled.params
-    cursor = connection.connection.dbapi_connection.cursor()
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is None:
+        raise AnalysisError("the database connection was closed while reading a round")
+    cursor = dbapi_connection.cursor()
     try:
         cursor.execute(
             str(compiled),
-            tuple(params[name] for name in compiled.positiontup) if compiled.positional else params,
+            tuple(params[name] for name in compiled.positiontup or ())
+            if compiled.positional
+            else params,
         )
-        return cursor.fetchall()
+        return list(cursor.fetchall())
     finally:
         cursor.close()
 
 
 def _round_rows(
-    session: so.Session, round_id: int, item_ids: list[str]
+    session: so.Session | so.scoped_session[Any], round_id: int, item_ids: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The round's responses and answers in the analysis contract, from one query."""
     packed_columns = _packed_answers(item_ids)
@@ -126,7 +134,9 @@ def _round_rows(
 
 
 def load_round_frames(
-    session: so.Session, round_id: int, cache: MutableMapping[Hashable, Any] | None = None
+    session: so.Session | so.scoped_session[Any],
+    round_id: int,
+    cache: MutableMapping[Hashable, Any] | None = None,
 ) -> RoundFrames:
     """Read one round's responses and answers into the analysis contract.
 
@@ -144,7 +154,7 @@ def load_round_frames(
     instrument: Instrument = round_.instrument.instrument()
     item_ids = [i.id for i in instrument.items]
 
-    database = session.get_bind().url.render_as_string(hide_password=True)
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
     rows_key = (
         "rows",
         database,
@@ -179,7 +189,8 @@ def load_round_frames(
         tuple(labels.items()),
     )
     if cache is not None and frames_key in cache:
-        return cache[frames_key]
+        cached: RoundFrames = cache[frames_key]
+        return cached
 
     items = pd.DataFrame(
         [(i.id, i.domain, i.text, n) for n, i in enumerate(instrument.items)],
@@ -205,7 +216,7 @@ def load_round_frames(
     return frames
 
 
-def compared_round_id(session: so.Session, round_id: int) -> int | None:
+def compared_round_id(session: so.Session | so.scoped_session[Any], round_id: int) -> int | None:
     """The round this one is compared with: the one set on it, else the latest closed round of
     the same instrument key closed before it (never itself)."""
     round_ = session.get(Round, round_id)
@@ -213,17 +224,13 @@ def compared_round_id(session: so.Session, round_id: int) -> int | None:
         raise AnalysisError(f"there is no round {round_id}")
     if round_.compared_round_id is not None:
         return round_.compared_round_id
-    return session.scalar(
-        sa.select(Round.id)
+    closed = session.execute(
+        sa.select(Round.id, Round.closes_on)
         .join(Round.instrument)
         .where(
             InstrumentSnapshot.key == round_.instrument.key,
             Round.status == "closed",
             Round.id != round_.id,
-            sa.true()
-            if round_.closes_on is None
-            else sa.or_(Round.closes_on < round_.closes_on, Round.closes_on.is_(None)),
         )
-        .order_by(Round.closes_on.desc().nulls_last(), Round.id.desc())
-        .limit(1)
     )
+    return default_compared_round(round_.closes_on, ((rid, ends) for rid, ends in closed))

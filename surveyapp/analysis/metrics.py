@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy.stats import norm
 
@@ -67,11 +68,11 @@ class GroupCounts:
 
     @property
     def n_valid(self) -> np.ndarray:
-        return self.counts[..., :DONT_KNOW].sum(axis=-1)
+        return np.asarray(self.counts[..., :DONT_KNOW].sum(axis=-1))
 
     @property
     def n_positive(self) -> np.ndarray:
-        return self.counts[..., list(POSITIVE_LEVELS)].sum(axis=-1)
+        return np.asarray(self.counts[..., list(POSITIVE_LEVELS)].sum(axis=-1))
 
 
 def group_counts(frames: RoundFrames, by: str = "partner_type") -> GroupCounts:
@@ -103,11 +104,13 @@ def round_half_up(value: float, places: int = 0) -> float:
     return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
-def safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def safe_ratio(num: npt.ArrayLike, den: npt.ArrayLike) -> np.ndarray:
     """num / den as float, NaN where den is 0 (without a warning)."""
-    num = np.asarray(num, dtype=np.float64)
-    den = np.asarray(den, dtype=np.float64)
-    return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den > 0)
+    num_ = np.asarray(num, dtype=np.float64)
+    den_ = np.asarray(den, dtype=np.float64)
+    out = np.full(np.broadcast(num_, den_).shape, np.nan)
+    np.divide(num_, den_, out=out, where=den_ > 0)
+    return out
 
 
 def wilson_interval(x: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

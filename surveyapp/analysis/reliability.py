@@ -60,5 +60,5 @@ def reliability_table(frames: RoundFrames) -> pd.DataFrame:
         rows, columns=["domain", "domain_label", "n_items", "n_respondents", "alpha", "hidden"]
     )
     table["n_respondents"] = table["n_respondents"].astype("Int64")
-    hidden = table.pop("hidden").to_numpy(dtype=bool)
-    return suppression.mask(table, hidden, ("n_respondents", "alpha"), root.min_group_size)
+    hidden_rows = table.pop("hidden").to_numpy(dtype=bool)
+    return suppression.mask(table, hidden_rows, ("n_respondents", "alpha"), root.min_group_size)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from surveyapp.analysis import suppression
 from surveyapp.analysis.change import change_table, describe_changes
-from surveyapp.analysis.data import AnalysisError, RoundFrames, filter_frames
+from surveyapp.analysis.data import AnalysisError, RoundFrames, filter_frames, records
 from surveyapp.analysis.differences import (
     SIGNIFICANCE,
     adjust_family,
@@ -74,8 +74,7 @@ def _same_filters(frames: RoundFrames, compared: RoundFrames) -> RoundFrames:
 
 def _methods(frames: RoundFrames, reliability: pd.DataFrame, n_tests: int) -> dict[str, Any]:
     alpha = {
-        row.domain: (None if row.suppressed else float(row.alpha))
-        for row in reliability.itertuples(index=False)
+        row.domain: (None if row.suppressed else float(row.alpha)) for row in records(reliability)
     }
     return {
         "min_group_size": frames.min_group_size,

@@ -123,12 +123,12 @@ def trend_table(rounds: Sequence[RoundGaps]) -> pd.DataFrame:
     domains = _order([list(dict.fromkeys(t["domain"])) for t in tables])
     groups = _order([list(dict.fromkeys(t["group"])) for t in tables])
     groups = [ALL] + [g for g in groups if g != ALL] if ALL in groups else groups
-    domain_labels = dict(
+    domain_labels: dict[str, str] = dict(
         pd.concat([t[["domain", "domain_label"]] for t in tables])
         .drop_duplicates("domain", keep="last")
         .itertuples(index=False)
     )
-    group_labels = dict(
+    group_labels: dict[str, str] = dict(
         pd.concat([t[["group", "group_label"]] for t in tables])
         .drop_duplicates("group", keep="last")
         .itertuples(index=False)

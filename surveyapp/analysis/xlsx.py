@@ -9,6 +9,7 @@ neutralised with the same rule as the CSV.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
@@ -47,7 +48,7 @@ HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
 MAX_WIDTH = 80
 
 
-def _cell_value(value: object, column: str) -> object:
+def _cell_value(value: Any, column: str) -> object:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, str):
@@ -97,7 +98,8 @@ def _write_sheet(
 def report_xlsx(report: Report, shows: str | None = None) -> bytes:
     """The workbook's bytes; ``shows`` names the one group a filtered report is narrowed to."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    if workbook.active is not None:
+        workbook.remove(workbook.active)
     group = f"One group only: {shows}. " if shows else ""
     suppression = (
         f"{group}Groups with fewer than {report.min_group_size} valid answers, and any group "

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from surveyapp.instruments.about import STORED_ABOUT
 from surveyapp.instruments.scales import SCALES, Scale
 
 INSTRUMENT_DIR = Path(__file__).parent
@@ -189,7 +190,9 @@ def _build(data: dict[str, Any], source: str) -> Instrument:
                 source, where + "kind", f"unknown kind {kind!r} (known: {', '.join(ABOUT_KINDS)})"
             )
         choices = []
-        if kind == "choice":
+        if kind == "choice" and "choices" not in raw and qid in STORED_ABOUT:
+            choices = [Choice(value, label) for value, label in STORED_ABOUT[qid].items()]
+        elif kind == "choice":
             raw_choices = raw.get("choices")
             if not isinstance(raw_choices, list) or not raw_choices:
                 raise _fail(source, where + "choices", "a choice question needs choices")

@@ -13,10 +13,21 @@ class Scale:
     key: str
     #: (value, label) from most negative to most positive.
     points: tuple[tuple[int, str], ...]
+    #: (value, shorter label) where space is tight (a chart's legend); other values keep theirs.
+    abbreviations: tuple[tuple[int, str], ...] = ()
 
     @property
     def values(self) -> tuple[int, ...]:
         return tuple(v for v, _ in self.points)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(label for _, label in self.points)
+
+    @property
+    def short_labels(self) -> tuple[str, ...]:
+        short = dict(self.abbreviations)
+        return tuple(short.get(v, label) for v, label in self.points)
 
     def label(self, value: int) -> str:
         return dict(self.points)[value]
@@ -31,6 +42,7 @@ AGREE5 = Scale(
         (4, "Agree"),
         (5, "Strongly agree"),
     ),
+    abbreviations=((3, "Neither"),),
 )
 
 SCALES: dict[str, Scale] = {AGREE5.key: AGREE5}

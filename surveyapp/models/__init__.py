@@ -3,15 +3,23 @@
 from surveyapp.models.audit import AuditEvent
 from surveyapp.models.instruments import InstrumentSnapshot
 from surveyapp.models.invitations import Invitation
-from surveyapp.models.mail import OutboxMessage
+from surveyapp.models.mail import OutboxMessage, OutboxStatus
 from surveyapp.models.reference import Locality, PartnerType
-from surveyapp.models.responses import Answer, Draft, ImportBatch, Response, SubmissionReceipt
+from surveyapp.models.responses import (
+    Answer,
+    Channel,
+    Draft,
+    ImportBatch,
+    Response,
+    SubmissionReceipt,
+)
 from surveyapp.models.rounds import OpenLink, Round, RoundStatus
-from surveyapp.models.users import Role, User
+from surveyapp.models.users import PasswordReset, RecoveryCode, Role, User
 
 __all__ = [
     "Answer",
     "AuditEvent",
+    "Channel",
     "Draft",
     "ImportBatch",
     "InstrumentSnapshot",
@@ -19,7 +27,10 @@ __all__ = [
     "Locality",
     "OpenLink",
     "OutboxMessage",
+    "OutboxStatus",
     "PartnerType",
+    "PasswordReset",
+    "RecoveryCode",
     "Response",
     "Role",
     "Round",

@@ -8,12 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from surveyapp.extensions import db
+from surveyapp.extensions import Model
 from surveyapp.models.base import JSONType, utcnow
 from surveyapp.models.users import User
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_events"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

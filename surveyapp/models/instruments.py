@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from surveyapp.extensions import db
+from surveyapp.extensions import Model
 from surveyapp.models.base import JSONType, utcnow
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ _PARSED: dict[tuple[int, str], Instrument] = {}
 _PARSED_MAX = 64
 
 
-class InstrumentSnapshot(db.Model):
+class InstrumentSnapshot(Model):
     __tablename__ = "instrument_snapshots"
     __table_args__ = (sa.UniqueConstraint("key", "version", "content_sha256"),)
 

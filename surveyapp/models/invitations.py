@@ -7,12 +7,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from surveyapp.extensions import db
+from surveyapp.extensions import Model
 from surveyapp.models.base import utcnow
 from surveyapp.models.reference import Locality, PartnerType
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     __tablename__ = "invitations"
     __table_args__ = (
         sa.UniqueConstraint("round_id", "email"),

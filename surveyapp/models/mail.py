@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from surveyapp.extensions import db
-from surveyapp.models.base import utcnow
+from surveyapp.extensions import Model
+from surveyapp.models.base import one_of, utcnow
 
 
-class OutboxMessage(db.Model):
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(Model):
     __tablename__ = "outbox"
-    __table_args__ = (sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),)
+    __table_args__ = (one_of("status", OutboxStatus),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

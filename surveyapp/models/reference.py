@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from surveyapp.extensions import db
+from surveyapp.extensions import Model
 
 #: The partner types seeded by the first migration (slug, label), in display order.
 SEED_PARTNER_TYPES: tuple[tuple[str, str], ...] = (
@@ -26,7 +26,7 @@ SEED_PARTNER_TYPES: tuple[tuple[str, str], ...] = (
 )
 
 
-class PartnerType(db.Model):
+class PartnerType(Model):
     __tablename__ = "partner_types"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -40,7 +40,7 @@ class PartnerType(db.Model):
         return f"<PartnerType {self.slug}>"
 
 
-class Locality(db.Model):
+class Locality(Model):
     __tablename__ = "localities"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

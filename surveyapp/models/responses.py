@@ -7,6 +7,7 @@ submission order), its date is a day, and one-response-per-person is enforced by
 
 from __future__ import annotations
 
+import enum
 import secrets
 from datetime import date, datetime
 from typing import Any
@@ -14,13 +15,23 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from surveyapp.extensions import db
-from surveyapp.models.base import JSONType, utcnow
+from surveyapp.extensions import Model
+from surveyapp.instruments.about import RoleLevel, Training
+from surveyapp.models.base import JSONType, one_of, utcnow
 from surveyapp.models.reference import Locality, PartnerType
 
-CHANNELS = ("invite", "open", "import")
-ROLE_LEVELS = ("frontline", "manager")
-TRAINING_ANSWERS = ("yes", "no", "not_sure")
+
+class Channel(enum.StrEnum):
+    """How a response arrived."""
+
+    INVITE = "invite"
+    OPEN = "open"
+    IMPORT = "import"
+
+
+CHANNELS = tuple(Channel)
+ROLE_LEVELS = tuple(RoleLevel)
+TRAINING_ANSWERS = tuple(Training)
 
 
 def random_id() -> int:
@@ -28,16 +39,12 @@ def random_id() -> int:
     return secrets.randbits(62) or 1
 
 
-class Response(db.Model):
+class Response(Model):
     __tablename__ = "responses"
     __table_args__ = (
-        sa.CheckConstraint("channel IN ('invite', 'open', 'import')", name="channel"),
-        sa.CheckConstraint(
-            "role_level IS NULL OR role_level IN ('frontline', 'manager')", name="role_level"
-        ),
-        sa.CheckConstraint(
-            "training IS NULL OR training IN ('yes', 'no', 'not_sure')", name="training"
-        ),
+        one_of("channel", Channel),
+        one_of("role_level", RoleLevel, nullable=True),
+        one_of("training", Training, nullable=True),
     )
 
     id: so.Mapped[int] = so.mapped_column(
@@ -66,7 +73,7 @@ class Response(db.Model):
     )
 
 
-class Answer(db.Model):
+class Answer(Model):
     __tablename__ = "answers"
     __table_args__ = (
         sa.CheckConstraint(
@@ -88,7 +95,7 @@ class Answer(db.Model):
     response: so.Mapped[Response] = so.relationship(back_populates="answers")
 
 
-class SubmissionReceipt(db.Model):
+class SubmissionReceipt(Model):
     """One row per submitted invitation or open-link session: the database's guarantee of
     one response per person. It names no response."""
 
@@ -102,7 +109,7 @@ class SubmissionReceipt(db.Model):
     submitted_on: so.Mapped[date]
 
 
-class Draft(db.Model):
+class Draft(Model):
     """Answers saved page by page, so a dropped signal never loses them; deleted on submit."""
 
     __tablename__ = "drafts"
@@ -118,7 +125,7 @@ class Draft(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class ImportBatch(db.Model):
+class ImportBatch(Model):
     """A CSV file imported with ``responses import``; the same file is refused a second time."""
 
     __tablename__ = "import_batches"

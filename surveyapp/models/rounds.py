@@ -9,13 +9,14 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from surveyapp.extensions import db
-from surveyapp.models.base import JSONType, utcnow
+from surveyapp.analysis.data import SMALLEST_MIN_GROUP_SIZE
+from surveyapp.extensions import Model, db
+from surveyapp.models.base import JSONType, one_of, utcnow
 from surveyapp.models.instruments import InstrumentSnapshot
 from surveyapp.models.reference import Locality, PartnerType
 
-#: No group smaller than this is ever reported, whatever a round asks for.
-MIN_GROUP_SIZE_FLOOR = 5
+#: No group smaller than this is ever reported, whatever a round asks for: the analysis's rule.
+MIN_GROUP_SIZE_FLOOR = SMALLEST_MIN_GROUP_SIZE
 DEFAULT_MIN_GROUP_SIZE = 10
 
 
@@ -40,11 +41,11 @@ round_localities = sa.Table(
 )
 
 
-class Round(db.Model):
+class Round(Model):
     __tablename__ = "rounds"
     __table_args__ = (
         sa.CheckConstraint(f"min_group_size >= {MIN_GROUP_SIZE_FLOOR}", name="min_group_size"),
-        sa.CheckConstraint("status IN ('draft', 'open', 'closed')", name="status"),
+        one_of("status", RoundStatus),
         sa.CheckConstraint(
             "closes_on IS NULL OR opens_on IS NULL OR closes_on >= opens_on", name="dates_in_order"
         ),
@@ -104,7 +105,7 @@ class Round(db.Model):
         return f"<Round {self.id} {self.status}>"
 
 
-class OpenLink(db.Model):
+class OpenLink(Model):
     __tablename__ = "open_links"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -152,7 +152,7 @@ def erased_rounds() -> dict[int, datetime]:
         .where(AuditEvent.action == ERASE_EMAILS, AuditEvent.round_id.is_not(None))
         .group_by(AuditEvent.round_id)
     )
-    return {round_id: at for round_id, at in rows}
+    return {round_id: at for round_id, at in rows if round_id is not None}
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,22 @@ from flask import current_app
 from surveyapp import timeutil
 from surveyapp.extensions import db
 from surveyapp.instruments import get_instrument
-from surveyapp.models import Answer, Invitation, OpenLink, PartnerType, Response, Round, User
+from surveyapp.instruments.about import RoleLevel, Training
+from surveyapp.models import (
+    Answer,
+    Channel,
+    Invitation,
+    OpenLink,
+    PartnerType,
+    Response,
+    Role,
+    Round,
+    User,
+)
 from surveyapp.models.responses import random_id
 from surveyapp.services import rounds as round_svc
 from surveyapp.services.invitations import add_invitations, send_invitations
+from surveyapp.services.links import open_link_url
 from surveyapp.services.users import create_user
 
 DEMO_INSTRUMENT = "early-help-pathways@1"
@@ -111,9 +123,11 @@ def _fill(
                     "round_id": round_.id,
                     "partner_type_id": types[slug],
                     "locality_id": int(rng.choice(localities)),
-                    "role_level": "frontline" if rng.random() < 0.7 else "manager",
-                    "training": str(rng.choice(["yes", "no", "not_sure"], p=[0.4, 0.5, 0.1])),
-                    "channel": "open" if rng.random() < 0.6 else "invite",
+                    "role_level": RoleLevel.FRONTLINE.value
+                    if rng.random() < 0.7
+                    else RoleLevel.MANAGER.value,
+                    "training": str(rng.choice(list(Training), p=[0.4, 0.5, 0.1])),
+                    "channel": Channel.OPEN.value if rng.random() < 0.6 else Channel.INVITE.value,
                     "submitted_on": start + timedelta(days=int(day)),
                 }
             )
@@ -177,7 +191,7 @@ def _demo_admin(email: str) -> list[str]:
     existing = db.session.scalar(sa.select(User).where(User.email == email.lower()))
     if existing is None:
         password = secrets.token_urlsafe(12)
-        create_user(email, "admin", password)
+        create_user(email, Role.ADMIN, password)
         path.write_text(f"{email.lower()}\n{password}\n")
         path.chmod(0o600)
     elif not path.exists():
@@ -245,18 +259,19 @@ def load_demo(admin_email: str | None = None) -> list[str]:
             days_ago=200,
             results_message="Results were shared at the partnership board.",
         )
+        opens_on = today - timedelta(days=10)
         opened = round_svc.create_round(
             instrument_ref=DEMO_INSTRUMENT,
             title=OPEN_TITLE,
             locality_names=LOCALITIES,
-            opens_on=today - timedelta(days=10),
+            opens_on=opens_on,
             closes_on=today + timedelta(days=20),
             compared_round_id=closed.id,
             results_message="We will share what you told us, and what we will do, by the end "
             "of next month.",
         )
         round_svc.open_round(opened)
-        n_open = _fill(opened, 1, rng, improvement=0.05, start=opened.opens_on)
+        n_open = _fill(opened, 1, rng, improvement=0.05, start=opens_on)
         round_svc.create_open_link(opened)
         n_invited = _invite(opened, rng)
         db.session.flush()
@@ -289,8 +304,6 @@ def load_demo(admin_email: str | None = None) -> list[str]:
         )
     )
     if link is not None:
-        from surveyapp.cli import open_link_url
-
         lines.append(f"Open link for partner staff: {open_link_url(link.slug)}")
     if admin_email:
         lines.extend(_demo_admin(admin_email))

@@ -9,13 +9,12 @@ so neither the invitations table nor the outbox ever holds a working link.
 from __future__ import annotations
 
 import csv
-import html
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, render_template
 
 from surveyapp import timeutil
 from surveyapp.extensions import db
@@ -25,6 +24,7 @@ from surveyapp.models.rounds import RoundStatus
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
 from surveyapp.services.imports import NUL_MESSAGE, RowProblem
+from surveyapp.services.links import invitation_url
 from surveyapp.services.rounds import EmailWording, wording_of
 from surveyapp.services.tokens import invitation_token, new_nonce, sha256
 from surveyapp.services.users import normalise_email, valid_email
@@ -193,8 +193,7 @@ def add_invitations(
 
 def invitation_link(invitation: Invitation) -> str:
     """The recipient's personal survey link, re-derived from the nonce (never stored)."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return f"{base}/s/{invitation_token(invitation.token_nonce)}"
+    return invitation_url(invitation_token(invitation.token_nonce))
 
 
 def _fill(text: str, round_: Round) -> str:
@@ -208,21 +207,14 @@ def _fill(text: str, round_: Round) -> str:
 
 
 def text_to_html(text: str) -> str:
-    """Simple HTML for an email body: paragraphs, line breaks, and the link as a link."""
-    paragraphs = []
-    for para in text.split("\n\n"):
-        escaped = html.escape(para.strip()).replace("\n", "<br>\n")
-        escaped = escaped.replace(
-            LINK_PLACEHOLDER, f'<a href="{LINK_PLACEHOLDER}">{LINK_PLACEHOLDER}</a>'
-        )
-        if escaped:
-            paragraphs.append(f"<p>{escaped}</p>")
-    return (
-        '<!doctype html><html lang="en-GB"><body style="font-family:Arial,sans-serif;'
-        'font-size:16px;line-height:1.5;color:#0b0c0c">\n'
-        + "\n".join(paragraphs)
-        + "\n</body></html>"
-    )
+    """The HTML part of an email (templates/email/message.html): the text's paragraphs and
+    line breaks, escaped, with the link placeholder as a link."""
+    paragraphs = [
+        [line.split(LINK_PLACEHOLDER) for line in para.strip().split("\n")]
+        for para in text.split("\n\n")
+        if para.strip()
+    ]
+    return render_template("email/message.html", paragraphs=paragraphs, link=LINK_PLACEHOLDER)
 
 
 def _queue(round_: Round, invitation: Invitation, kind: str, subject: str, body: str) -> None:

@@ -26,6 +26,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Invitation, OutboxMessage
 from surveyapp.models.base import utcnow
 from surveyapp.services.invitations import LINK_PLACEHOLDER, invitation_link
+from surveyapp.services.users import PASSWORD_RESET_KIND, reset_link_for_message
 
 MAX_ATTEMPTS = 5
 #: Wait before attempt n+1 is RETRY_BASE * 2**(n-1): 5, 10, 20, 40 minutes.
@@ -124,6 +125,8 @@ def build_email(message: OutboxMessage) -> EmailMessage:
         link = invitation_link(invitation)
         text = text.replace(LINK_PLACEHOLDER, link)
         body_html = body_html.replace(LINK_PLACEHOLDER, html.escape(link))
+    elif message.kind == PASSWORD_RESET_KIND:
+        text = text.replace(LINK_PLACEHOLDER, reset_link_for_message(message))
     email = EmailMessage()
     email["Subject"] = message.subject
     email["From"] = current_app.config["MAIL_SENDER"]
@@ -206,6 +209,21 @@ def deliver_pending(
     finally:
         transport.close()
     return result
+
+
+def deliver_now(message_id: int, commit: Callable[[], None]) -> str:
+    """Try one queued message at once (a password reset link, say), leaving it to the usual
+    retries if that fails; returns ``sent``, ``retrying`` or ``failed``."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.status != "pending":
+        return "failed"
+    transport = transport_from_config()
+    try:
+        outcome = _attempt(message, transport, utcnow())
+        commit()
+    finally:
+        transport.close()
+    return outcome
 
 
 def outbox_summary(round_id: int) -> dict[str, int]:

@@ -124,9 +124,8 @@ def report_view(
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    view = ReportView(
-        round_report(round_.id, **({dimension: value} if dimension is not None else {}))
-    )
+    filters = {dimension: value} if dimension is not None and value is not None else {}
+    view = ReportView(round_report(round_.id, **filters))
     with _cache_lock:
         _cache[key] = view
         while len(_cache) > CACHE_SIZE:
@@ -173,14 +172,14 @@ def choose_view(round_: Round, chosen: str = "") -> ChosenView:
     return ChosenView(report_view(round_, dimension, value), options, chosen, allowed[chosen])
 
 
-def figure(value: object, places: int = 0, suffix: str = "%") -> str:
+def figure(value: float | None, places: int = 0, suffix: str = "%") -> str:
     """A shown figure rounded half up for display; a dash where there is none."""
     if value is None or pd.isna(value):
         return "–"
     return f"{round_half_up(float(value), places):.{places}f}{suffix}"
 
 
-def signed(value: object) -> str:
+def signed(value: float | None) -> str:
     """A signed difference in points, with a true minus sign; a dash where there is none."""
     if value is None or pd.isna(value):
         return "–"

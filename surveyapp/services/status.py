@@ -8,8 +8,10 @@ completed) and responses that came through open links, side by side, per group.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from surveyapp.extensions import db
 from surveyapp.models import Invitation, Locality, PartnerType, Response, Round
@@ -50,7 +52,7 @@ class RoundStatusTable:
     responses: int = 0
 
 
-def _invitation_counts(round_id: int, column: sa.ColumnElement) -> dict:
+def _invitation_counts(round_id: int, column: so.QueryableAttribute[Any]) -> dict:
     rows = db.session.execute(
         sa.select(
             column,
@@ -64,7 +66,7 @@ def _invitation_counts(round_id: int, column: sa.ColumnElement) -> dict:
     return {key: (invited, started, completed) for key, invited, started, completed in rows}
 
 
-def _open_counts(round_id: int, column: sa.ColumnElement) -> dict:
+def _open_counts(round_id: int, column: so.QueryableAttribute[Any]) -> dict:
     rows = db.session.execute(
         sa.select(column, sa.func.count())
         .where(Response.round_id == round_id, Response.channel == "open")

@@ -287,7 +287,7 @@ def for_open_link(link: OpenLink | str, session_key: str) -> Respondent:
 def about_questions(respondent: Respondent) -> tuple[AboutQuestion, ...]:
     """The about-you questions this respondent is asked: partner type first, and not what the
     link already fixes; choice questions only where the response has somewhere to keep them."""
-    asked = []
+    asked: list[AboutQuestion] = []
     for q in respondent.instrument.about:
         if q.kind == "partner_type" and respondent.fixed_partner_type is None:
             asked.insert(0, q)

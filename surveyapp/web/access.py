@@ -9,13 +9,15 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user, login_required
 
+from surveyapp.models import Role
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Who may do what; views name one of these rather than listing roles.
-STAFF = ("admin", "lead", "manager")
-RUN_ROUNDS = ("admin", "lead")
-READ_REPORTS = ("admin", "lead", "manager")
-ADMIN = ("admin",)
+STAFF = tuple(Role)
+RUN_ROUNDS = (Role.ADMIN, Role.LEAD)
+READ_REPORTS = (Role.ADMIN, Role.LEAD, Role.MANAGER)
+ADMIN = (Role.ADMIN,)
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:

@@ -7,7 +7,7 @@ import pytest
 
 from surveyapp.analysis import charts
 from surveyapp.analysis.report import build_report
-from surveyapp.analysis.synthetic import synthetic_round
+from surveyapp.demo.synthetic import synthetic_round
 
 TEXT = re.compile(r"<text[^>]*>([^<]*)</text>")
 
@@ -104,3 +104,10 @@ def test_change_chart_is_a_dumbbell_only_when_there_is_a_compared_round(report):
     assert f"{charts.points(diffs.loc[diffs.abs().idxmax()])} percentage points" in chart.alt
     alone = build_report(synthetic_round(120, seed=3))
     assert charts.change_chart(alone) is None
+
+
+def test_domain_bars_legend_names_every_point_of_the_scale(report):
+    words = texts(charts.domain_bars(report, "communication").svg)
+    for label in ("Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"):
+        assert label in words
+    assert "Don't know" in words and "Suppressed" in words

@@ -12,7 +12,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from surveyapp.analysis.export import CSV_COLUMNS, item_table_csv, neutralise
 from surveyapp.analysis.report import build_report
-from surveyapp.analysis.synthetic import synthetic_round
+from surveyapp.demo.synthetic import synthetic_round
 from tests.analysis.factory import make_frames, many
 
 HEADER = (

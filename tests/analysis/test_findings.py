@@ -8,7 +8,7 @@ from statsmodels.stats.proportion import proportion_confint
 from surveyapp.analysis.findings import group_phrase, statement_clause
 from surveyapp.analysis.metrics import round_half_up
 from surveyapp.analysis.report import build_report
-from surveyapp.analysis.synthetic import synthetic_round
+from surveyapp.demo.synthetic import synthetic_round
 from tests.analysis.factory import make_frames, many
 
 

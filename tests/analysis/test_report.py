@@ -6,7 +6,7 @@ import pytest
 
 from surveyapp.analysis.data import AnalysisError, filter_frames
 from surveyapp.analysis.report import build_report
-from surveyapp.analysis.synthetic import synthetic_round
+from surveyapp.demo.synthetic import synthetic_round
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,15 @@
 """Shared pieces of the fuzz tests: hypothesis settings, hostile values, and a way to see that
 a refused request wrote nothing.
 
-``SURVEYAPP_FUZZ_EXAMPLES`` sets how many examples each test tries (default 30); a long run is
-``SURVEYAPP_FUZZ_EXAMPLES=2000 pytest tests/fuzz``. No example database is kept. Each test
-builds one app and database and runs its examples inside (an inner ``@given`` function), so
-every property is about what one request changed, against a snapshot taken just before it.
+Which examples run is set by the hypothesis profile (``tests/conftest.py``): ``ci``, the
+default, is derandomised, so a commit always tries the same examples; ``random`` searches anew
+each run. Each test builds one app and database and runs its examples inside (an inner
+``@given`` function), so every property is about what one request changed, against a snapshot
+taken just before it.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,15 +18,11 @@ from hypothesis import strategies as st
 
 from surveyapp.extensions import db
 
-settings.register_profile(
-    "surveyapp-fuzz",
-    max_examples=int(os.environ.get("SURVEYAPP_FUZZ_EXAMPLES", "30")),
-    deadline=None,
-    database=None,
-    # A request through the whole app is slow by hypothesis's standards, and big on purpose.
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+#: The profile loaded for this run, plus what every fuzz test needs: a request through the whole
+#: app is slow by hypothesis's standards, and big on purpose.
+FUZZ = settings(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
-FUZZ = settings.get_profile("surveyapp-fuzz")
 
 #: The payload that must never come back unescaped.
 SCRIPT = "<script>alert(1)</script>"

@@ -89,7 +89,7 @@ def page_posts(draw):
                 st.tuples(field_choice, st.integers(0, 5), hostile_text), min_size=5, max_size=5
             )
         ),
-        draw(often([], [[(SCRIPT, "1")], [("comm_partners", "1")], [("x", SCRIPT)]])),
+        draw(often([], [[(SCRIPT, "1")], [("lead_role_2", "1")], [("x", SCRIPT)]])),
     )
 
 

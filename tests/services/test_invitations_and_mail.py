@@ -181,3 +181,13 @@ def test_bad_files_are_refused_whole(app, make_round, app_ctx, content, reason):
         inv.add_invitations(round_, content, "f.csv")
     assert reason in exc.value.message + " ".join(str(p) for p in exc.value.problems)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0
+
+
+def test_email_html_keeps_paragraphs_and_line_breaks_and_escapes_the_text(app):
+    with app.app_context():
+        body = inv.text_to_html("Dear colleague,\n\nLine one\nLine <two>\n\n\n\nGo: {link}\n")
+    assert body.startswith('<!doctype html><html lang="en-GB">')
+    assert (
+        "<p>Dear colleague,</p>\n<p>Line one<br>\nLine &lt;two&gt;</p>\n"
+        '<p>Go: <a href="{link}">{link}</a></p>\n</body></html>'
+    ) in body

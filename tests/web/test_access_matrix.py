@@ -16,7 +16,8 @@ from surveyapp.extensions import db
 from surveyapp.models import Round, SubmissionReceipt
 from surveyapp.services import rounds as round_svc
 from surveyapp.services.tokens import sha256
-from tests.conftest import csrf_token_from
+from surveyapp.services.users import create_user, issue_password_reset, password_reset_link
+from tests.conftest import TEST_PASSWORD, csrf_token_from
 from tests.web.respond_helpers import make_invitation, make_open_link
 
 PUBLIC = "public"  # anyone: respondents, published summaries, log in and out
@@ -41,6 +42,14 @@ EXPECTED: dict[str, str] = {
     # log in and out
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,
+    "auth.second_factor": PUBLIC,
+    "auth.reset_password": PUBLIC,
+    "auth.sso_login": PUBLIC,
+    "auth.sso_callback": PUBLIC,
+    # a staff member's own account: password, second factor
+    "auth.account": STAFF,
+    "auth.two_factor_setup": STAFF,
+    "auth.two_factor_disable": STAFF,
     # partner staff answering (anonymous by design)
     "respond.accessibility": PUBLIC,
     "respond.invite_intro": PUBLIC,
@@ -81,6 +90,12 @@ EXPECTED: dict[str, str] = {
     "reports.download": REPORTS,
     # administration
     "admin.users": ADMIN,
+    "admin.user": ADMIN,
+    "admin.user_role": ADMIN,
+    "admin.user_deactivate": ADMIN,
+    "admin.user_reactivate": ADMIN,
+    "admin.user_reset_password": ADMIN,
+    "admin.user_reset_totp": ADMIN,
     "admin.audit": ADMIN,
     "admin.data_protection": ADMIN,
     "admin.erase_round": ADMIN,
@@ -97,6 +112,7 @@ ARG_VALUES: dict[str, str] = {
     "filename": "css",
     "key": "instrument",
     "fmt": "format",
+    "user_id": "account",
 }
 #: Endpoints that act on an object of their own, so that acting on it (deleting, closing,
 #: switching off) leaves the others as they were for the rest of the walk.
@@ -111,6 +127,7 @@ ARG_FOR: dict[str, dict[str, str]] = {
     "results.summary": {"slug": "published_slug"},
     "respond.invite_done": {"token": "done_token"},
     "respond.open_done": {"slug": "done_slug"},
+    "auth.reset_password": {"token": "reset_token"},
 }
 #: Requested last: it ends the session the rest of the walk needs.
 LAST = ("auth.logout",)
@@ -149,6 +166,13 @@ def world(app, make_round) -> dict[str, object]:
         "format": "csv",
     }
     objects["published_slug"] = make_open_link(app, objects["published"])
+    with app.app_context():
+        account = create_user("account@example.org", "manager", TEST_PASSWORD)
+        objects["account"] = account.id
+        # Another account's link: resetting ``account`` in the walk replaces its links.
+        reset = issue_password_reset(create_user("resetting@example.org", "lead", None))
+        objects["reset_token"] = password_reset_link(reset).rsplit("/", 1)[1]
+        db.session.commit()
     with app.app_context():
         round_ = db.session.get(Round, live)
         objects["live_link"] = next(

@@ -57,3 +57,11 @@ class SubjectAccessForm(FlaskForm):
         default="html",
         validate_choice=True,
     )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        "Role",
+        choices=NewUserForm.role.kwargs["choices"],
+        validators=[DataRequired("Choose a role")],
+    )

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -15,16 +16,19 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, Round, User
 from surveyapp.services import ServiceError
 from surveyapp.services import dataprotection as dp
+from surveyapp.services import users as user_svc
+from surveyapp.services.mail import deliver_now
 from surveyapp.services.users import MIN_PASSWORD_LENGTH, create_user
 from surveyapp.web import DB_INT_MAX
 from surveyapp.web.access import ADMIN, roles_required
-from surveyapp.web.admin.forms import EraseRoundForm, NewUserForm, SubjectAccessForm
+from surveyapp.web.admin.forms import EraseRoundForm, NewUserForm, RoleForm, SubjectAccessForm
 from surveyapp.web.rounds.forms import show_service_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -60,6 +64,102 @@ def users():
         min_password=MIN_PASSWORD_LENGTH,
         users=db.session.scalars(sa.select(User).order_by(User.email)),
     ), status
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/users/<int:user_id>")
+@roles_required(*ADMIN)
+def user(user_id: int) -> ResponseReturnValue:
+    """One account: its state, and the actions on it."""
+    account = _user_or_404(user_id)
+    form = RoleForm(role=account.role)
+    return render_template(
+        "admin/user.html",
+        account=account,
+        form=form,
+        locked_until=user_svc.locked_until(account),
+        recovery_left=user_svc.unused_recovery_codes(account),
+    )
+
+
+def _account_action(user_id: int, action: str) -> ResponseReturnValue:
+    """Apply one lifecycle action to an account, commit once, and say what happened."""
+    account = _user_or_404(user_id)
+    try:
+        if action == "role":
+            form = RoleForm()
+            if not form.validate():
+                raise ServiceError(next(iter(form.errors.values()))[0], "role")
+            user_svc.set_role(account, form.role.data or "", by=current_user)
+            done = f"{account.email} is now {account.role}."
+        elif action == "deactivate":
+            user_svc.deactivate(account, by=current_user)
+            done = f"{account.email} is deactivated and logged out everywhere."
+        elif action == "reactivate":
+            user_svc.reactivate(account, by=current_user)
+            done = f"{account.email} can log in again (earlier sessions stay ended)."
+        elif action == "reset_password":
+            reset = user_svc.issue_password_reset(account, by=current_user)
+            outbox_id = reset.outbox_id
+            done = ""
+        elif action == "reset_totp":
+            user_svc.disable_totp(account, by=current_user)
+            done = f"{account.email}'s second factor is off; they can set it up again."
+        else:  # pragma: no cover - the routes name the actions
+            abort(404)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message[:1].upper() + exc.message[1:], "error")
+        return redirect(url_for("admin.user", user_id=user_id), 303)
+    db.session.commit()
+    if action == "reset_password":
+        assert outbox_id is not None
+        outcome = deliver_now(outbox_id, db.session.commit)
+        done = (
+            f"A password reset link has been emailed to {account.email}. It works once, for "
+            f"{current_app.config['PASSWORD_RESET_HOURS']} hours."
+            if outcome == "sent"
+            else f"The reset email to {account.email} could not be sent yet; it will be "
+            f"retried by the mail job."
+        )
+    flash(done)
+    return redirect(url_for("admin.user", user_id=user_id), 303)
+
+
+@bp.post("/users/<int:user_id>/role")
+@roles_required(*ADMIN)
+def user_role(user_id: int) -> ResponseReturnValue:
+    return _account_action(user_id, "role")
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@roles_required(*ADMIN)
+def user_deactivate(user_id: int) -> ResponseReturnValue:
+    return _account_action(user_id, "deactivate")
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@roles_required(*ADMIN)
+def user_reactivate(user_id: int) -> ResponseReturnValue:
+    return _account_action(user_id, "reactivate")
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+@roles_required(*ADMIN)
+def user_reset_password(user_id: int) -> ResponseReturnValue:
+    return _account_action(user_id, "reset_password")
+
+
+@bp.post("/users/<int:user_id>/reset-two-factor")
+@roles_required(*ADMIN)
+def user_reset_totp(user_id: int) -> ResponseReturnValue:
+    return _account_action(user_id, "reset_totp")
 
 
 @bp.get("/audit")

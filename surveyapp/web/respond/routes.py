@@ -214,7 +214,7 @@ def open_done(slug: str) -> Any:
 
 # --- shared views ------------------------------------------------------------------------------
 def _form(
-    resolve: Callable[[], svc.Respondent], form_endpoint: str, done_endpoint: str, **link: str
+    resolve: Callable[[], svc.Respondent], form_endpoint: str, done_endpoint: str, **link: Any
 ) -> Any:
     """GET: the one-page form with any saved answers filled in. POST ``action=save``: keep the
     answers and say how to come back (the no-JavaScript "Save and finish later"); POST
@@ -310,7 +310,7 @@ def _old_step(
     number: int,
     form_endpoint: str,
     done_endpoint: str,
-    **link: str,
+    **link: Any,
 ) -> Any:
     """An old page address: GET goes to the one-page form; a POST from a tab opened before the
     change keeps that page's answers, then goes to the one-page form to finish."""
@@ -350,7 +350,7 @@ def _render_form(
     state: svc.DraftState,
     errors: dict[str, str],
     form_endpoint: str,
-    link: dict[str, str],
+    link: dict[str, Any],
 ) -> str:
     return render_template(
         "respond/form.html",

@@ -17,96 +17,13 @@ import pandas as pd
 from scipy.stats import norm
 
 from surveyapp.analysis.data import Contrast, RoundFrames
+from surveyapp.instruments import get_instrument
+from surveyapp.instruments.about import RoleLevel, Training
 
-#: The standard instrument ``early-help-pathways`` v1 (product.md section 3): domains.
-STANDARD_DOMAINS: tuple[tuple[str, str], ...] = (
-    ("communication", "Communication between partners"),
-    ("pathways", "Finding help and making requests"),
-    ("thresholds", "Thresholds and next steps"),
-    ("information_sharing", "Information sharing"),
-    ("parental_needs", "Supporting parents' needs"),
-    ("lead_practitioner", "Acting as lead practitioner"),
-)
-#: Items: (item_id, domain, text), in instrument order.
-STANDARD_ITEMS: tuple[tuple[str, str, str], ...] = (
-    (
-        "comm_partners",
-        "communication",
-        "There is good communication between partners about children receiving early help services",
-    ),
-    (
-        "comm_feedback",
-        "communication",
-        "When I ask for early help for a family, I am told what happened next",
-    ),
-    (
-        "comm_roles",
-        "communication",
-        "I understand what other agencies do to support families early",
-    ),
-    (
-        "path_children",
-        "pathways",
-        "I know where to find early help and prevention services in the local area for children",
-    ),
-    (
-        "path_parents",
-        "pathways",
-        "I know where to find early help and prevention services in the local area for parents",
-    ),
-    (
-        "path_request",
-        "pathways",
-        "I know how to request early help for a family and what information to include",
-    ),
-    ("path_advice", "pathways", "I know who to contact for advice before making a referral"),
-    (
-        "thr_next_steps",
-        "thresholds",
-        "I know what I should do if the case is not appropriate for referral to specialist "
-        "social services",
-    ),
-    ("thr_guidance", "thresholds", "I understand our local threshold (continuum of need) guidance"),
-    (
-        "thr_step",
-        "thresholds",
-        "I understand how families step up to, and down from, children's social care",
-    ),
-    (
-        "info_share",
-        "information_sharing",
-        "I feel confident about when and how to share information about a family, with or "
-        "without consent",
-    ),
-    (
-        "par_domestic_abuse",
-        "parental_needs",
-        "I feel confident supporting a family where there is domestic abuse",
-    ),
-    (
-        "par_substance",
-        "parental_needs",
-        "I feel confident supporting a family where there is parental drug or alcohol misuse",
-    ),
-    (
-        "par_mental_health",
-        "parental_needs",
-        "I feel confident supporting a family where there is a parent's emotional or mental "
-        "health difficulties",
-    ),
-    (
-        "lead_role",
-        "lead_practitioner",
-        "I would feel able to act as the lead practitioner for a family",
-    ),
-)
-STANDARD_CONTRASTS: tuple[Contrast, ...] = (
-    Contrast(
-        "parent_child_gap",
-        "Confidence finding services for children compared with parents",
-        "path_children",
-        "path_parents",
-    ),
+#: The standard instrument ``early-help-pathways`` v1 (product.md section 3).
+STANDARD_INSTRUMENT = get_instrument("early-help-pathways@1")
+STANDARD_CONTRASTS: tuple[Contrast, ...] = tuple(
+    Contrast(c.key, c.label, c.item_a, c.item_b) for c in STANDARD_INSTRUMENT.contrasts
 )
 #: The seeded partner types (slug, label), in display order.
 STANDARD_PARTNER_TYPES: Mapping[str, str] = {
@@ -241,8 +158,15 @@ def synthetic_round(
     shares = np.array([weights[s] for s in slugs], dtype=np.float64)
     partner_code = rng.choice(len(slugs), size=n_responses, p=shares / shares.sum())
     partner = np.array(slugs, dtype=object)[partner_code]
-    role = _choice(rng, n_responses, {"frontline": 0.75, "manager": 0.25}, 0.04)
-    training = _choice(rng, n_responses, {"yes": 0.4, "no": 0.48, "not_sure": 0.12}, 0.04)
+    role = _choice(
+        rng, n_responses, {RoleLevel.FRONTLINE.value: 0.75, RoleLevel.MANAGER.value: 0.25}, 0.04
+    )
+    training = _choice(
+        rng,
+        n_responses,
+        {Training.YES.value: 0.4, Training.NO.value: 0.48, Training.NOT_SURE.value: 0.12},
+        0.04,
+    )
     responses = pd.DataFrame(
         {
             "response_id": first_response_id + rng.permutation(n_responses).astype(np.int64),
@@ -253,7 +177,7 @@ def synthetic_round(
         }
     )
 
-    item_ids = [item for item, _, _ in STANDARD_ITEMS]
+    item_ids = [item.id for item in STANDARD_INSTRUMENT.items]
     shift = item_shift or {}
     baseline = np.array(
         [_LATENT_SD * norm.ppf(_TARGET_POSITIVE[i]) + shift.get(i, 0.0) for i in item_ids]
@@ -261,8 +185,10 @@ def synthetic_round(
     effects = np.array([[_prefixed(_PARTNER_EFFECTS, i, s) for i in item_ids] for s in slugs])
     person = (
         rng.standard_normal(n_responses)
-        + np.where(training == "yes", 0.35, np.where(training == "not_sure", -0.1, 0.0))
-        + np.where(role == "manager", 0.2, 0.0)
+        + np.where(
+            training == Training.YES, 0.35, np.where(training == Training.NOT_SURE, -0.1, 0.0)
+        )
+        + np.where(role == RoleLevel.MANAGER, 0.2, 0.0)
     )
     latent = (
         baseline
@@ -294,16 +220,16 @@ def synthetic_round(
         items=pd.DataFrame(
             {
                 "item_id": item_ids,
-                "domain": [d for _, d, _ in STANDARD_ITEMS],
-                "text": [t for _, _, t in STANDARD_ITEMS],
+                "domain": [item.domain for item in STANDARD_INSTRUMENT.items],
+                "text": [item.text for item in STANDARD_INSTRUMENT.items],
                 "position": np.arange(len(item_ids)),
             }
         ),
         domains=pd.DataFrame(
             {
-                "domain": [d for d, _ in STANDARD_DOMAINS],
-                "label": [lab for _, lab in STANDARD_DOMAINS],
-                "position": np.arange(len(STANDARD_DOMAINS)),
+                "domain": [d.key for d in STANDARD_INSTRUMENT.domains],
+                "label": [d.label for d in STANDARD_INSTRUMENT.domains],
+                "position": np.arange(len(STANDARD_INSTRUMENT.domains)),
             }
         ),
         contrasts=STANDARD_CONTRASTS,

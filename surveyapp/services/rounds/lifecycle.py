@@ -1,25 +1,22 @@
-"""Rounds: creation from an instrument, open links, state changes."""
+"""Rounds: creation from an instrument, settings, and the draft -> open -> closed lifecycle."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
 from surveyapp import timeutil
+from surveyapp.analysis.compared import default_compared_round
 from surveyapp.extensions import db
 from surveyapp.instruments import Instrument, InstrumentError, get_instrument
 from surveyapp.models import (
     Draft,
     InstrumentSnapshot,
     Invitation,
-    Locality,
-    OpenLink,
     PartnerType,
     Response,
     Round,
@@ -29,7 +26,11 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.rounds import MIN_GROUP_SIZE_FLOOR, RoundStatus
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
-from surveyapp.services.tokens import new_slug
+from surveyapp.services.rounds.lookups import localities_by_name, partner_types_by_slug
+from surveyapp.services.rounds.signposts import check_signposts
+from surveyapp.services.rounds.wording import EmailWording, check_wording, wording_of
+
+MAX_REMINDERS_LIMIT = 5
 
 
 def snapshot_for(instrument: Instrument) -> InstrumentSnapshot:
@@ -55,71 +56,21 @@ def snapshot_for(instrument: Instrument) -> InstrumentSnapshot:
     return snap
 
 
-def partner_types_by_slug(slugs: Iterable[str]) -> list[PartnerType]:
-    slugs = [s.strip() for s in slugs if s.strip()]
-    found = {
-        p.slug: p
-        for p in db.session.scalars(sa.select(PartnerType).where(PartnerType.slug.in_(slugs)))
-    }
-    unknown = [s for s in slugs if s not in found]
-    if unknown:
-        raise ServiceError(f"unknown partner type {', '.join(unknown)}", "partner_types")
-    return [found[s] for s in dict.fromkeys(slugs)]
-
-
-def localities_by_name(names: Iterable[str]) -> list[Locality]:
-    """Localities by name or slug, created if new."""
-    result = []
-    for name in dict.fromkeys(n.strip() for n in names if n.strip()):
-        result.append(get_or_create_locality(name))
-    return result
-
-
-#: Longest locality name (the column's size).
-LOCALITY_NAME_MAX = 120
-
-
-def locality_name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be a new locality's name, or None."""
-    if not slugify(name):
-        return f"{name!r} is not a usable locality name"
-    if len(name) > LOCALITY_NAME_MAX:
-        return f"a locality name must be {LOCALITY_NAME_MAX} characters or fewer"
-    return None
-
-
-def get_or_create_locality(name: str) -> Locality:
-    problem = locality_name_problem(name)
-    if problem:
-        raise ServiceError(problem, "localities")
-    slug = slugify(name)
-    loc = db.session.scalar(
-        sa.select(Locality).where(
-            sa.or_(Locality.slug == slug, sa.func.lower(Locality.name) == name.lower())
-        )
-    )
-    if loc is None:
-        loc = Locality(slug=slug, name=name)
-        db.session.add(loc)
-        db.session.flush()
-    return loc
-
-
-def slugify(text: str) -> str:
-    out = "".join(ch if ch.isalnum() else "-" for ch in text.strip().lower())
-    return "-".join(part for part in out.split("-") if part)[:60]
-
-
-def latest_closed_round(instrument_key: str, *, before: Round | None = None) -> Round | None:
+def latest_closed_round(
+    instrument_key: str, closes_on: date | None, *, before: Round | None = None
+) -> Round | None:
+    """The round a round of ``instrument_key`` closing on ``closes_on`` (``before``, if it
+    exists) is compared with when none is chosen (analysis.compared.default_compared_round)."""
     query = (
         sa.select(Round)
         .join(Round.instrument)
         .where(InstrumentSnapshot.key == instrument_key, Round.status == RoundStatus.CLOSED.value)
-        .order_by(Round.closes_on.desc().nulls_last(), Round.id.desc())
     )
     if before is not None and before.id is not None:
         query = query.where(Round.id != before.id)
-    return db.session.scalars(query).first()
+    closed = {r.id: r for r in db.session.scalars(query)}
+    chosen = default_compared_round(closes_on, ((r.id, r.closes_on) for r in closed.values()))
+    return None if chosen is None else closed[chosen]
 
 
 def create_round(
@@ -158,10 +109,11 @@ def create_round(
             )
         )
     )
+    compared: Round | None
     if compared_round_id is not None:
         compared = _compared_round(compared_round_id, instrument.key, None)
     else:
-        compared = latest_closed_round(instrument.key)
+        compared = latest_closed_round(instrument.key, closes_on)
     round_ = Round(
         title=title,
         instrument=snapshot_for(instrument),
@@ -215,43 +167,6 @@ def close_round(round_: Round, *, by: User | None = None) -> None:
     record("round.close", user=by, round_id=round_.id)
 
 
-def create_open_link(
-    round_: Round,
-    *,
-    partner_type_slug: str | None = None,
-    locality_name: str | None = None,
-    by: User | None = None,
-) -> OpenLink:
-    """A shareable link, optionally fixed to one of the round's partner types and localities
-    (blank means not fixed)."""
-    partner_type_slug = (partner_type_slug or "").strip()
-    locality_name = (locality_name or "").strip()
-    partner_type = None
-    if partner_type_slug:
-        partner_type = partner_types_by_slug([partner_type_slug])[0]
-        if partner_type not in round_.partner_types:
-            raise ServiceError(
-                f"partner type {partner_type_slug} is not part of this round", "partner_type"
-            )
-    locality = None
-    if locality_name:
-        locality = get_or_create_locality(locality_name)
-        if round_.localities and locality not in round_.localities:
-            raise ServiceError(f"locality {locality_name} is not part of this round", "locality")
-    link = OpenLink(round=round_, slug=new_slug(), partner_type=partner_type, locality=locality)
-    db.session.add(link)
-    db.session.flush()
-    record(
-        "open_link.create",
-        user=by,
-        round_id=round_.id,
-        slug=link.slug,
-        partner_type=partner_type_slug or None,
-        locality=locality_name or None,
-    )
-    return link
-
-
 def response_counts() -> dict[int, int]:
     """Round id -> number of responses."""
     from surveyapp.models import Response
@@ -260,128 +175,6 @@ def response_counts() -> dict[int, int]:
         sa.select(Response.round_id, sa.func.count()).group_by(Response.round_id)
     )
     return {rid: n for rid, n in rows}
-
-
-# --- settings shared by creating and editing a round ---------------------------------------------
-#: Placeholders the lead may use in email wording; ``{link}`` is filled in only at send time.
-PLACEHOLDERS = ("link", "title", "closes_on", "council")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-MAX_REMINDERS_LIMIT = 5
-
-DEFAULT_INVITATION_SUBJECT = "Please tell us about early help: {title}"
-DEFAULT_INVITATION_BODY = """Hello,
-
-We would like to know how confident you feel about early help for families in our area: where \
-to find help, what to do when a case is not right for children's social care, and whether \
-partners keep each other informed.
-
-The survey takes about 3 minutes. Your answers are anonymous: we can see that you have answered, \
-but never what you said.
-
-Answer the survey: {link}
-
-This link is personal to you, so please do not forward it. The survey closes on {closes_on}.
-
-Thank you,
-{council} early help team"""
-DEFAULT_REMINDER_SUBJECT = "Reminder: {title}"
-DEFAULT_REMINDER_BODY = """Hello,
-
-We recently asked you to answer a short survey about early help for families. If you have not \
-had a chance yet, it takes about 3 minutes and your answers are anonymous.
-
-Answer the survey: {link}
-
-The survey closes on {closes_on}. If you have answered since this email was sent, thank you, \
-and please ignore it.
-
-{council} early help team"""
-
-
-@dataclass(frozen=True)
-class EmailWording:
-    """The lead's wording of invitation and reminder emails, with ``{placeholders}``."""
-
-    invitation_subject: str = DEFAULT_INVITATION_SUBJECT
-    invitation_body: str = DEFAULT_INVITATION_BODY
-    reminder_subject: str = DEFAULT_REMINDER_SUBJECT
-    reminder_body: str = DEFAULT_REMINDER_BODY
-
-
-def wording_of(round_: Round) -> EmailWording:
-    """The round's wording, with the defaults standing in for anything left empty."""
-    default = EmailWording()
-    return EmailWording(
-        **{
-            f.name: getattr(round_, f.name) or getattr(default, f.name)
-            for f in fields(EmailWording)
-        }
-    )
-
-
-def check_wording(wording: EmailWording) -> EmailWording:
-    """Trimmed wording, or a :class:`ServiceError` naming the first field that is not usable."""
-    clean: dict[str, str] = {}
-    for f in fields(EmailWording):
-        text = getattr(wording, f.name).strip().replace("\r\n", "\n")
-        is_subject = f.name.endswith("subject")
-        what = f.name.replace("_", " ")
-        if not text:
-            raise ServiceError(f"enter the {what}", f.name)
-        if is_subject and (len(text) > 200 or "\n" in text):
-            raise ServiceError(f"the {what} must be one line of 200 characters or fewer", f.name)
-        if len(text) > 5000:
-            raise ServiceError(f"the {what} must be 5,000 characters or fewer", f.name)
-        unknown = sorted({p for p in _PLACEHOLDER.findall(text) if p not in PLACEHOLDERS})
-        if unknown:
-            allowed = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-            raise ServiceError(
-                f"the {what} uses {', '.join('{' + u + '}' for u in unknown)}, "
-                f"which is not a placeholder we know (use {allowed})",
-                f.name,
-            )
-        if is_subject and "{link}" in text:
-            raise ServiceError(
-                f"the {what} cannot contain {{link}}: put the link in the body", f.name
-            )
-        if not is_subject and "{link}" not in text:
-            raise ServiceError(
-                f"the {what} must contain {{link}}, where each person's own survey link goes",
-                f.name,
-            )
-        clean[f.name] = text
-    return EmailWording(**clean)
-
-
-def check_signposts(instrument: Instrument, raw: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """Signpost links by domain: each a label and an http(s) address, or left out entirely."""
-    domains = {d.key: d for d in instrument.domains}
-    clean: dict[str, dict[str, str]] = {}
-    for key, value in raw.items():
-        if key not in domains:
-            raise ServiceError(f"{key!r} is not a domain of {instrument.ref}", "signposts")
-        label = str((value or {}).get("label", "")).strip()
-        url = str((value or {}).get("url", "")).strip()
-        if not label and not url:
-            continue
-        name = domains[key].label
-        if not url:
-            raise ServiceError(f"enter the web address for the {name} link", f"signpost_{key}_url")
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
-            raise ServiceError(
-                f"the {name} link must be a web address starting https://", f"signpost_{key}_url"
-            )
-        if not label:
-            raise ServiceError(
-                f"enter the words to show for the {name} link", f"signpost_{key}_label"
-            )
-        if len(label) > 120:
-            raise ServiceError(
-                f"the {name} link text must be 120 characters or fewer", f"signpost_{key}_label"
-            )
-        clean[key] = {"label": label, "url": url}
-    return clean
 
 
 def _checked_title(title: str) -> str:
@@ -590,7 +383,7 @@ def update_round(round_: Round, settings: RoundSettings, *, by: User | None = No
     compared = (
         _compared_round(settings.compared_round_id, instrument.key, round_)
         if settings.compared_round_id is not None
-        else latest_closed_round(instrument.key, before=round_)
+        else latest_closed_round(instrument.key, settings.closes_on, before=round_)
     )
 
     if instrument.ref != before.instrument_ref:
@@ -629,36 +422,3 @@ def delete_round(round_: Round, *, by: User | None = None) -> None:
     record("round.delete", user=by, round_id=None, deleted_round_id=round_.id, title=round_.title)
     db.session.delete(round_)
     db.session.flush()
-
-
-def publish_round(round_: Round, actions_text: str, *, by: User | None = None) -> None:
-    """Publish (or update) the partner-facing "you said, we did" summary of a closed round."""
-    if round_.status != RoundStatus.CLOSED.value:
-        raise ServiceError("close the round before publishing its summary")
-    actions_text = actions_text.strip().replace("\r\n", "\n")
-    if not actions_text:
-        raise ServiceError(
-            "enter what you will do in response to what partners said", "actions_text"
-        )
-    if len(actions_text) > 10_000:
-        raise ServiceError("the actions must be 10,000 characters or fewer", "actions_text")
-    first = round_.published_at is None
-    round_.actions_text = actions_text
-    round_.published_at = utcnow()
-    record("round.publish" if first else "round.publish_update", user=by, round_id=round_.id)
-
-
-def unpublish_round(round_: Round, *, by: User | None = None) -> None:
-    """Take the published summary down again (the actions text is kept)."""
-    if round_.published_at is None:
-        raise ServiceError("this round's summary is not published")
-    round_.published_at = None
-    record("round.unpublish", user=by, round_id=round_.id)
-
-
-def deactivate_open_link(link: OpenLink, *, by: User | None = None) -> None:
-    """Stop an open link taking answers; its QR codes then lead to a "not available" page."""
-    if not link.active:
-        raise ServiceError("this link is already switched off")
-    link.active = False
-    record("open_link.deactivate", user=by, round_id=link.round_id, slug=link.slug)

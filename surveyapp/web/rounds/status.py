@@ -1,0 +1,41 @@
+"""Response rates while a round runs, kept live by the page refetching its table."""
+
+from __future__ import annotations
+
+from flask import Response, render_template
+from flask.typing import ResponseReturnValue
+
+from surveyapp.models.base import utcnow
+from surveyapp.services.status import round_status
+from surveyapp.timeutil import format_datetime
+from surveyapp.web.access import READ_REPORTS, roles_required
+from surveyapp.web.rounds.blueprint import bp, get_round
+
+
+@bp.get("/rounds/<int:round_id>/status")
+@roles_required(*READ_REPORTS)
+def status(round_id: int) -> ResponseReturnValue:
+    round_ = get_round(round_id)
+    return render_template(
+        "rounds/status.html",
+        round=round_,
+        table=round_status(round_),
+        updated=format_datetime(utcnow()),
+    )
+
+
+@bp.get("/rounds/<int:round_id>/status/table")
+@roles_required(*READ_REPORTS)
+def status_table(round_id: int) -> ResponseReturnValue:
+    """Just the tables, fetched every few seconds by the status page to keep it live."""
+    round_ = get_round(round_id)
+    response = Response(
+        render_template(
+            "rounds/_status_table.html",
+            round=round_,
+            table=round_status(round_),
+            updated=format_datetime(utcnow()),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
