@@ -178,8 +178,15 @@ def _register_database_faults(app: Flask) -> None:
         return body, 503, {"Retry-After": "2"}
 
     @app.teardown_appcontext
-    def _safe_rollback(_exc: BaseException | None) -> None:
-        _discard_session()
+    def _safe_close(_exc: BaseException | None) -> None:
+        # close(), not rollback(): a rollback would expire every object loaded in the context,
+        # so one used after the context ends (a CLI command, a test) could no longer be read.
+        # close() ends the transaction all the same (the pool rolls the connection back on
+        # return, and invalidates it if that fails).
+        try:
+            db.session.close()
+        except Exception:
+            db.session().invalidate()
 
 
 def _register_template_helpers(app: Flask) -> None:
