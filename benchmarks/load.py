@@ -7,8 +7,8 @@ It builds a fresh PostgreSQL schema (``--database-url``, default
 standard instrument with two open links (one asks the partner type, one is fixed to schools)
 and enough invitations, starts gunicorn with the repo's ``gunicorn.conf.py`` on 127.0.0.1 (a
 free port, rate limits raised for the run), and then drives virtual users: each walks the whole
-flow a phone does, with no think time: open the link, every page (GET it, POST its answers with
-its CSRF token, follow the redirect), submit, thank-you page; then starts again as a new person.
+flow a phone does, with no think time: open the link (the one-page form), POST every answer with
+its CSRF token, follow the redirect to the thank-you page; then starts again as a new person.
 Half use open links, half invitations.
 
 For each level of concurrent users (20, 50, 200 by default; ``--duration`` seconds measured after
@@ -62,8 +62,7 @@ GOAL_RATIO = 0.5
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 RADIO = re.compile(r'type="radio" id="[^"]*" name="([^"]+)" value="([^"]+)"')
 TEXTAREA = re.compile(r'<textarea[^>]* name="([^"]+)"')
-START = re.compile(r'class="button button-start" href="([^"]+)"')
-STEPS = ("open the link", "page GET", "page POST", "submit POST", "thank-you GET")
+STEPS = ("form GET", "submit POST", "thank-you GET")
 
 
 # --- the database and the server ---------------------------------------------------------------
@@ -372,25 +371,14 @@ class FlowError(Exception):
 def walk(link: str, rng: random.Random, expected: dict[str, Any]):  # -> Generator
     """The requests one person makes to answer the whole form, as a generator: it yields each
     :class:`Request` and is sent back (body, Location). ``expected`` gets what was answered."""
-    page, _ = yield Request("open the link", "GET", link)
-    start = START.search(page)
-    if start is None:
-        raise FlowError("open the link: no start button")
-    path = start.group(1)
-    sent: dict[str, str] = {}
-    while True:
-        page, _ = yield Request("page GET", "GET", path)
-        form = _answers(page, rng, expected["fingerprint"])
-        if form is None:
-            raise FlowError("page GET: no form")
-        token, answers = form
-        last = 'value="submit"' in page
-        sent.update(answers)
-        data = {"csrf_token": token, "action": "submit" if last else "next", **answers}
-        _, path = yield Request("submit POST" if last else "page POST", "POST", path, data, 303)
-        if last:
-            break
-    expected["answers"] = sent
+    page, _ = yield Request("form GET", "GET", link)
+    form = _answers(page, rng, expected["fingerprint"])
+    if form is None:
+        raise FlowError("form GET: no form")
+    token, answers = form
+    expected["answers"] = answers
+    data = {"csrf_token": token, "action": "submit", **answers}
+    _, path = yield Request("submit POST", "POST", link, data, 303)
     if not path.endswith("/done"):
         raise FlowError("submit POST: not sent to the thank-you page")
     yield Request("thank-you GET", "GET", path)
@@ -407,7 +395,7 @@ async def one_response(
     try:
         request = next(flow)
         while True:
-            if request.step == "page GET" and time.perf_counter() > level.end:
+            if request.step == "form GET" and time.perf_counter() > level.end:
                 raise Abandon()
             result = await client.call(
                 level,

@@ -180,7 +180,7 @@ def main() -> None:
         server.start()
         ready.wait(30)
         base = f"http://127.0.0.1:{port}"
-        pages = {"first page (intro)": f"/s/{token}", "domain page": f"/s/{token}/3"}
+        pages = {"the one-page form": f"/s/{token}"}
         print("Bytes transferred, gzip as served (first visit, nothing cached):")
         for name, path in pages.items():
             sizes = _weight(base, path)
@@ -190,7 +190,7 @@ def main() -> None:
             print(f"  {name:20} {total:7,} bytes ({detail}) {verdict} the 25 KB goal")
         idle = _timings(base, list(pages.values()), args.samples)
         stop = mp.Event()
-        load = mp.Process(target=_load, args=(f"{base}/s/{token}/3", args.load_clients, stop))
+        load = mp.Process(target=_load, args=(f"{base}/s/{token}", args.load_clients, stop))
         load.start()
         time.sleep(1)
         busy = _timings(base, list(pages.values()), args.samples)

@@ -44,6 +44,7 @@ def create_app(
     _register_sqlite_pragmas(app)
     _register_blueprints(app)
     _register_errors(app)
+    _register_database_faults(app)
     _register_template_helpers(app)
 
     from surveyapp import cli
@@ -142,6 +143,50 @@ def _register_errors(app: Flask) -> None:
             "Sorry, something went wrong",
             "Please try again later. If it keeps happening, tell the early-help team.",
         )
+
+
+def _discard_session() -> None:
+    """End the request's transaction; if its connection is dead (PostgreSQL ended it), throw the
+    connection away instead of raising, so the pool hands the next request a fresh one."""
+    try:
+        db.session.rollback()
+    except Exception:  # the rollback itself failed on a broken connection
+        db.session().invalidate()
+
+
+def _register_database_faults(app: Flask) -> None:
+    """A lost or refused database connection (``pg_terminate_backend``, a restart, SQLite busy)
+    gets the friendly "try again" page with a 503, never a 500 or an empty body. Nothing is
+    half-written: the request's one transaction is rolled back. Registered after
+    Flask-SQLAlchemy's teardown, so it runs first and that teardown never meets a dead
+    connection."""
+    import sqlalchemy as sa
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    def database_unavailable(e: Exception) -> tuple[str, int, dict[str, str]]:
+        _discard_session()
+        app.logger.warning("database unavailable: %s", type(getattr(e, "orig", e)).__name__)
+        body = render_template(
+            "error.html",
+            code=503,
+            title="Sorry, please try again",
+            message="We could not reach our database for a moment. Go back and send the "
+            "page again. If you were answering a survey, nothing was lost: your answers are "
+            "only sent when the page goes through.",
+        )
+        return body, 503, {"Retry-After": "2"}
+
+    @app.teardown_appcontext
+    def _safe_close(_exc: BaseException | None) -> None:
+        # close(), not rollback(): a rollback would expire every object loaded in the context,
+        # so one used after the context ends (a CLI command, a test) could no longer be read.
+        # close() ends the transaction all the same (the pool rolls the connection back on
+        # return, and invalidates it if that fails).
+        try:
+            db.session.close()
+        except Exception:
+            db.session().invalidate()
 
 
 def _register_template_helpers(app: Flask) -> None:

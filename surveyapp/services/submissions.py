@@ -354,6 +354,19 @@ def steps(respondent: Respondent) -> list[Step]:
     return result
 
 
+def whole_form(respondent: Respondent) -> Step:
+    """The one-page form: every about-you question, every statement and the comment, saved and
+    checked as one step (the template groups the statements by domain with :func:`steps`)."""
+    instrument = respondent.instrument
+    return Step(
+        1,
+        instrument.title,
+        about=about_questions(respondent),
+        items=tuple(i for d in instrument.domains for i in instrument.items_in(d.key)),
+        comment=instrument.comment is not None,
+    )
+
+
 def load_draft(respondent: Respondent) -> DraftState:
     """The answers saved so far. The first call uses the draft read with the respondent; later
     calls read it again, since it may have been saved in between."""
@@ -432,17 +445,21 @@ def save_page(
     resume_at: int,
     forward: bool = False,
     allowed_extra: frozenset[str] = frozenset(),
+    keep_missing: bool = False,
 ) -> DraftState:
     """Merge this page's answers into the draft (kept even when some are missing) and remember
     where to resume: ``resume_at``, or this page when moving ``forward`` with answers missing.
     The first save of an invitation records that it was started. Raises :class:`BadInput`, or
-    :class:`AlreadySubmitted` when the response is already in (the caller rolls back)."""
+    :class:`AlreadySubmitted` when the response is already in (the caller rolls back).
+    With ``keep_missing`` a question the form did not send keeps its saved answer (a radio group
+    cannot be emptied in a browser, so two tabs of the one-page form add up rather than erase)."""
     about, answers, comment = _parse(respondent, step, form, allowed_extra)
     state = _lock_draft(respondent)
-    for q in step.about:
-        state.about.pop(q.id, None)
-    for item in step.items:
-        state.answers.pop(item.id, None)
+    if not keep_missing:
+        for q in step.about:
+            state.about.pop(q.id, None)
+        for item in step.items:
+            state.answers.pop(item.id, None)
     state.about.update(about)
     state.answers.update(answers)
     if comment is not None:

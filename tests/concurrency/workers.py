@@ -2,8 +2,8 @@
 
 A spawned process imports this module afresh and builds its own app against the test's
 database (the same SQLite file or PostgreSQL schema), exactly as a second gunicorn worker would.
-Everything goes through the real respondent pages: GET the last page for a CSRF token, wait for
-the others, POST "Send".
+Everything goes through the real respondent page: GET the form for a CSRF token, wait for the
+others, POST "Submit" with every answer.
 """
 
 from __future__ import annotations
@@ -54,19 +54,19 @@ def _csrf(html: str) -> str:
 
 
 def send(app: Flask, token: str, barrier: Any = None) -> tuple[int, str]:
-    """Open the last page, wait at ``barrier``, press "Send": (status, Location)."""
+    """Open the form, wait at ``barrier``, press "Submit" with every answer: (status, Location)."""
     client = app.test_client()
-    last = len(PAGES) + 1
-    page = client.get(f"/s/{token}/{last}")
+    page = client.get(f"/s/{token}")
     data = {
         "csrf_token": _csrf(page.text),
         "action": "submit",
-        LAST_ITEM: ANSWERS[LAST_ITEM],
+        "role_level": "frontline",
+        **ANSWERS,
         "one_thing": "More joint training",
     }
     if barrier is not None:
         barrier.wait(timeout=60)
-    resp = client.post(f"/s/{token}/{last}", data=data)
+    resp = client.post(f"/s/{token}", data=data)
     return resp.status_code, resp.headers.get("Location", "")
 
 

@@ -12,7 +12,7 @@ from surveyapp.models import Answer, Draft, Invitation, Response, SubmissionRece
 from surveyapp.services import submissions as svc
 from surveyapp.services.tokens import invitation_token, sha256
 from tests.conftest import PG_URL
-from tests.web.respond_helpers import PAGES, make_invitation
+from tests.web.respond_helpers import PAGES, answer_all, make_invitation
 
 PEOPLE = 10
 ITEMS = [i for page in PAGES for i in page]
@@ -93,6 +93,32 @@ def test_an_attacker_with_the_database_and_the_secret_links_nothing(app, make_ro
             invitation_xmins = xmins("invitations")
             response_side_xmins = {x for t in ("responses", "answers") for _, x in xmins(t)}
             assert not {x for _, x in invitation_xmins} & response_side_xmins
+
+
+@pytest.mark.skipif(not PG_URL, reason="transaction ids (xmin) are PostgreSQL's")
+def test_the_one_page_form_shares_no_transaction_with_the_invitation(app, client, make_round):
+    """Sent in one go through the web form (no draft saved before), the invitation's first
+    draft is committed before the response's transaction: no invitation row shares its xmin."""
+    rid = make_round(open_=True)
+    tokens = [make_invitation(app, rid, email=f"w{k}@example.org") for k in range(4)]
+    for person in (2, 0, 3, 1):
+        answer_all(
+            client, f"/s/{tokens[person]}", dict.fromkeys(ITEMS, "4"), {"role_level": "frontline"}
+        )
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 4
+        invitation_xmins = set(
+            db.session.scalars(sa.text("SELECT xmin::text::bigint FROM invitations"))
+        )
+        response_xmins = set(
+            db.session.scalars(
+                sa.text(
+                    "SELECT xmin::text::bigint FROM responses UNION "
+                    "SELECT xmin::text::bigint FROM answers"
+                )
+            )
+        )
+        assert not invitation_xmins & response_xmins
 
 
 def test_a_submitted_invitation_cannot_get_a_second_draft_or_response(app, make_round):

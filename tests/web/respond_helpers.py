@@ -10,7 +10,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Invitation, PartnerType, Round
 from surveyapp.services.tokens import invitation_token, new_nonce, sha256
 
-#: The standard instrument's items, page by page (about you is page 1).
+#: The standard instrument's items, domain by domain (about you came first in the old pages).
 PAGES = [
     ["comm_partners", "comm_feedback", "comm_roles"],
     ["path_children", "path_parents", "path_request", "path_advice"],
@@ -71,16 +71,11 @@ def csrf(html: str) -> str:
 def answer_all(
     client, base: str, values: dict[str, str], about: dict[str, str], comment: str = ""
 ) -> object:
-    """Walk every page of the form; returns the final response."""
-    page = client.get(f"{base}/1")
-    resp = client.post(f"{base}/1", data={"csrf_token": csrf(page.text), "action": "next", **about})
+    """Answer the one-page form and submit it; returns the POST's response."""
+    page = client.get(base)
+    data = {"csrf_token": csrf(page.text), "action": "submit", **about, **values}
+    if comment:
+        data["one_thing"] = comment
+    resp = client.post(base, data=data)
     assert resp.status_code == 303, resp.text
-    for n, items in enumerate(PAGES, start=2):
-        page = client.get(f"{base}/{n}")
-        data = {"csrf_token": csrf(page.text), **{i: values[i] for i in items}}
-        data["action"] = "submit" if n == len(PAGES) + 1 else "next"
-        if n == len(PAGES) + 1:
-            data["one_thing"] = comment
-        resp = client.post(f"{base}/{n}", data=data)
-        assert resp.status_code == 303, resp.text
     return resp

@@ -55,9 +55,11 @@ EXPECTED: dict[str, str] = {
     "respond.accessibility": PUBLIC,
     "respond.invite_intro": PUBLIC,
     "respond.invite_step": PUBLIC,
+    "respond.invite_draft": PUBLIC,
     "respond.invite_done": PUBLIC,
     "respond.open_intro": PUBLIC,
     "respond.open_step": PUBLIC,
+    "respond.open_draft": PUBLIC,
     "respond.open_done": PUBLIC,
     "results.summary": PUBLIC,
     # staff home

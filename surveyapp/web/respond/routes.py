@@ -1,7 +1,8 @@
 """Partner staff answer a round: ``/s/<token>`` (personal invitation) and ``/o/<slug>`` (open
-link). Plain HTML forms, one domain per page, every page saved as a draft; works without
-JavaScript. Views are thin: they resolve the respondent, call the submissions service, commit once
-and redirect."""
+link). The whole survey is one plain HTML form that works without JavaScript; answers are kept as
+a draft (``/draft`` in the background with JavaScript, "Save and finish later" without). The old
+per-page addresses (``/<n>``) redirect to it. Views are thin: they resolve the respondent, call
+the submissions service, commit once and redirect."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -49,11 +49,11 @@ PROBLEM_STATUS: dict[str, int] = {
 
 
 def _open_rate_limit() -> str:
-    return current_app.config["OPEN_LINK_RATE_LIMIT"]
+    return current_app.config.get("OPEN_LINK_RATE_LIMIT", "120 per minute; 1500 per hour")
 
 
 def _open_submit_rate_limit() -> str:
-    return current_app.config["OPEN_LINK_SUBMIT_RATE_LIMIT"]
+    return current_app.config.get("OPEN_LINK_SUBMIT_RATE_LIMIT", "30 per minute; 300 per hour")
 
 
 def _token_rate_limit() -> str:
@@ -108,19 +108,32 @@ def _problem(problem: svc.LinkProblem, **context: Any) -> tuple[str, int]:
 
 
 # --- invitation links --------------------------------------------------------------------------
-@bp.get("/s/<token>")
+@bp.route("/s/<token>", methods=["GET", "POST"])
 @_token_limit
-def invite_intro(token: str):
-    return _intro(lambda: svc.for_invitation(token), "respond.invite_step", token=token)
+def invite_intro(token: str) -> Any:
+    """The whole survey on one page (the endpoint keeps its old name for links already built)."""
+    return _form(
+        lambda: svc.for_invitation(token),
+        "respond.invite_intro",
+        "respond.invite_done",
+        token=token,
+    )
+
+
+@bp.post("/s/<token>/draft")
+@_token_limit
+def invite_draft(token: str) -> Any:
+    return _draft(lambda: svc.for_invitation(token))
 
 
 @bp.route("/s/<token>/<int:number>", methods=["GET", "POST"])
 @_token_limit
-def invite_step(token: str, number: int):
-    return _step(
+def invite_step(token: str, number: int) -> Any:
+    """Pages of the old multi-page form, for links and open tabs from before the one-page form."""
+    return _old_step(
         lambda: svc.for_invitation(token),
         number,
-        "respond.invite_step",
+        "respond.invite_intro",
         "respond.invite_done",
         token=token,
     )
@@ -128,7 +141,7 @@ def invite_step(token: str, number: int):
 
 @bp.get("/s/<token>/done")
 @_token_limit
-def invite_done(token: str):
+def invite_done(token: str) -> Any:
     return _done(svc.sha256("submit:" + token), svc.answered_invitation_round(token))
 
 
@@ -161,88 +174,73 @@ def _open_respondent(slug: str) -> Callable[[], svc.Respondent]:
     return lambda: svc.for_open_link(slug, _open_key())
 
 
-@bp.get("/o/<slug>")
-def open_intro(slug: str):
-    return _set_open_cookie(_intro(_open_respondent(slug), "respond.open_step", slug=slug), slug)
+def _limit_open_submit() -> None:
+    if request.method == "POST" and request.form.get("action") == "submit":
+        with limiter.limit(_open_submit_rate_limit, scope="open-link-submit"):
+            pass
+
+
+@bp.route("/o/<slug>", methods=["GET", "POST"])
+@limiter.limit(_open_rate_limit, methods=["POST"])
+def open_intro(slug: str) -> Any:
+    _limit_open_submit()
+    return _set_open_cookie(
+        _form(_open_respondent(slug), "respond.open_intro", "respond.open_done", slug=slug), slug
+    )
+
+
+@bp.post("/o/<slug>/draft")
+@limiter.limit(_open_rate_limit)
+def open_draft(slug: str) -> Any:
+    return _set_open_cookie(_draft(_open_respondent(slug)), slug)
 
 
 @bp.route("/o/<slug>/<int:number>", methods=["GET", "POST"])
 @limiter.limit(_open_rate_limit, methods=["POST"])
-def open_step(slug: str, number: int):
-    if request.method == "POST" and request.form.get("action") == "submit":
-        with limiter.limit(_open_submit_rate_limit, scope="open-link-submit"):
-            pass
+def open_step(slug: str, number: int) -> Any:
+    _limit_open_submit()
     return _set_open_cookie(
-        _step(_open_respondent(slug), number, "respond.open_step", "respond.open_done", slug=slug),
+        _old_step(
+            _open_respondent(slug), number, "respond.open_intro", "respond.open_done", slug=slug
+        ),
         slug,
     )
 
 
 @bp.get("/o/<slug>/done")
-def open_done(slug: str):
+def open_done(slug: str) -> Any:
     return _done(svc.sha256("submit:open:" + request.cookies.get(OPEN_COOKIE, "")))
 
 
 # --- shared views ------------------------------------------------------------------------------
-def _intro(resolve: Callable[[], svc.Respondent], step_endpoint: str, **link: Any):
-    try:
-        respondent = resolve()
-    except svc.LinkProblem as problem:
-        return _problem(problem)
-    state = svc.load_draft(respondent)
-    all_steps = svc.steps(respondent)
-    if state.page > 1 or state.answers:
-        flash("Welcome back. Your answers so far are saved.")
-        return redirect(url_for(step_endpoint, number=min(state.page, len(all_steps)), **link), 303)
-    session.permanent = True
-    return render_template(
-        "respond/intro.html",
-        respondent=respondent,
-        round=respondent.round,
-        instrument=respondent.instrument,
-        steps=all_steps,
-        start_url=url_for(step_endpoint, number=1, **link),
-    )
-
-
-def _step(
-    resolve: Callable[[], svc.Respondent],
-    number: int,
-    step_endpoint: str,
-    done_endpoint: str,
-    **link: Any,
-):
+def _form(
+    resolve: Callable[[], svc.Respondent], form_endpoint: str, done_endpoint: str, **link: Any
+) -> Any:
+    """GET: the one-page form with any saved answers filled in. POST ``action=save``: keep the
+    answers and say how to come back (the no-JavaScript "Save and finish later"); POST
+    ``action=submit``: keep the answers, then submit them or show what is missing (422)."""
     try:
         respondent = resolve()
     except svc.LinkProblem as problem:
         if problem.kind == "completed" and request.method == "POST":
             return redirect(url_for(done_endpoint, **link), 303)
         return _problem(problem)
-    all_steps = svc.steps(respondent)
-    if not 1 <= number <= len(all_steps):
-        abort(404)
-    step = all_steps[number - 1]
     session.permanent = True
+    whole = svc.whole_form(respondent)
     if request.method == "GET":
         state = svc.load_draft(respondent)
-        errors = svc.step_errors(respondent, step, state) if request.args.get("check") else {}
-        return _render_step(respondent, step, all_steps, state, errors, step_endpoint, link)
-
-    action = request.form.get("action", "next")
-    last = number == len(all_steps)
-    if action not in {"next", "back", "save"} | ({"submit"} if last else set()):
+        return _render_form(respondent, whole, state, {}, form_endpoint, link)
+    action = request.form.get("action", "submit")
+    if action not in {"submit", "save"}:
         abort(400, "That action is not available on this page.")
-    resume_at = {"back": max(number - 1, 1), "save": number}.get(
-        action, min(number + 1, len(all_steps))
-    )
     try:
         state = svc.save_page(
             respondent,
-            step,
+            whole,
             MultiDict(request.form).to_dict(flat=False),
-            resume_at=resume_at,
-            forward=action in {"next", "submit"},
+            resume_at=1,
             allowed_extra=FORM_EXTRA,
+            keep_missing=True,
         )
     except svc.BadInput as exc:
         db.session.rollback()
@@ -252,24 +250,27 @@ def _step(
         return redirect(url_for(done_endpoint, **link), 303)
     if action == "save":
         db.session.commit()
-        return "", 204
-    if action == "back":
-        db.session.commit()
-        return redirect(url_for(step_endpoint, number=resume_at, **link), 303)
-    errors = svc.step_errors(respondent, step, state)
+        return render_template(
+            "respond/saved.html",
+            round=respondent.round,
+            form_url=url_for(form_endpoint, _external=True, **link),
+            invitation=respondent.invitation is not None,
+        )
+    errors = svc.step_errors(respondent, whole, state)
     if errors:
         db.session.commit()
-        return _render_step(respondent, step, all_steps, state, errors, step_endpoint, link), 422
-    if action == "next":
-        db.session.commit()
-        return redirect(url_for(step_endpoint, number=resume_at, **link), 303)
+        return _render_form(respondent, whole, state, errors, form_endpoint, link), 422
     signposts = svc.signpost_domains(respondent, state)
     round_id = respondent.round.id  # read before the commit expires it
+    # The answers (and an invitation's first draft, which marks it started) are kept in a
+    # transaction of their own: the response's transaction must write nothing of the
+    # invitation (docs/privacy.md, "Storage").
+    db.session.commit()
     try:
         svc.submit(respondent, state)
-    except svc.Incomplete as problem:
+    except svc.Incomplete as problem:  # cannot happen after step_errors; kept as a guard
         db.session.commit()
-        return redirect(url_for(step_endpoint, number=problem.step, check=1, **link), 303)
+        return _render_form(respondent, whole, state, problem.errors, form_endpoint, link), 422
     except svc.AlreadySubmitted:
         db.session.rollback()
     else:
@@ -282,34 +283,95 @@ def _step(
     return redirect(url_for(done_endpoint, **link), 303)
 
 
-def _render_step(
+def _draft(resolve: Callable[[], svc.Respondent]) -> Any:
+    """Background save of the whole form (``static/respond.js``): 204 when kept, 409 when the
+    answers are already in, 404/403/410 when the link cannot be answered."""
+    try:
+        respondent = resolve()
+    except svc.LinkProblem as problem:
+        return "", PROBLEM_STATUS[problem.kind]
+    try:
+        svc.save_page(
+            respondent,
+            svc.whole_form(respondent),
+            MultiDict(request.form).to_dict(flat=False),
+            resume_at=1,
+            allowed_extra=FORM_EXTRA,
+            keep_missing=True,
+        )
+    except svc.BadInput as exc:
+        db.session.rollback()
+        abort(400, exc.message)
+    except svc.AlreadySubmitted:
+        db.session.rollback()
+        return "", 409
+    db.session.commit()
+    return "", 204
+
+
+def _old_step(
+    resolve: Callable[[], svc.Respondent],
+    number: int,
+    form_endpoint: str,
+    done_endpoint: str,
+    **link: Any,
+) -> Any:
+    """An old page address: GET goes to the one-page form; a POST from a tab opened before the
+    change keeps that page's answers, then goes to the one-page form to finish."""
+    if request.method == "GET":
+        return redirect(url_for(form_endpoint, **link), 301)
+    try:
+        respondent = resolve()
+    except svc.LinkProblem as problem:
+        if problem.kind == "completed":
+            return redirect(url_for(done_endpoint, **link), 303)
+        return _problem(problem)
+    old_steps = svc.steps(respondent)
+    if not 1 <= number <= len(old_steps):
+        return redirect(url_for(form_endpoint, **link), 303)
+    try:
+        svc.save_page(
+            respondent,
+            old_steps[number - 1],
+            MultiDict(request.form).to_dict(flat=False),
+            resume_at=1,
+            allowed_extra=FORM_EXTRA,
+            keep_missing=True,
+        )
+    except svc.BadInput as exc:
+        db.session.rollback()
+        abort(400, exc.message)
+    except svc.AlreadySubmitted:
+        db.session.rollback()
+        return redirect(url_for(done_endpoint, **link), 303)
+    db.session.commit()
+    return redirect(url_for(form_endpoint, **link), 303)
+
+
+def _render_form(
     respondent: svc.Respondent,
-    step: svc.Step,
-    all_steps: list[svc.Step],
+    whole: svc.Step,
     state: svc.DraftState,
     errors: dict[str, str],
-    step_endpoint: str,
+    form_endpoint: str,
     link: dict[str, Any],
 ) -> str:
     return render_template(
-        "respond/step.html",
+        "respond/form.html",
         respondent=respondent,
         round=respondent.round,
         instrument=respondent.instrument,
-        step=step,
-        total=len(all_steps),
+        sections=svc.steps(respondent),
         state=state,
         errors=errors,
-        choices={q.id: svc.about_choices(respondent, q) for q in step.about},
-        action_url=url_for(step_endpoint, number=step.number, **link),
-        back_url=url_for(step_endpoint, number=step.number - 1, **link)
-        if step.number > 1
-        else None,
-        last=step.number == len(all_steps),
+        restored=bool(state.answers or state.about or state.comment) and not errors,
+        choices={q.id: svc.about_choices(respondent, q) for q in whole.about},
+        action_url=url_for(form_endpoint, **link),
+        draft_url=url_for(form_endpoint.replace("_intro", "_draft"), **link),
     )
 
 
-def _done(receipt_key: str, answered: Any = None):
+def _done(receipt_key: str, answered: Any = None) -> Any:
     """The thank-you page, with signposts when this browser has just submitted; ``answered``
     is the round of an invitation whose response is in (invitations have no receipt)."""
     from surveyapp.models import Round, SubmissionReceipt
@@ -328,6 +390,6 @@ def _done(receipt_key: str, answered: Any = None):
 
 
 @bp.get("/accessibility")
-def accessibility():
+def accessibility() -> str:
     """The accessibility statement every respondent page links to."""
     return render_template("respond/accessibility.html")
