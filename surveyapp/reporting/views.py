@@ -24,6 +24,7 @@ from surveyapp.analysis.metrics import round_half_up
 from surveyapp.analysis.report import Report
 from surveyapp.models import Round
 from surveyapp.reporting.build import build, cached, version_key
+from surveyapp.reporting.quotes import report_quotes
 from surveyapp.services import ServiceError
 
 #: The dimensions a report can be filtered by, with the label of each in the filter menu.
@@ -275,5 +276,6 @@ def report_context(round_: Round, chosen: ChosenView) -> dict[str, Any]:
             zip(report.instrument_items["item_id"], report.instrument_items["text"], strict=True)
         ),
         "ALL": ALL,
+        "quotes": report_quotes(round_, report),
         **HELPERS,
     }

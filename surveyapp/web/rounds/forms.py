@@ -8,6 +8,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     Field,
     IntegerField,
@@ -210,6 +211,17 @@ class PublishForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+
+class QuoteForm(FlaskForm):
+    """A comment published as a quote: the words to publish (edited to take out names and
+    places) and whether the public summary shows it too."""
+
+    text = TextAreaField(
+        "Words to publish",
+        validators=[DataRequired("Enter the words to publish"), Length(max=1000)],
+    )
+    public = BooleanField("Also include it in the public summary")
 
 
 def show_service_error(form: FlaskForm, exc: ServiceError) -> None:
