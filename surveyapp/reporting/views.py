@@ -243,6 +243,16 @@ def response_picture(report: Report) -> list[tuple[str, str]]:
     return out
 
 
+def group_change(report: Report) -> pd.DataFrame | None:
+    """The change table's rows for each partner type that anyone answered as (all partners
+    have a table of their own); none without a compared round. Suppressed as the report is."""
+    change = report.change
+    if change is None:
+        return None
+    keep = (change["partner_type"] != ALL) & ~change["partner_type"].isin(report.empty_groups)
+    return change.loc[keep]
+
+
 HELPERS: dict[str, Callable[..., str]] = {"figure": figure, "signed": signed, "svg_src": svg_src}
 
 
@@ -277,5 +287,6 @@ def report_context(round_: Round, chosen: ChosenView) -> dict[str, Any]:
         ),
         "ALL": ALL,
         "quotes": report_quotes(round_, report),
+        "group_change": group_change(report),
         **HELPERS,
     }
