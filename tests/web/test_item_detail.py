@@ -49,7 +49,7 @@ def compared(runner, make_round, tmp_path):
 
 def rows_of(html: str, section: str) -> list[str]:
     part = html.split(f'id="{section}"')[1].split("</table>")[0]
-    return [re.sub(r"\s+", " ", r) for r in re.findall(r"<tr>(.*?)</tr>", part, re.S)]
+    return [re.sub(r"\s+", " ", r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", part, re.S)]
 
 
 def cells(row: str) -> list[str]:
