@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from surveyapp.extensions import db
 from surveyapp.instruments import Domain, available_instruments
+from surveyapp.instruments.questions import Offer, question_type
 from surveyapp.models import Locality, PartnerType, Round
 from surveyapp.models.rounds import RoundStatus
 from surveyapp.services import ServiceError
@@ -255,11 +256,16 @@ def preview(round_id: int) -> ResponseReturnValue:
     used when it exists, so the preview cannot drift from the real thing."""
     round_ = get_round(round_id)
     instrument = round_.instrument.instrument()
+    offer = Offer(
+        tuple((p.slug, p.label) for p in round_.partner_types),
+        tuple((loc.slug, loc.name) for loc in round_.localities),
+    )
     context = {
         "round": round_,
         "instrument": instrument,
         "preview": True,
         "scale": instrument.scale_def,
+        "about_fields": [question_type(q).field(offer) for q in instrument.about],
         "partner_types": round_.partner_types,
         "localities": round_.localities,
     }
