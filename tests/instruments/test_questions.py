@@ -199,3 +199,10 @@ def test_import_helpers_return_codes_or_the_problem():
     assert import_about_answer(ABOUT["training"], "Not sure", Offer()) == ("not_sure", None)
     code, problem = import_about_answer(ABOUT["partner_type"], "police", OFFER)
     assert code is None and "'police' is not one of the answers" in problem
+
+
+def test_the_scale_says_which_values_are_positive_and_negative():
+    scale = INSTRUMENT.scale_def
+    assert [scale.level(v) for v in scale.values] == [0, 1, 2, 3, 4]
+    assert [scale.label(v) for v in scale.positive] == ["Agree", "Strongly agree"]
+    assert [scale.label(v) for v in scale.negative] == ["Strongly disagree", "Disagree"]
