@@ -76,6 +76,8 @@ class AboutQuestionType:
     """One about-you question of some kind. Subclasses say which codes a round offers."""
 
     kind: ClassVar[str]
+    #: Whether the instrument file must list the question's choices.
+    needs_choices: ClassVar[bool] = False
 
     def __init__(self, question: AboutQuestion) -> None:
         if question.kind != self.kind:
@@ -180,6 +182,7 @@ class ChoiceQuestion(AboutQuestionType):
     keep the answer (:data:`surveyapp.instruments.about.STORED_ABOUT`)."""
 
     kind = "choice"
+    needs_choices = True
 
     def asked(self, offer: Offer) -> bool:
         return self.id in STORED_ABOUT
