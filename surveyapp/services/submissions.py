@@ -306,11 +306,14 @@ def offer(respondent: Respondent) -> Offer:
     """What this respondent's round offers the about-you questions (active partner types and
     localities) and what the link already fixes."""
     round_ = respondent.round
+    pt_fixed = respondent.fixed_partner_type is not None
+    loc_fixed = respondent.fixed_locality is not None
+    # What the link fixes is not asked, so its choices are not loaded (a statement saved).
     return Offer(
-        tuple((p.slug, p.label) for p in round_.partner_types if p.active),
-        tuple((loc.slug, loc.name) for loc in round_.localities if loc.active),
-        respondent.fixed_partner_type is not None,
-        respondent.fixed_locality is not None,
+        () if pt_fixed else tuple((p.slug, p.label) for p in round_.partner_types if p.active),
+        () if loc_fixed else tuple((x.slug, x.name) for x in round_.localities if x.active),
+        pt_fixed,
+        loc_fixed,
     )
 
 
