@@ -302,7 +302,10 @@ class LikertItem:
 def import_about_answer(
     question: AboutQuestion, raw: str, offer: Offer
 ) -> tuple[str | None, str | None]:
-    """For a CSV import: (code, None) or (None, message) for one about-you cell."""
+    """For a CSV import: (code, None) or (None, message) for one about-you cell. Codes and
+    labels are accepted in any case for choice questions; partner types and localities must be
+    one of the offer's codes (an import that lets a round without localities name new ones, as
+    ``services/imports.py`` does today, keeps that rule itself)."""
     try:
         return question_type(question).clean(raw, offer), None
     except AnswerError as exc:
