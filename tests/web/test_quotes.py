@@ -15,6 +15,7 @@ from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, PartnerType, PublishedQuote, Response, Round
 from surveyapp.reporting import build
 from surveyapp.services import rounds as round_svc
+from surveyapp.services.dataprotection.erasure import erase_round
 from tests.conftest import csrf_token_from
 from tests.web.respond_helpers import make_open_link
 from tests.web.test_report_exports import pdf_text
@@ -236,3 +237,12 @@ def test_the_public_summary_shows_only_quotes_marked_public(
         assert comment not in summary
     build.clear_cache()  # and a fresh process agrees
     assert EDITED in client.get(f"/results/{slug}").text
+
+
+def test_erasing_the_round_erases_its_quotes(app, client, make_user, login, round_id, commented):
+    login(make_user("lead"))
+    publish(client, round_id, commented[ORIGINAL], EDITED)
+    with app.app_context():
+        erase_round(db.session.get(Round, round_id))
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PublishedQuote)) == 0
