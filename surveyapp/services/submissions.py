@@ -36,7 +36,7 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.invitations import completed as invitation_completed
 from surveyapp.models.responses import ROLE_LEVELS, TRAINING_ANSWERS
 from surveyapp.models.rounds import RoundStatus
-from surveyapp.services import ServiceError
+from surveyapp.services import ServiceError, anomalies
 from surveyapp.services.report_version import bump_report_version
 from surveyapp.services.tokens import sha256
 
@@ -101,6 +101,11 @@ class Respondent:
     fixed_partner_type: PartnerType | None = None
     fixed_locality: Locality | None = None
     saved: SavedDraft = field(default_factory=SavedDraft, compare=False, repr=False)
+    #: The open link answered through, and whether it lets one device answer several times.
+    open_link_id: int | None = None
+    shared_device: bool = False
+    #: Anomaly flags noted before the submission (:mod:`surveyapp.services.anomalies`).
+    flags: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def instrument(self) -> Instrument:
@@ -293,11 +298,37 @@ def for_open_link(link: OpenLink | str, session_key: str) -> Respondent:
         found.partner_type,
         found.locality,
         SavedDraft(draft, True),
+        found.id,
+        found.shared_device,
     )
     if submitted:
         raise LinkProblem("completed", found.round)
     _check_round(found.round)
     return respondent
+
+
+def shared_device(slug: str) -> bool:
+    """Whether the open link with this slug is on and lets one device answer several times."""
+    return bool(
+        len(slug) <= 40
+        and db.session.scalar(
+            sa.select(OpenLink.id).where(
+                OpenLink.slug == slug, OpenLink.active, OpenLink.shared_device
+            )
+        )
+    )
+
+
+def start_next_person(slug: str, session_key: str) -> bool:
+    """On a shared-device link, forget this browser's draft (the previous person's unsent
+    answers, if any) so the next person starts blank; the caller then gives the browser a new
+    key. False (nothing done) when the link is not a shared-device link."""
+    if not shared_device(slug):
+        return False
+    db.session.execute(
+        sa.delete(Draft).where(Draft.key_hash == sha256("draft:open:" + session_key))
+    )
+    return True
 
 
 # --- the pages ---------------------------------------------------------------------------------
@@ -592,6 +623,7 @@ def submit(respondent: Respondent, state: DraftState) -> Response:
         channel=respondent.channel,
         submitted_on=today,
         comment=(state.comment or None) if instrument.comment else None,
+        **anomalies.response_columns(respondent, state.about, state.answers, today),
         answers=[
             Answer(
                 item_id=item.id,
