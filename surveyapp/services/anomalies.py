@@ -85,7 +85,7 @@ def flag_for(link_id: int, pattern: str, today: date, burst: str | None) -> str 
         sa.update(Response)
         .where(*same, sa.or_(Response.flag.is_(None), Response.flag != IDENTICAL))
         .values(flag=IDENTICAL)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     if earlier or db.session.scalar(sa.select(sa.exists().where(*same))):
         return IDENTICAL
     return burst
@@ -137,7 +137,7 @@ def flag_counts(link: OpenLink) -> list[FlagCount]:
         .group_by(Response.flag)
         .order_by(Response.flag)
     )
-    return [FlagCount(f, REASONS.get(f, f), n, x) for f, n, x in rows]
+    return [FlagCount(str(f), REASONS.get(str(f), str(f)), n, x) for f, n, x in rows]
 
 
 def set_excluded(link: OpenLink, flag: str, excluded: bool, *, by: User | None = None) -> int:
@@ -153,7 +153,7 @@ def set_excluded(link: OpenLink, flag: str, excluded: bool, *, by: User | None =
             Response.excluded == (not excluded),
         )
         .values(excluded=excluded)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     if not changed:
         raise ServiceError(
             "no flagged responses to exclude" if excluded else "no excluded responses to include"

@@ -93,7 +93,7 @@ def update_open_link(
 ) -> None:
     """Rename a link and set whether one device may send several responses; audited."""
     new_name = _check_name(link.round, name, link)
-    changes = {}
+    changes: dict[str, str | bool] = {}
     if new_name != link.name:
         changes["name"] = new_name
     if shared_device != link.shared_device:
@@ -154,3 +154,27 @@ def deactivate_open_link(link: OpenLink, *, by: User | None = None) -> None:
         raise ServiceError("this link is already switched off")
     link.active = False
     record("open_link.deactivate", user=by, round_id=link.round_id, slug=link.slug)
+
+
+def format_link_counts(counts: list[LinkCount]) -> str:
+    """Responses per open link as plain text for the command line."""
+    header = ("Open link", "Partner type", "Locality", "Responses", "Flagged", "Excluded")
+    rows = [
+        (
+            c.label + ("" if c.link.active else " (off)"),
+            c.partner_type,
+            c.locality,
+            str(c.responses),
+            str(c.flagged),
+            str(c.excluded),
+        )
+        for c in counts
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def fmt(row: tuple[str, ...]) -> str:
+        return "  ".join(
+            cell.ljust(widths[i]) if i < 3 else cell.rjust(widths[i]) for i, cell in enumerate(row)
+        ).rstrip()
+
+    return "\n".join([fmt(header), fmt(tuple("-" * w for w in widths)), *map(fmt, rows)])
