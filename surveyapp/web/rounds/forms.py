@@ -203,6 +203,8 @@ class OpenLinkEditForm(FlaskForm):
 
 
 class OpenLinkForm(OpenLinkEditForm):
+    #: Blank gives "Open link N".
+    name = StringField("Name", validators=[Optional(), Length(max=120)])
     partner_type = SelectField("Partner type", validators=[Optional()])
     locality = SelectField("Locality", validators=[Optional()])
 
