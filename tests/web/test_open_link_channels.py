@@ -149,6 +149,11 @@ def test_shared_device_link_takes_people_in_turn(app, client, make_round):
     third = client.get(f"/o/{slug}")
     assert " checked" not in third.text
     assert _submit(client, slug, VALUES | {"comm_roles": "2"}, fresh=False).status_code == 303
+    # the third person closed the thank-you page; the fourth opens the link (or its QR code)
+    again = client.get(f"/o/{slug}")
+    assert again.status_code == 409 and "Start a new response for the next person" in again.text
+    client.post(f"/o/{slug}/next", data={"csrf_token": token})
+    assert client.get(f"/o/{slug}").status_code == 200
     with app.app_context():
         values = db.session.scalars(sa.select(Answer.value).where(Answer.item_id == "comm_roles"))
         assert sorted(values) == [1, 2]
@@ -162,7 +167,8 @@ def test_normal_link_refuses_a_second_response_and_has_no_next_person(app, clien
     done = client.get(f"/o/{slug}/done")
     assert "next person" not in done.text and "You can now close this page" in done.text
     assert client.post(f"/o/{slug}/next", data={"csrf_token": token}).status_code == 404
-    assert client.get(f"/o/{slug}").status_code == 409
+    refused = client.get(f"/o/{slug}")
+    assert refused.status_code == 409 and "next person" not in refused.text
     with app.app_context():
         assert count(Response) == 1
 

@@ -228,6 +228,15 @@ def open_next(slug: str) -> Any:
     return _set_open_cookie(response, slug, secrets.token_urlsafe(32))
 
 
+def _next_person_url(problem: svc.LinkProblem, link: dict[str, Any]) -> str | None:
+    """On a shared-device link already answered from this browser: where the next person
+    starts (the "already answered" page offers it)."""
+    slug = link.get("slug")
+    if problem.kind != "completed" or not slug or not svc.shared_device(slug):
+        return None
+    return url_for("respond.open_next", slug=slug)
+
+
 # --- shared views ------------------------------------------------------------------------------
 def _form(
     resolve: Callable[[], svc.Respondent], form_endpoint: str, done_endpoint: str, **link: Any
@@ -240,7 +249,7 @@ def _form(
     except svc.LinkProblem as problem:
         if problem.kind == "completed" and request.method == "POST":
             return redirect(url_for(done_endpoint, **link), 303)
-        return _problem(problem)
+        return _problem(problem, next_url=_next_person_url(problem, link))
     session.permanent = True
     whole = svc.whole_form(respondent)
     if request.method == "GET":
