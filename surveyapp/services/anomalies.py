@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,8 @@ from surveyapp.services.report_version import bump_report_version
 
 if TYPE_CHECKING:
     from surveyapp.services.submissions import Respondent
+
+logger = logging.getLogger(__name__)
 
 BURST = "burst"
 IDENTICAL = "identical"
@@ -58,11 +61,15 @@ def _address_key(address: str, today: date) -> str:
 def note_open_submit(link_id: int | None, address: str | None) -> str | None:
     """Count one submission through an open link from ``address`` and return ``burst`` when
     it goes over the limit (the first submissions of a burst are not flagged), else None."""
-    if link_id is None or not address:
-        return None
+    if link_id is None or not address or not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None  # rate limiting switched off: no counts are kept anywhere
     item = parse(current_app.config.get("OPEN_LINK_BURST_LIMIT") or "20 per hour")
     key = _address_key(address, timeutil.today())
-    within = limiter.limiter.hit(item, "open-burst", str(link_id), key)
+    try:
+        within = limiter.limiter.hit(item, "open-burst", str(link_id), key)
+    except Exception:  # the limiter's storage is down: a flag never stops a response
+        logger.warning("open-link burst count unavailable", exc_info=True)
+        return None
     return None if within else BURST
 
 
