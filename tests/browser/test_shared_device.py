@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
-from surveyapp.models import Answer, Response, Round
+from surveyapp.models import Answer, OpenLink, Response, Round
 from surveyapp.services.rounds import create_open_link
 from tests.browser.test_respond_phone import ALL_ITEMS, _check_page
 
@@ -74,3 +74,37 @@ def test_a_normal_link_refuses_a_second_response_from_the_same_browser(
     assert phone.locator("input[type=radio]").count() == 0
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+
+
+def test_lead_sees_flagged_responses_per_link_and_excludes_them(
+    app, server_url, laptop, make_user, make_round
+):
+    from tests.browser.conftest import axe_violations, log_in, no_horizontal_scroll, screenshot
+
+    rid = make_round(open_=True, partner_type_slugs=["school", "police"])
+    slug = _link(app, rid, shared=False)
+    with app.app_context():
+        link = db.session.scalar(sa.select(OpenLink).where(OpenLink.slug == slug))
+        day = link.created_at.date()
+        for n, flag in enumerate(["burst", "burst", "identical", None]):
+            db.session.add(
+                Response(
+                    round_id=rid,
+                    partner_type_id=link.partner_type_id,
+                    channel="open",
+                    submitted_on=day,
+                    open_link_id=link.id,
+                    flag=flag,
+                    role_level="manager" if n else "frontline",
+                )
+            )
+        db.session.commit()
+    log_in(laptop, server_url, make_user("lead"))
+    laptop.goto(f"{server_url}/rounds/{rid}/links")
+    assert "2 flagged: many submissions" in laptop.text_content(".link-counts")
+    laptop.click("button[aria-label='Exclude the burst responses of Newsletter from the report']")
+    laptop.wait_for_selector("text=2 flagged response(s) excluded from the report")
+    assert "(2 excluded from the report)" in laptop.text_content(".link-counts")
+    assert axe_violations(laptop) == []
+    assert no_horizontal_scroll(laptop)
+    screenshot(laptop, "rounds-links-flags-laptop")
