@@ -29,7 +29,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("excluded", sa.Boolean(), nullable=False, server_default=sa.false())
         )
-        batch_op.create_index(batch_op.f("ix_responses_open_link_id"), ["open_link_id"])
+        batch_op.create_index("ix_responses_open_link_id_pattern", ["open_link_id", "pattern"])
         batch_op.create_foreign_key(
             batch_op.f("fk_responses_open_link_id_open_links"),
             "open_links",
@@ -44,7 +44,7 @@ def downgrade() -> None:
         batch_op.drop_constraint(
             batch_op.f("fk_responses_open_link_id_open_links"), type_="foreignkey"
         )
-        batch_op.drop_index(batch_op.f("ix_responses_open_link_id"))
+        batch_op.drop_index("ix_responses_open_link_id_pattern")
         batch_op.drop_column("excluded")
         batch_op.drop_column("pattern")
         batch_op.drop_column("flag")

@@ -45,6 +45,8 @@ class Response(Model):
         one_of("channel", Channel),
         one_of("role_level", RoleLevel, nullable=True),
         one_of("training", Training, nullable=True),
+        # counts per link, and the identical-answers check at each open-link submission
+        sa.Index("ix_responses_open_link_id_pattern", "open_link_id", "pattern"),
     )
 
     id: so.Mapped[int] = so.mapped_column(
@@ -67,7 +69,7 @@ class Response(Model):
     )
     #: The open link (channel) it came through: a link, not a person; never a report filter.
     open_link_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("open_links.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("open_links.id", ondelete="SET NULL")
     )
     #: Why an open-link response looks automated (:mod:`surveyapp.services.anomalies`):
     #: ``burst`` or ``identical``; a fact about the response, never about a person.

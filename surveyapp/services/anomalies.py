@@ -88,14 +88,14 @@ def flag_for(link_id: int, pattern: str, today: date, burst: str | None) -> str 
         Response.submitted_on == today,
         Response.pattern == pattern,
     )
-    earlier = db.session.execute(
+    if not db.session.scalar(sa.select(sa.exists().where(*same))):
+        return burst  # the usual case: one indexed look-up
+    db.session.execute(
         sa.update(Response)
         .where(*same, sa.or_(Response.flag.is_(None), Response.flag != IDENTICAL))
         .values(flag=IDENTICAL)
-    ).rowcount  # type: ignore[attr-defined]
-    if earlier or db.session.scalar(sa.select(sa.exists().where(*same))):
-        return IDENTICAL
-    return burst
+    )
+    return IDENTICAL
 
 
 def note_submit(respondent: Respondent, address: str | None) -> None:
