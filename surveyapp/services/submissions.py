@@ -307,30 +307,6 @@ def for_open_link(link: OpenLink | str, session_key: str) -> Respondent:
     return respondent
 
 
-def shared_device(slug: str) -> bool:
-    """Whether the open link with this slug is on and lets one device answer several times."""
-    return bool(
-        len(slug) <= 40
-        and db.session.scalar(
-            sa.select(OpenLink.id).where(
-                OpenLink.slug == slug, OpenLink.active, OpenLink.shared_device
-            )
-        )
-    )
-
-
-def start_next_person(slug: str, session_key: str) -> bool:
-    """On a shared-device link, forget this browser's draft (the previous person's unsent
-    answers, if any) so the next person starts blank; the caller then gives the browser a new
-    key. False (nothing done) when the link is not a shared-device link."""
-    if not shared_device(slug):
-        return False
-    db.session.execute(
-        sa.delete(Draft).where(Draft.key_hash == sha256("draft:open:" + session_key))
-    )
-    return True
-
-
 # --- the pages ---------------------------------------------------------------------------------
 def about_questions(respondent: Respondent) -> tuple[AboutQuestion, ...]:
     """The about-you questions this respondent is asked: partner type first, and not what the

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
-from surveyapp.models import OpenLink, Response, Round, User
+from surveyapp.models import Draft, OpenLink, Response, Round, User
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
 from surveyapp.services.rounds.lookups import get_or_create_locality, partner_types_by_slug
-from surveyapp.services.tokens import new_slug
+from surveyapp.services.tokens import new_slug, sha256
 
 
 def create_open_link(
@@ -178,3 +178,27 @@ def format_link_counts(counts: list[LinkCount]) -> str:
         ).rstrip()
 
     return "\n".join([fmt(header), fmt(tuple("-" * w for w in widths)), *map(fmt, rows)])
+
+
+def shared_device(slug: str) -> bool:
+    """Whether the open link with this slug is on and lets one device answer several times."""
+    return bool(
+        len(slug) <= 40
+        and db.session.scalar(
+            sa.select(OpenLink.id).where(
+                OpenLink.slug == slug, OpenLink.active, OpenLink.shared_device
+            )
+        )
+    )
+
+
+def start_next_person(slug: str, session_key: str) -> bool:
+    """On a shared-device link, forget this browser's draft (the previous person's unsent
+    answers, if any) so the next person starts blank; the caller then gives the browser a new
+    key. False (nothing done) when the link is not a shared-device link."""
+    if not shared_device(slug):
+        return False
+    db.session.execute(
+        sa.delete(Draft).where(Draft.key_hash == sha256("draft:open:" + session_key))
+    )
+    return True

@@ -28,6 +28,7 @@ from werkzeug.datastructures import MultiDict
 from surveyapp.extensions import db, limiter
 from surveyapp.security import cookies_secure
 from surveyapp.services import submissions as svc
+from surveyapp.services.rounds import open_links as link_svc
 
 bp = Blueprint("respond", __name__, template_folder="templates")
 
@@ -212,7 +213,7 @@ def open_step(slug: str, number: int) -> Any:
 def open_done(slug: str) -> Any:
     return _done(
         svc.sha256("submit:open:" + request.cookies.get(OPEN_COOKIE, "")),
-        next_url=url_for("respond.open_next", slug=slug) if svc.shared_device(slug) else None,
+        next_url=url_for("respond.open_next", slug=slug) if link_svc.shared_device(slug) else None,
     )
 
 
@@ -221,7 +222,7 @@ def open_done(slug: str) -> Any:
 def open_next(slug: str) -> Any:
     """A shared-device link's "Start a new response for the next person": the previous
     person's draft is deleted and the browser gets a new key, so the form starts blank."""
-    if not svc.start_next_person(slug, request.cookies.get(OPEN_COOKIE, "")):
+    if not link_svc.start_next_person(slug, request.cookies.get(OPEN_COOKIE, "")):
         abort(404)
     db.session.commit()
     response = redirect(url_for("respond.open_intro", slug=slug), 303)
@@ -232,7 +233,7 @@ def _next_person_url(problem: svc.LinkProblem, link: dict[str, Any]) -> str | No
     """On a shared-device link already answered from this browser: where the next person
     starts (the "already answered" page offers it)."""
     slug = link.get("slug")
-    if problem.kind != "completed" or not slug or not svc.shared_device(slug):
+    if problem.kind != "completed" or not slug or not link_svc.shared_device(slug):
         return None
     return url_for("respond.open_next", slug=slug)
 
