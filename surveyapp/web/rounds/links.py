@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -33,6 +35,24 @@ def _prepare_link_form(form: OpenLinkForm, round_: Round) -> None:
     ]
 
 
+def _save(
+    form: OpenLinkEditForm, do: Callable[[], object], message: str, round_id: int
+) -> ResponseReturnValue | None:
+    """Validate the form and run ``do``: the redirect back to the links page when done, None
+    (the form shows why) when not."""
+    if not form.validate():
+        return None
+    try:
+        do()
+    except ServiceError as exc:
+        db.session.rollback()
+        show_service_error(form, exc)
+        return None
+    db.session.commit()
+    flash(message)
+    return redirect(url_for("rounds.links", round_id=round_id))
+
+
 @bp.route("/rounds/<int:round_id>/links", methods=["GET", "POST"])
 @roles_required(*RUN_ROUNDS)
 def links(round_id: int) -> ResponseReturnValue:
@@ -41,24 +61,22 @@ def links(round_id: int) -> ResponseReturnValue:
     _prepare_link_form(form, round_)
     status = 200
     if request.method == "POST":
-        if form.validate():
-            try:
-                round_svc.create_open_link(
-                    round_,
-                    partner_type_slug=form.partner_type.data or None,
-                    locality_name=form.locality.data or None,
-                    name=form.name.data,
-                    shared_device=bool(form.shared_device.data),
-                    by=current_user,
-                )
-            except ServiceError as exc:
-                db.session.rollback()
-                round_ = get_round(round_id)
-                show_service_error(form, exc)
-            else:
-                db.session.commit()
-                flash("Open link created.")
-                return redirect(url_for("rounds.links", round_id=round_id))
+        done = _save(
+            form,
+            lambda: round_svc.create_open_link(
+                round_,
+                partner_type_slug=form.partner_type.data or None,
+                locality_name=form.locality.data or None,
+                name=form.name.data,
+                shared_device=bool(form.shared_device.data),
+                by=current_user,
+            ),
+            "Open link created.",
+            round_id,
+        )
+        if done is not None:
+            return done
+        round_ = get_round(round_id)
         status = 400
     all_links = sorted(round_.open_links, key=lambda link: (not link.active, link.id))
     return render_template(
@@ -83,21 +101,19 @@ def edit_link(round_id: int, link_id: int) -> ResponseReturnValue:
     form = OpenLinkEditForm(obj=link) if request.method == "GET" else OpenLinkEditForm()
     status = 200
     if request.method == "POST":
-        if form.validate():
-            try:
-                round_svc.update_open_link(
-                    link,
-                    name=form.name.data,
-                    shared_device=bool(form.shared_device.data),
-                    by=current_user,
-                )
-            except ServiceError as exc:
-                db.session.rollback()
-                show_service_error(form, exc)
-            else:
-                db.session.commit()
-                flash("Open link saved.")
-                return redirect(url_for("rounds.links", round_id=round_id))
+        done = _save(
+            form,
+            lambda: round_svc.update_open_link(
+                link,
+                name=form.name.data,
+                shared_device=bool(form.shared_device.data),
+                by=current_user,
+            ),
+            "Open link saved.",
+            round_id,
+        )
+        if done is not None:
+            return done
         status = 400
     return render_template(
         "rounds/link_edit.html", round=round_, link=link, form=form, url=open_link_url(link)
