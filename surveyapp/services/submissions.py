@@ -8,7 +8,6 @@ browser session key, so a second insert fails whatever the network or the browse
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -653,15 +652,16 @@ def _first_draft(invitation_id: int, round_id: int) -> None:
 
 def _shuffle_invitations(round_id: int) -> None:
     """Rewrite every invitation of the round (changing nothing) one by one in a random order,
-    so PostgreSQL stores their new versions in that order (docs/privacy.md, "Storage")."""
-    ids = list(db.session.scalars(sa.select(Invitation.id).where(Invitation.round_id == round_id)))
-    secrets.SystemRandom().shuffle(ids)
-    table = sa.table("invitations", sa.column("id"), sa.column("drafted_on"))
+    so PostgreSQL stores their new versions in that order (docs/privacy.md, "Storage"). The
+    loop runs in the server (PL/pgSQL): about 20 µs a row rather than a round trip each."""
     db.session.execute(
-        sa.update(table)
-        .where(table.c.id == sa.bindparam("invitation_id"))
-        .values(drafted_on=table.c.drafted_on),
-        [{"invitation_id": i} for i in ids],
+        sa.text(
+            "DO $$DECLARE row_id bigint; BEGIN "
+            "FOR row_id IN SELECT id FROM invitations WHERE round_id = "
+            f"{int(round_id)} ORDER BY random() LOOP "
+            "UPDATE invitations SET drafted_on = drafted_on WHERE id = row_id; "
+            "END LOOP; END$$"
+        )
     )
 
 
