@@ -28,7 +28,8 @@ UNATTRIBUTED = "Another partner type"
 
 @dataclass(frozen=True)
 class Comments:
-    """A round's comments: ``table`` has columns ``partner_type`` and ``comment``."""
+    """A round's comments: ``table`` has columns ``partner_type``, ``comment`` and ``id`` (the
+    response's random id, for publishing one as a quote)."""
 
     table: pd.DataFrame
     themes: list[Theme]
@@ -62,7 +63,7 @@ def round_comments(round_: Round) -> Comments:
         with_text["partner_type"].isin(named), UNATTRIBUTED
     )
     return Comments(
-        table=with_text[["partner_type", "comment"]],
+        table=with_text[["partner_type", "comment", "id"]],
         themes=find_themes(with_text["comment"]),
         responses=len(frame),
         unattributed_types=int((~counts.index.isin(named)).sum()),
@@ -84,7 +85,9 @@ def comments_xlsx(round_: Round, comments: Comments) -> bytes:
     assert sheet is not None
     sheet.title = "Comments"
     sheet.append(["Partner type", "Comment"])
-    for partner_type, comment in comments.table.itertuples(index=False):
+    for partner_type, comment in comments.table[["partner_type", "comment"]].itertuples(
+        index=False
+    ):
         sheet.append([neutralise(partner_type), neutralise(comment)])
     themes = book.create_sheet("Themes")
     themes.append(["Theme (top words)", "Comments", "Example 1", "Example 2", "Example 3"])

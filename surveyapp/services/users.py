@@ -201,8 +201,14 @@ def _active_admins() -> int:
     )
 
 
+def is_last_active_admin(user: User) -> bool:
+    """Whether ``user`` is the only active administrator (demoting or deactivating them would
+    leave nobody to manage accounts)."""
+    return user.role == Role.ADMIN.value and user.active and _active_admins() <= 1
+
+
 def _guard_last_admin(user: User, action: str) -> None:
-    if user.role == Role.ADMIN.value and user.active and _active_admins() <= 1:
+    if is_last_active_admin(user):
         raise ServiceError(
             f"{user.email} is the last active administrator: make another administrator before "
             f"you {action} this account",

@@ -14,6 +14,7 @@ from surveyapp.extensions import db
 from surveyapp.models import OpenLink
 from surveyapp.reporting.counts import public_response_counts
 from surveyapp.reporting.findings import headline_findings
+from surveyapp.reporting.quotes import public_quotes
 
 bp = Blueprint("results", __name__, template_folder="templates")
 
@@ -33,4 +34,5 @@ def summary(slug: str):
         hidden_label=suppressed_label(round_.min_group_size),
         findings=headline_findings(round_),
         actions=[p.strip() for p in round_.actions_text.split("\n\n") if p.strip()],
+        quotes=public_quotes(round_),
     )
