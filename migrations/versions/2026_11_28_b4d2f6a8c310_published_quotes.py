@@ -1,7 +1,7 @@
 """Published quotes: comments a lead chose (and may have edited) to publish in reports.
 
 Revision ID: b4d2f6a8c310
-Revises: a7c3e91d5b20
+Revises: b3f1d2e4c5a6
 Create Date: 2026-11-28 12:10:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "b4d2f6a8c310"
-down_revision = "a7c3e91d5b20"
+down_revision = "b3f1d2e4c5a6"
 branch_labels = None
 depends_on = None
 
