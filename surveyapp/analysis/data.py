@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from surveyapp.analysis.basics import SMALLEST_MIN_GROUP_SIZE as SMALLEST_MIN_GROUP_SIZE
+from surveyapp.analysis.basics import AnalysisError as AnalysisError
 from surveyapp.instruments.about import ROLE_LEVEL_LABELS, TRAINING_LABELS
 
 #: The breakdown dimensions, in the fixed order suppression uses to visit them.
@@ -34,18 +36,10 @@ N_LEVELS = 6
 #: Levels 3 and 4 (Agree, Strongly agree) are "positive"; 0 and 1 are "negative".
 POSITIVE_LEVELS = (3, 4)
 NEGATIVE_LEVELS = (0, 1)
-#: No group smaller than this is ever reported, whatever a round asks for (product.md: "never
-#: below 5"). The one definition: rounds' CHECK constraint and validation use it too.
-SMALLEST_MIN_GROUP_SIZE = 5
-
 RESPONSE_COLUMNS = ("response_id", "partner_type", "locality", "role_level", "training")
 ANSWER_COLUMNS = ("response_id", "item_id", "value", "dont_know")
 ITEM_COLUMNS = ("item_id", "domain", "text", "position")
 DOMAIN_COLUMNS = ("domain", "label", "position")
-
-
-class AnalysisError(ValueError):
-    """Bad input to the analysis (missing columns, unknown ids, impossible values)."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from surveyapp.analysis.export import neutralise
+from surveyapp.analysis.basics import neutralise
 from surveyapp.analysis.themes import Theme, find_themes
 from surveyapp.extensions import db
 from surveyapp.models import PartnerType, Response, Round

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from surveyapp import timeutil
-from surveyapp.analysis.export import neutralise
+from surveyapp.analysis.basics import neutralise
 from surveyapp.extensions import db
 from surveyapp.models import (
     Answer,
