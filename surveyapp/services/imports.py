@@ -28,6 +28,10 @@ NUL_MESSAGE = "the file contains NUL characters, so it is not CSV text; save it 
 _DONT_KNOW = {"dk", "don't know", "dont know", "don’t know", DONT_KNOW_LABEL.lower()}
 
 
+#: One parsed answer: (item id, value, dont know).
+Parsed = tuple[str, int | None, bool]
+
+
 @dataclass
 class RowProblem:
     row: int
@@ -124,16 +128,18 @@ def import_responses(
     round_localities = {loc.name.lower(): loc.name for loc in round_.localities}
     round_localities.update({loc.slug: loc.name for loc in round_.localities})
     codes = _answer_codes({label.lower(): value for value, label in instrument.scale_def.points})
-    item_columns = [(i, h) for i, h in enumerate(header) if instrument.has_item(h)]
+    # In item id order, so each response's answers arrive in primary-key order.
+    item_columns = sorted(
+        ((i, h) for i, h in enumerate(header) if instrument.has_item(h)), key=lambda c: c[1]
+    )
     col = {h: i for i, h in enumerate(header)}
     partner_col = col["partner_type"]
     locality_col = col.get("locality")
     width = len(header)
 
-    # (response id, partner type id, locality name, role level, training) per good row, and
-    # (response id, item id, value, dont know) per answer: plain tuples, small and fast.
-    responses: list[tuple[int, int, str | None, str | None, str | None]] = []
-    answers: list[tuple[int, str, int | None, bool]] = []
+    # (response id, partner type id, locality name, role level, training, its answers) per
+    # good row, each answer (item id, value, dont know): plain tuples, small and fast.
+    responses: list[tuple[int, int, str | None, str | None, str | None, tuple[Parsed, ...]]] = []
     used_ids: set[int] = set()
     row_number = seen = 1
     try:
@@ -168,7 +174,7 @@ def import_responses(
                     locality = raw_loc
             about, about_reasons = parse_about(record_, col)
             reasons += about_reasons
-            row_answers = []
+            row_answers: list[Parsed] = []
             for index, item_id in item_columns:
                 raw = record_[index]
                 if not raw or raw.isspace():
@@ -190,9 +196,15 @@ def import_responses(
                 response_id = random_id()
             used_ids.add(response_id)
             responses.append(
-                (response_id, partner_types[slug], locality, about["role_level"], about["training"])
+                (
+                    response_id,
+                    partner_types[slug],
+                    locality,
+                    about["role_level"],
+                    about["training"],
+                    tuple(row_answers),
+                )
             )
-            answers.extend((response_id, i, v, dk) for i, v, dk in row_answers)
     except csv.Error as exc:
         problems.append(RowProblem(row_number, f"not a readable CSV row ({exc})"))
     del text, reader
@@ -211,11 +223,15 @@ def import_responses(
     }
     today = timeutil.today()
     db.session.flush()
+    # Written in id order: the ids stay random, but the primary-key indexes are filled from
+    # one end instead of at random places (SQLite: several times faster).
+    responses.sort()
     rows = (
         (rid, round_.id, pt, localities.get(loc), rl, tr, "import", today, batch.id)
-        for rid, pt, loc, rl, tr in responses
+        for rid, pt, loc, rl, tr, _ in responses
     )
     bulk_insert(Response.__tablename__, _RESPONSE_COLUMNS, rows)
+    answers = ((r[0], i, v, dk) for r in responses for i, v, dk in r[5])
     bulk_insert(Answer.__tablename__, _ANSWER_COLUMNS, answers)
     bump_report_version(round_.id)
     record("responses.import", user=by, round_id=round_.id, filename=filename, rows=len(responses))
