@@ -64,8 +64,10 @@ _CHILD = """
 import atexit, sys
 from surveyapp.__main__ import main
 
+PEAK_FILE = sys.argv[1]
+
 def peak():
-    with open("/proc/self/status") as status, open(sys.argv[1], "w") as out:
+    with open("/proc/self/status") as status, open(PEAK_FILE, "w") as out:
         out.write(next(line for line in status if line.startswith("VmHWM")).split()[1])
 
 atexit.register(peak)

@@ -127,7 +127,7 @@ def test_a_pdf_download_says_it_is_being_prepared(server_url, laptop, make_user,
                   characterData: true, subtree: true}); }"""
     )
     link = laptop.get_by_role("link", name="PDF (A4)")
-    with laptop.expect_download(timeout=60_000) as download:
+    with laptop.expect_download(timeout=180_000) as download:
         link.click()
         laptop.wait_for_selector("a.is-preparing[aria-disabled=true]")
         screenshot(laptop, "report-download-preparing")
@@ -147,7 +147,7 @@ def test_downloads_work_without_javascript(server_url, browser, make_user, demo_
     _log_in(page, server_url, make_user("manager"))
     page.goto(f"{server_url}/rounds/{demo_round}/report")
     assert "The PDFs take a few seconds to prepare." in page.text_content(".report-downloads")
-    with page.expect_download(timeout=60_000) as download:
+    with page.expect_download(timeout=180_000) as download:
         page.get_by_role("link", name="PDF (A4)").click()
     assert download.value.path().read_bytes().startswith(b"%PDF")
     assert page.text_content("#download-status") == ""
