@@ -16,6 +16,7 @@ from joserfc.errors import JoseError
 from surveyapp.config import ConfigError
 from surveyapp.extensions import db, limiter
 from surveyapp.services import sso as svc
+from surveyapp.services.links import public_url
 from surveyapp.web.auth.routes import _login_rate_limit, _safe_next, bp, start_staff_session
 
 _EXTENSION = "surveyapp_oidc"
@@ -75,7 +76,7 @@ def sso_login() -> ResponseReturnValue:
     import requests  # loaded already with Authlib's client (init_sso)
 
     next_url = _safe_next(request.args.get("next"))
-    redirect_uri = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.sso_callback")
+    redirect_uri = public_url("auth.sso_callback")
     try:
         response = _client().authorize_redirect(redirect_uri)
     except (requests.RequestException, AuthlibBaseError, ValueError) as exc:
