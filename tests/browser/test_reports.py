@@ -15,6 +15,10 @@ from tests.browser.conftest import SCREENSHOTS, axe_violations, no_horizontal_sc
 
 @pytest.fixture
 def demo_round(app):
+    # The report machinery is imported on first use (fast CLI start-up); gunicorn's on_starting
+    # imports it before serving, and so does this test's server before its first page.
+    import surveyapp.reporting.exports  # noqa: F401
+
     build.clear_cache()
     with app.app_context():
         load_demo()
