@@ -11,7 +11,6 @@ from flask import Blueprint, abort, render_template
 
 from surveyapp.extensions import db
 from surveyapp.models import OpenLink
-from surveyapp.services.status import public_response_counts
 
 bp = Blueprint("results", __name__, template_folder="templates")
 
@@ -20,6 +19,7 @@ bp = Blueprint("results", __name__, template_folder="templates")
 def summary(slug: str):
     # Imported here: they bring pandas and SciPy, which start-up should not pay for.
     from surveyapp.analysis.suppression import suppressed_label
+    from surveyapp.reporting.counts import public_response_counts
     from surveyapp.reporting.findings import headline_findings
 
     link = db.session.scalar(sa.select(OpenLink).where(OpenLink.slug == slug))
