@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
-from surveyapp.analysis.export import neutralise
-from surveyapp.analysis.themes import Theme, find_themes
+from surveyapp.analysis.basics import neutralise
 from surveyapp.extensions import db
 from surveyapp.models import PartnerType, Response, Round
+
+# pandas, scikit-learn (the themes) and openpyxl are imported where they are used: the web app
+# and the CLI import this module at start-up, and only the comments pages need them.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from surveyapp.analysis.themes import Theme
 
 UNATTRIBUTED = "Another partner type"
 
@@ -48,6 +52,10 @@ def _attributable(counts: pd.Series, min_size: int) -> set[str]:
 
 def round_comments(round_: Round) -> Comments:
     """Every non-empty comment of the round, attributed where safe, with the round's themes."""
+    import pandas as pd
+
+    from surveyapp.analysis.themes import find_themes
+
     rows = db.session.execute(
         sa.select(Response.id, PartnerType.label, Response.comment)
         .join(PartnerType, PartnerType.id == Response.partner_type_id)
@@ -72,6 +80,8 @@ def round_comments(round_: Round) -> Comments:
 
 def search(table: pd.DataFrame, query: str) -> pd.DataFrame:
     """Comments containing every word of ``query`` (any case)."""
+    import pandas as pd
+
     mask = pd.Series(True, index=table.index)
     for word in query.lower().split():
         mask &= table["comment"].str.lower().str.contains(word, regex=False)
@@ -80,6 +90,9 @@ def search(table: pd.DataFrame, query: str) -> pd.DataFrame:
 
 def comments_xlsx(round_: Round, comments: Comments) -> bytes:
     """A workbook for leads: the comments, and the themes with their counts and examples."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

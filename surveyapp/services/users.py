@@ -4,6 +4,7 @@ optional TOTP second factor. Every change is audited."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -28,8 +29,16 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
-#: Verified against when the email is unknown, so timing does not tell which part was wrong.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so timing does not tell which part was wrong.
+    Made on first use, not at import: hashing takes a noticeable part of a second, which every
+    CLI command would otherwise pay at start-up."""
+    return _hasher.hash(secrets.token_hex(16))
+
+
 #: Recovery codes issued when a second factor is confirmed.
 RECOVERY_CODES = 10
 #: The placeholder for the reset link in an outbox message (filled in when it is sent).
@@ -148,7 +157,9 @@ def authenticate(email: str, password: str) -> User | None:
     if user is not None and (until := locked_until(user)):
         raise AccountLocked(until)
     try:
-        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+        _hasher.verify(
+            user.password_hash if user and user.password_hash else _dummy_hash(), password
+        )
     except (VerificationError, InvalidHashError):
         if user is not None and user.active:
             register_failure(user)
@@ -254,7 +265,7 @@ def check_password(user: User, current: str) -> None:
     if until := locked_until(user):
         raise ServiceError(_locked_text(until), "current_password")
     try:
-        _hasher.verify(user.password_hash or _DUMMY_HASH, current)
+        _hasher.verify(user.password_hash or _dummy_hash(), current)
     except (VerificationError, InvalidHashError):
         register_failure(user)
         raise ServiceError("Your current password is not right", "current_password") from None
