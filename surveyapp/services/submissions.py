@@ -618,10 +618,13 @@ def _first_draft(invitation_id: int, round_id: int) -> None:
 
     On PostgreSQL the update writes the invitation's new row version where and when it
     happens, so invitations' physical order (``ctid``) and ``xmin`` would follow the order
-    people started, which is nearly the order their responses went in. So every invitation
-    of the round is then rewritten, in a fresh random order, in this same transaction: the
-    round's invitations all carry this transaction's id and sit in an order that says
-    nothing (:func:`_shuffle_invitations`). SQLite updates rows in place and needs none of it.
+    people started, which is nearly the order their responses went in. So every *started*
+    invitation of the round (this one included) is then rewritten, in a fresh random order,
+    in this same transaction: they all carry this transaction's id and sit at the end of the
+    table in an order that says nothing (:func:`_shuffle_invitations`). Invitations nobody has
+    started stay where they were made, which says nothing about answering; rewriting only
+    the started ones keeps the cost to the round's progress, not its size. SQLite updates
+    rows in place and needs none of it.
     """
     shuffle = db.session.get_bind().dialect.name == "postgresql"
     if shuffle:
@@ -633,7 +636,10 @@ def _first_draft(invitation_id: int, round_id: int) -> None:
         )
         db.session.execute(
             sa.select(Invitation.id)
-            .where(Invitation.round_id == round_id)
+            .where(
+                Invitation.round_id == round_id,
+                sa.or_(Invitation.drafted_on.is_not(None), Invitation.id == invitation_id),
+            )
             .order_by(Invitation.id)
             .with_for_update()
         )
@@ -653,14 +659,14 @@ def _first_draft(invitation_id: int, round_id: int) -> None:
 
 
 def _shuffle_invitations(round_id: int) -> None:
-    """Rewrite every invitation of the round (changing nothing) one by one in a random order,
-    so PostgreSQL stores their new versions in that order (docs/privacy.md, "Storage"). The
-    loop runs in the server (PL/pgSQL): about 20 µs a row rather than a round trip each."""
+    """Rewrite every started invitation of the round (changing nothing) one by one in a random
+    order, so PostgreSQL stores their new versions in that order (docs/privacy.md, "Storage").
+    The loop runs in the server (PL/pgSQL): about 20 µs a row rather than a round trip each."""
     db.session.execute(
         sa.text(
             "DO $$DECLARE row_id bigint; BEGIN "
             "FOR row_id IN SELECT id FROM invitations WHERE round_id = "
-            f"{int(round_id)} ORDER BY random() LOOP "
+            f"{int(round_id)} AND drafted_on IS NOT NULL ORDER BY random() LOOP "
             "UPDATE invitations SET drafted_on = drafted_on WHERE id = row_id; "
             "END LOOP; END$$"
         )
