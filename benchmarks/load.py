@@ -174,7 +174,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(instance: Path, port: int, workers: int | None, threads: int) -> Iterator[int]:
+def gunicorn(instance: Path, port: int, workers: int | None, threads: int | None) -> Iterator[int]:
     """gunicorn with the repo's config on 127.0.0.1:port; yields the master's pid. Stopped
     (its whole process group) however the block ends."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEYAPP_")}
@@ -187,8 +187,6 @@ def gunicorn(instance: Path, port: int, workers: int | None, threads: int) -> It
         str(ROOT / "gunicorn.conf.py"),
         "--bind",
         f"127.0.0.1:{port}",
-        "--threads",
-        str(threads),
         "--access-logfile",
         str(instance / "access.log"),
         "--error-logfile",
@@ -197,6 +195,15 @@ def gunicorn(instance: Path, port: int, workers: int | None, threads: int) -> It
     ]
     if workers:
         command[5:5] = ["--workers", str(workers)]
+    if threads:
+        # gunicorn.conf.py picks the worker class from GUNICORN_THREADS; on the command line
+        # the class must be given with the threads (1 thread = plain sync workers).
+        command[5:5] = [
+            "--threads",
+            str(threads),
+            "--worker-class",
+            "gthread" if threads > 1 else "sync",
+        ]
     proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     try:
         yield proc.pid
@@ -796,8 +803,9 @@ def main() -> int:
     parser.add_argument(
         "--threads",
         type=int,
-        default=1,
-        help="threads per worker (more than 1 uses gthread workers)",
+        default=None,
+        help="threads per worker: 1 for sync workers, more for gthread workers "
+        "(default: gunicorn.conf.py's)",
     )
     parser.add_argument(
         "--users", default="20,50,200", help="concurrent users per level, comma-separated"
@@ -877,7 +885,8 @@ def main() -> int:
                     if pid.isdigit() and (_proc_stat(pid) or ["", "0"])[1] == str(master)
                 )
                 print(
-                    f"gunicorn on {base}: {workers} workers x {args.threads} thread(s); "
+                    f"gunicorn on {base}: {workers} workers x "
+                    f"{args.threads or 'gunicorn.conf.py default'} thread(s); "
                     f"{os.cpu_count()} cores shared by server, PostgreSQL and this client "
                     "(one process, asyncio + aiohttp)"
                 )
