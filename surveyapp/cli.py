@@ -730,32 +730,6 @@ def partner_types_rename(slug: str, label: str) -> None:
     )
 
 
-@partner_types_cli.command("retire")
-@click.argument("slug")
-@with_appcontext
-def partner_types_retire(slug: str) -> None:
-    """Stop offering a partner type for new rounds (rounds using it keep it)."""
-    from surveyapp.services import reference
-
-    _reference(
-        lambda: reference.set_partner_type_active(reference.partner_type_by_slug(slug), False),
-        f"Retired {slug}",
-    )
-
-
-@partner_types_cli.command("restore")
-@click.argument("slug")
-@with_appcontext
-def partner_types_restore(slug: str) -> None:
-    """Offer a retired partner type again."""
-    from surveyapp.services import reference
-
-    _reference(
-        lambda: reference.set_partner_type_active(reference.partner_type_by_slug(slug), True),
-        f"Restored {slug}",
-    )
-
-
 @click.group("localities", help="Localities: list, add, rename, retire, restore.")
 def localities_cli() -> None:
     pass
@@ -797,27 +771,44 @@ def localities_rename(name: str, new_name: str) -> None:
     )
 
 
-@localities_cli.command("retire")
-@click.argument("name")
-@with_appcontext
-def localities_retire(name: str) -> None:
-    """Stop offering a locality for new rounds (rounds using it keep it)."""
+def _retire_and_restore(
+    group: click.Group,
+    noun: str,
+    argument: str,
+    set_active: Callable[[str, bool], None],
+) -> None:
+    """Add ``retire`` and ``restore`` commands to a reference-data group: each finds the row
+    named by ``argument`` and sets whether it is offered for new rounds."""
+    for name, active, done, doc in (
+        (
+            "retire",
+            False,
+            "Retired",
+            f"Stop offering a {noun} for new rounds (rounds using it keep it).",
+        ),
+        ("restore", True, "Restored", f"Offer a retired {noun} again."),
+    ):
+
+        def command(value: str, active: bool = active, done: str = done) -> None:
+            _reference(lambda: set_active(value, active), f"{done} {value.strip()}")
+
+        command.__doc__ = doc
+        group.command(name)(
+            click.argument("value", metavar=argument.upper())(with_appcontext(command))
+        )
+
+
+def _set_partner_type_active(slug: str, active: bool) -> None:
     from surveyapp.services import reference
 
-    _reference(
-        lambda: reference.set_locality_active(reference.locality_by_name(name), False),
-        f"Retired {name.strip()}",
-    )
+    reference.set_partner_type_active(reference.partner_type_by_slug(slug), active)
 
 
-@localities_cli.command("restore")
-@click.argument("name")
-@with_appcontext
-def localities_restore(name: str) -> None:
-    """Offer a retired locality again."""
+def _set_locality_active(name: str, active: bool) -> None:
     from surveyapp.services import reference
 
-    _reference(
-        lambda: reference.set_locality_active(reference.locality_by_name(name), True),
-        f"Restored {name.strip()}",
-    )
+    reference.set_locality_active(reference.locality_by_name(name), active)
+
+
+_retire_and_restore(partner_types_cli, "partner type", "slug", _set_partner_type_active)
+_retire_and_restore(localities_cli, "locality", "name", _set_locality_active)

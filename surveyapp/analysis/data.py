@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from surveyapp.instruments.about import ROLE_LEVEL_LABELS, TRAINING_LABELS
+from surveyapp.instruments.scales import AGREE5
 
 #: The breakdown dimensions, in the fixed order suppression uses to visit them.
 DIMENSIONS = ("partner_type", "locality", "role_level", "training")
@@ -28,12 +29,14 @@ NOT_STATED = "not_stated"
 NOT_STATED_LABEL = "Not stated"
 ROLE_LEVELS = ROLE_LEVEL_LABELS
 TRAINING = TRAINING_LABELS
-#: Scale ``agree5`` (instruments/scales.py): values 1..5 are level codes 0..4; "don't know" is 5.
-DONT_KNOW = 5
-N_LEVELS = 6
-#: Levels 3 and 4 (Agree, Strongly agree) are "positive"; 0 and 1 are "negative".
-POSITIVE_LEVELS = (3, 4)
-NEGATIVE_LEVELS = (0, 1)
+#: The scale analysis reads (instruments/scales.py, the one definition): values 1..5 are level
+#: codes 0..4 and "don't know" the next code (5).
+SCALE = AGREE5
+DONT_KNOW = len(SCALE.values)
+N_LEVELS = DONT_KNOW + 1
+#: Levels of Agree and Strongly agree are "positive", of the two disagrees "negative".
+POSITIVE_LEVELS = tuple(SCALE.level(v) for v in SCALE.positive)
+NEGATIVE_LEVELS = tuple(SCALE.level(v) for v in SCALE.negative)
 #: No group smaller than this is ever reported, whatever a round asks for (product.md: "never
 #: below 5"). The one definition: rounds' CHECK constraint and validation use it too.
 SMALLEST_MIN_GROUP_SIZE = 5

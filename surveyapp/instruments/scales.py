@@ -15,6 +15,9 @@ class Scale:
     points: tuple[tuple[int, str], ...]
     #: (value, shorter label) where space is tight (a chart's legend); other values keep theirs.
     abbreviations: tuple[tuple[int, str], ...] = ()
+    #: Values that count as a positive answer (``pct_positive``) and as a negative one.
+    positive: tuple[int, ...] = ()
+    negative: tuple[int, ...] = ()
 
     @property
     def values(self) -> tuple[int, ...]:
@@ -32,6 +35,10 @@ class Scale:
     def label(self, value: int) -> str:
         return dict(self.points)[value]
 
+    def level(self, value: int) -> int:
+        """The value's position on the scale, from 0 (most negative): analysis's level code."""
+        return self.values.index(value)
+
 
 AGREE5 = Scale(
     key="agree5",
@@ -43,6 +50,8 @@ AGREE5 = Scale(
         (5, "Strongly agree"),
     ),
     abbreviations=((3, "Neither"),),
+    positive=(4, 5),
+    negative=(1, 2),
 )
 
 SCALES: dict[str, Scale] = {AGREE5.key: AGREE5}

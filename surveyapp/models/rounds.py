@@ -15,8 +15,6 @@ from surveyapp.models.base import JSONType, one_of, utcnow
 from surveyapp.models.instruments import InstrumentSnapshot
 from surveyapp.models.reference import Locality, PartnerType
 
-#: No group smaller than this is ever reported, whatever a round asks for: the analysis's rule.
-MIN_GROUP_SIZE_FLOOR = SMALLEST_MIN_GROUP_SIZE
 DEFAULT_MIN_GROUP_SIZE = 10
 
 
@@ -44,7 +42,7 @@ round_localities = sa.Table(
 class Round(Model):
     __tablename__ = "rounds"
     __table_args__ = (
-        sa.CheckConstraint(f"min_group_size >= {MIN_GROUP_SIZE_FLOOR}", name="min_group_size"),
+        sa.CheckConstraint(f"min_group_size >= {SMALLEST_MIN_GROUP_SIZE}", name="min_group_size"),
         one_of("status", RoundStatus),
         sa.CheckConstraint(
             "closes_on IS NULL OR opens_on IS NULL OR closes_on >= opens_on", name="dates_in_order"

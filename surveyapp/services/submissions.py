@@ -19,6 +19,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from surveyapp import timeutil
 from surveyapp.extensions import db
 from surveyapp.instruments import AboutQuestion, Domain, Instrument, Item
+from surveyapp.instruments.questions import (
+    AnswerError,
+    Offer,
+    asked_questions,
+    question_type,
+    scale_codes,
+)
 from surveyapp.instruments.scales import DONT_KNOW
 from surveyapp.models import (
     Answer,
@@ -33,7 +40,7 @@ from surveyapp.models import (
 )
 from surveyapp.models.base import utcnow
 from surveyapp.models.invitations import completed as invitation_completed
-from surveyapp.models.responses import ROLE_LEVELS, TRAINING_ANSWERS, random_id
+from surveyapp.models.responses import random_id
 from surveyapp.models.rounds import RoundStatus
 from surveyapp.services import ServiceError
 from surveyapp.services.report_version import bump_report_version
@@ -41,11 +48,6 @@ from surveyapp.services.tokens import sha256
 
 #: Free-text comment limit, in characters.
 COMMENT_MAX = 2000
-#: About-you choice questions that have a column on Response, and the values it accepts.
-STORED_CHOICES: dict[str, tuple[str, ...]] = {
-    "role_level": ROLE_LEVELS,
-    "training": TRAINING_ANSWERS,
-}
 #: Answers that lead to a domain's signpost on the thank-you page: disagree, neutral, don't know.
 SIGNPOST_VALUES = frozenset({"1", "2", "3", DONT_KNOW})
 
@@ -300,37 +302,30 @@ def for_open_link(link: OpenLink | str, session_key: str) -> Respondent:
 
 
 # --- the pages ---------------------------------------------------------------------------------
+def offer(respondent: Respondent) -> Offer:
+    """What this respondent's round offers the about-you questions (active partner types and
+    localities) and what the link already fixes."""
+    round_ = respondent.round
+    pt_fixed = respondent.fixed_partner_type is not None
+    loc_fixed = respondent.fixed_locality is not None
+    # What the link fixes is not asked, so its choices are not loaded (a statement saved).
+    return Offer(
+        () if pt_fixed else tuple((p.slug, p.label) for p in round_.partner_types if p.active),
+        () if loc_fixed else tuple((x.slug, x.name) for x in round_.localities if x.active),
+        pt_fixed,
+        loc_fixed,
+    )
+
+
 def about_questions(respondent: Respondent) -> tuple[AboutQuestion, ...]:
     """The about-you questions this respondent is asked: partner type first, and not what the
     link already fixes; choice questions only where the response has somewhere to keep them."""
-    asked: list[AboutQuestion] = []
-    for q in respondent.instrument.about:
-        if q.kind == "partner_type" and respondent.fixed_partner_type is None:
-            asked.insert(0, q)
-        elif (
-            (
-                q.kind == "locality"
-                and respondent.fixed_locality is None
-                and respondent.round.localities
-            )
-            or q.kind == "choice"
-            and q.id in STORED_CHOICES
-        ):
-            asked.append(q)
-    return tuple(asked)
+    return tuple(t.question for t in asked_questions(respondent.instrument, offer(respondent)))
 
 
 def about_choices(respondent: Respondent, question: AboutQuestion) -> list[tuple[str, str]]:
     """(value, label) pairs a question offers."""
-    if question.kind == "partner_type":
-        return [(p.slug, p.label) for p in respondent.round.partner_types if p.active]
-    if question.kind == "locality":
-        return [(loc.slug, loc.name) for loc in respondent.round.localities if loc.active]
-    return [
-        (c.value, c.label)
-        for c in question.choices
-        if c.value in STORED_CHOICES.get(question.id, ())
-    ]
+    return list(question_type(question).choices(offer(respondent)))
 
 
 def steps(respondent: Respondent) -> list[Step]:
@@ -395,15 +390,15 @@ def _parse(
     if any(len(values) > 1 for values in form.values()):
         raise BadInput("The form contained more than one answer to a question.")
     about: dict[str, str] = {}
+    offered = offer(respondent) if step.about else Offer()
     for q in step.about:
         value = (form.get(q.id) or [""])[0]
         if value:
-            if value not in {v for v, _ in about_choices(respondent, q)}:
-                raise BadInput(f"{value!r} is not one of the answers to {q.label!r}.")
-            about[q.id] = value
-    scale = {str(v) for v in instrument.scale_def.values}
-    if instrument.allow_dont_know:
-        scale.add(DONT_KNOW)
+            try:
+                about[q.id] = question_type(q).validate(value, offered)
+            except AnswerError as exc:
+                raise BadInput(str(exc)) from None
+    scale = scale_codes(instrument)
     answers: dict[str, str] = {}
     for item in step.items:
         value = (form.get(item.id) or [""])[0]

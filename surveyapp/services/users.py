@@ -21,6 +21,7 @@ from surveyapp.models import OutboxMessage, PasswordReset, RecoveryCode, Role, U
 from surveyapp.models.base import utcnow
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
+from surveyapp.services.links import public_url
 from surveyapp.services.tokens import new_nonce, sha256
 
 MIN_PASSWORD_LENGTH = 12
@@ -274,8 +275,7 @@ def _reset_token(nonce: str) -> str:
 
 
 def password_reset_link(reset: PasswordReset) -> str:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return f"{base}/reset-password/{_reset_token(reset.nonce)}"
+    return public_url("auth.reset_password", token=_reset_token(reset.nonce))
 
 
 def issue_password_reset(user: User, *, by: User | None = None) -> PasswordReset:

@@ -1,6 +1,7 @@
 """The standard instrument ships exactly as product.md section 3 lists it; broken files are
 refused with the file and the field named."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,16 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
         ("version = 1", 'version = "one"', r"version: must be a whole number"),
         ('key = "early-help-pathways"', "", r"key: is missing"),
         ('text = "I would feel able', 'txt = "I would feel able', r"items\[15\]\.text: is missing"),
+        (
+            'kind = "locality"',
+            'kind = "slider"',
+            r"about\[2\]\.kind: unknown kind 'slider' \(known: ",
+        ),
+        ("required = true", "required = 1", r"about\[1\]\.required: must be true or false"),
+        ("minutes = 3", "minutes = 0", r"minutes: must be a whole number of at least 1"),
+        ("allow_dont_know = true", 'allow_dont_know = "yes"', r"allow_dont_know: must be true"),
+        ('id = "role_level"', 'id = "grade"', r"about\[3\]\.choices: a choice question needs"),
+        ('title = "Early', 'title = ""\nxtitle = "Early', r"title: must be non-empty text"),
     ],
 )
 def test_broken_file_names_file_and_field(tmp_path, old, new, message):
@@ -100,3 +111,33 @@ def test_not_toml_is_reported_with_the_file(tmp_path):
 def test_unknown_instrument_reference():
     with pytest.raises(InstrumentError, match="no instrument 'early-help-pathways@9'"):
         get_instrument("early-help-pathways@9")
+
+
+def test_left_out_fields_get_their_defaults_and_choices_come_from_about_py(tmp_path):
+    path = _broken(tmp_path, "minutes = 3\n", "")
+    path.write_text(path.read_text().replace("allow_dont_know = true\n", ""))
+    inst = load_instrument(path)
+    assert inst.minutes == 5 and inst.allow_dont_know is True
+    role = next(q for q in inst.about if q.id == "role_level")
+    assert [(c.value, c.label) for c in role.choices] == [
+        ("frontline", "Frontline practitioner"),
+        ("manager", "Supervisor or manager"),
+    ]
+
+
+def test_a_snapshot_with_a_broken_choice_is_refused_with_its_place():
+    data = json.loads(json.dumps(get_instrument("early-help-pathways@1").to_dict()))
+    data["about"][2]["choices"][1] = {"value": "manager"}
+    with pytest.raises(
+        InstrumentError, match=r"^<snapshot>: about\[3\]\.choices\[2\]\.label: is missing"
+    ):
+        Instrument.from_dict(data)
+
+
+def test_a_list_that_is_not_tables_is_refused(tmp_path):
+    path = _broken(tmp_path, "minutes = 3\n", 'minutes = 3\ncontrasts = "none"\n')
+    path.write_text(path.read_text().replace("[[contrasts]]", "[x]"))
+    with pytest.raises(
+        InstrumentError, match=r"^broken\.toml: contrasts: must be a list of tables \(\[\[contrasts"
+    ):
+        load_instrument(path)

@@ -94,3 +94,29 @@ def test_audit_log_shows_who_did_what_to_which_round(app, client, make_user, log
     ]
     only = client.get(f"/admin/audit?round={round_id}").text
     assert only.count("<code>round.") == 3 and "user.create" not in only
+
+
+def test_admin_renames_a_partner_type_and_a_locality(app, client, make_user, login):
+    from surveyapp.models import Locality, PartnerType
+    from surveyapp.services import reference as ref_svc
+
+    login(make_user("admin"))
+    with app.app_context():
+        police = db.session.scalar(sa.select(PartnerType).where(PartnerType.slug == "police"))
+        north = ref_svc.add_locality("North")
+        db.session.commit()
+        police_id, police_label, north_id = police.id, police.label, north.id
+    for url, field, old, new in (
+        (f"/admin/reference/partner-types/{police_id}", "label", police_label, "Police service"),
+        (f"/admin/reference/localities/{north_id}", "name", "North", "North and Coast"),
+    ):
+        page = client.get(url)
+        assert page.status_code == 200 and f'value="{old}"' in page.text
+        token = csrf_token_from(page.text)
+        empty = client.post(url, data={"csrf_token": token, field: " "})
+        assert empty.status_code == 400 and "name" in empty.text
+        done = client.post(url, data={"csrf_token": token, field: new})
+        assert done.status_code == 302 and done.headers["Location"].endswith("/admin/reference")
+    with app.app_context():
+        assert db.session.get(PartnerType, police_id).label == "Police service"
+        assert db.session.get(Locality, north_id).name == "North and Coast"

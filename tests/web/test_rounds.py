@@ -748,3 +748,26 @@ def test_accessibility_statement_contact_and_dates(app, client):
     page = client.get("/accessibility").text
     assert '<a href="mailto:access@council.example">access@council.example</a>' in page
     assert "prepared on 1 September 2026" in page and "last reviewed on 20 November 2026" in page
+
+
+def test_preview_shows_each_about_question_with_what_the_round_offers(client, lead, make_round):
+    round_id = make_round(partner_type_slugs=["school", "police"], locality_names=[])
+    page = client.get(f"/rounds/{round_id}/preview").text
+    about = page[page.index("<h2>About you</h2>") : page.index("</form>")]
+    about = about[: about.index("<h2>", 5)]
+    legends = re.findall(r"<legend>(.*?)</legend>", about)
+    assert legends == [
+        "Which kind of organisation do you work for?",
+        "Which area do you mostly work in? (optional)",
+        "What is your role? (optional)",
+        "Have you done multi-agency early-help training in the last 12 months? (optional)",
+    ]
+    labels = re.findall(r'<label for="p-partner_type-\d+">(.*?)</label>', about)
+    assert sorted(labels) == ["Police", "School"]
+    # No localities in this round: the locality question says so.
+    assert about.count("Not asked in this round.") == 1
+    assert re.findall(r'<label for="p-training-\d+">(.*?)</label>', about) == [
+        "Yes",
+        "No",
+        "Not sure",
+    ]

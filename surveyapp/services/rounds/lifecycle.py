@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from surveyapp import timeutil
 from surveyapp.analysis.compared import default_compared_round
+from surveyapp.analysis.data import SMALLEST_MIN_GROUP_SIZE
 from surveyapp.extensions import db
 from surveyapp.instruments import Instrument, InstrumentError, get_instrument
 from surveyapp.models import (
@@ -24,7 +25,7 @@ from surveyapp.models import (
     User,
 )
 from surveyapp.models.base import utcnow
-from surveyapp.models.rounds import MIN_GROUP_SIZE_FLOOR, RoundStatus
+from surveyapp.models.rounds import RoundStatus
 from surveyapp.services import Problems, ServiceError, ServiceErrors
 from surveyapp.services.audit import record
 from surveyapp.services.report_version import bump_report_version
@@ -216,9 +217,9 @@ def _instrument(ref: str) -> Instrument:
 def _check_numbers(
     problems: Problems, min_group_size: int, reminder_gap_days: int, max_reminders: int
 ) -> None:
-    if min_group_size < MIN_GROUP_SIZE_FLOOR:
+    if min_group_size < SMALLEST_MIN_GROUP_SIZE:
         problems.add(
-            f"the minimum reporting group size cannot be below {MIN_GROUP_SIZE_FLOOR}",
+            f"the minimum reporting group size cannot be below {SMALLEST_MIN_GROUP_SIZE}",
             "min_group_size",
         )
     elif min_group_size > 1000:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import StringField
 
 from surveyapp.extensions import db
 from surveyapp.models import Locality, PartnerType
@@ -82,22 +84,36 @@ def add_locality() -> ResponseReturnValue:
     return _page(locality_form=form, status=400)
 
 
+def _rename_page(
+    item: PartnerType | Locality,
+    form: PartnerTypeForm | LocalityForm,
+    field: StringField,
+    current: str,
+    rename: Callable[[str], object],
+) -> ResponseReturnValue:
+    """A partner type's or locality's rename page: GET shows ``current``; POST renames."""
+    if request.method == "GET":
+        field.data = current
+    elif _save(form, lambda: rename(field.data or ""), "Renamed."):
+        return redirect(url_for("admin.reference"))
+    kind = "partner type" if isinstance(item, PartnerType) else "locality"
+    return render_template(
+        "admin/reference_item.html", item=item, kind=kind, form=form, field=field
+    ), 400 if form.errors else 200
+
+
 @bp.route("/reference/partner-types/<int:item_id>", methods=["GET", "POST"])
 @roles_required(*ADMIN)
 def partner_type(item_id: int) -> ResponseReturnValue:
     item = db.session.get(PartnerType, item_id) or abort(404)
     form = PartnerTypeForm()
-    if request.method == "GET":
-        form.label.data = item.label
-    elif _save(
+    return _rename_page(
+        item,
         form,
-        lambda: svc.rename_partner_type(item, form.label.data or "", by=current_user),
-        "Renamed.",
-    ):
-        return redirect(url_for("admin.reference"))
-    return render_template(
-        "admin/reference_item.html", item=item, kind="partner type", form=form, field=form.label
-    ), 400 if form.errors else 200
+        form.label,
+        item.label,
+        lambda label: svc.rename_partner_type(item, label, by=current_user),
+    )
 
 
 @bp.route("/reference/localities/<int:item_id>", methods=["GET", "POST"])
@@ -105,17 +121,13 @@ def partner_type(item_id: int) -> ResponseReturnValue:
 def locality(item_id: int) -> ResponseReturnValue:
     item = db.session.get(Locality, item_id) or abort(404)
     form = LocalityForm()
-    if request.method == "GET":
-        form.name.data = item.name
-    elif _save(
+    return _rename_page(
+        item,
         form,
-        lambda: svc.rename_locality(item, form.name.data or "", by=current_user),
-        "Renamed.",
-    ):
-        return redirect(url_for("admin.reference"))
-    return render_template(
-        "admin/reference_item.html", item=item, kind="locality", form=form, field=form.name
-    ), 400 if form.errors else 200
+        form.name,
+        item.name,
+        lambda name: svc.rename_locality(item, name, by=current_user),
+    )
 
 
 @bp.post("/reference/partner-types/<int:item_id>/active")

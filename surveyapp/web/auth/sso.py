@@ -18,6 +18,7 @@ from joserfc.errors import JoseError
 from surveyapp.config import ConfigError
 from surveyapp.extensions import db, limiter
 from surveyapp.services import sso as svc
+from surveyapp.services.links import public_url
 from surveyapp.web.auth.routes import _login_rate_limit, _safe_next, bp, start_staff_session
 
 _EXTENSION = "surveyapp_oidc"
@@ -71,7 +72,7 @@ def sso_login() -> ResponseReturnValue:
     if not sso_enabled():
         return _not_set_up()
     next_url = _safe_next(request.args.get("next"))
-    redirect_uri = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.sso_callback")
+    redirect_uri = public_url("auth.sso_callback")
     try:
         response = _client().authorize_redirect(redirect_uri)
     except (requests.RequestException, AuthlibBaseError, ValueError) as exc:

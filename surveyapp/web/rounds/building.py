@@ -3,6 +3,8 @@ lifecycle buttons (open, close, delete) and the respondent preview."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -12,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from surveyapp.extensions import db
 from surveyapp.instruments import Domain, available_instruments
+from surveyapp.instruments.questions import Offer, question_type
 from surveyapp.models import Locality, PartnerType, Round
 from surveyapp.models.rounds import RoundStatus
 from surveyapp.services import ServiceError
@@ -196,15 +199,29 @@ def close(round_id: int) -> ResponseReturnValue:
             "The round is closed: links now show a closed page.",
         )
     round_ = get_round(round_id)
-    if round_.status != RoundStatus.OPEN.value:
-        flash("Only an open round can be closed.")
-        return redirect(url_for("rounds.show", round_id=round_id))
+    return _confirm(
+        round_,
+        "close",
+        RoundStatus.OPEN,
+        "Only an open round can be closed.",
+        invitations=invitation_svc.invitation_summary(round_),
+    )
+
+
+def _confirm(
+    round_: Round, action_: str, status: RoundStatus, refusal: str, **context: Any
+) -> ResponseReturnValue:
+    """The page that asks before ``action_``; back to the round, with ``refusal``, unless the
+    round is in ``status``."""
+    if round_.status != status.value:
+        flash(refusal)
+        return redirect(url_for("rounds.show", round_id=round_.id))
     return render_template(
         "rounds/confirm.html",
         round=round_,
-        action="close",
+        action=action_,
         answered=round_svc.answered_count(round_),
-        invitations=invitation_svc.invitation_summary(round_),
+        **context,
     )
 
 
@@ -224,14 +241,11 @@ def delete(round_id: int) -> ResponseReturnValue:
     """Asks first (what would be deleted), then deletes the draft."""
     round_ = get_round(round_id)
     if request.method == "GET":
-        if round_.status != RoundStatus.DRAFT.value:
-            flash("Only a draft round can be deleted.")
-            return redirect(url_for("rounds.show", round_id=round_id))
-        return render_template(
-            "rounds/confirm.html",
-            round=round_,
-            action="delete",
-            answered=round_svc.answered_count(round_),
+        return _confirm(
+            round_,
+            "delete",
+            RoundStatus.DRAFT,
+            "Only a draft round can be deleted.",
             invitations=invitation_svc.invitation_summary(round_),
         )
     if not ActionForm().validate():
@@ -255,11 +269,16 @@ def preview(round_id: int) -> ResponseReturnValue:
     used when it exists, so the preview cannot drift from the real thing."""
     round_ = get_round(round_id)
     instrument = round_.instrument.instrument()
+    offer = Offer(
+        tuple((p.slug, p.label) for p in round_.partner_types),
+        tuple((loc.slug, loc.name) for loc in round_.localities),
+    )
     context = {
         "round": round_,
         "instrument": instrument,
         "preview": True,
         "scale": instrument.scale_def,
+        "about_fields": [question_type(q).field(offer) for q in instrument.about],
         "partner_types": round_.partner_types,
         "localities": round_.localities,
     }
