@@ -296,14 +296,30 @@ def rounds_create(
 @click.argument("round_id", type=int)
 @click.option("--partner-type", default=None, help="Fix the link to one partner type (slug).")
 @click.option("--locality", default=None, help="Fix the link to one locality.")
+@click.option("--name", default=None, help='The channel, e.g. "GP practice tablet".')
+@click.option(
+    "--shared-device", is_flag=True, help="Allow several responses from one device, in turn."
+)
 @with_appcontext
-def rounds_open_link(round_id: int, partner_type: str | None, locality: str | None) -> None:
+def rounds_open_link(
+    round_id: int,
+    partner_type: str | None,
+    locality: str | None,
+    name: str | None,
+    shared_device: bool,
+) -> None:
     """Create an open link for a round and print its URL."""
     from surveyapp.services.rounds import create_open_link
 
     round_ = _get_round(round_id)
     try:
-        link = create_open_link(round_, partner_type_slug=partner_type, locality_name=locality)
+        link = create_open_link(
+            round_,
+            partner_type_slug=partner_type,
+            locality_name=locality,
+            name=name,
+            shared_device=shared_device,
+        )
     except ServiceError as exc:
         raise _fail(exc.message) from exc
     db.session.commit()
@@ -315,11 +331,17 @@ def rounds_open_link(round_id: int, partner_type: str | None, locality: str | No
 @with_appcontext
 def rounds_status(round_id: int) -> None:
     """Invited, started, completed and rate per partner type and locality (counts only)."""
+    from surveyapp.services.rounds import open_link_counts
+    from surveyapp.services.rounds.open_links import format_link_counts
     from surveyapp.services.status import format_table, round_status
 
     round_ = _get_round(round_id)
     click.echo(f"Round {round_.id}: {round_.title} ({round_.status})")
     click.echo(format_table(round_status(round_)))
+    counts = open_link_counts(round_)
+    if counts:
+        click.echo("")
+        click.echo(format_link_counts(counts))
 
 
 # --- responses ---------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ _ENV_KEYS: dict[str, tuple[str, Any]] = {
     "TOKEN_LINK_RATE_LIMIT": ("TOKEN_LINK_RATE_LIMIT", str),
     "OPEN_LINK_RATE_LIMIT": ("OPEN_LINK_RATE_LIMIT", str),
     "OPEN_LINK_SUBMIT_RATE_LIMIT": ("OPEN_LINK_SUBMIT_RATE_LIMIT", str),
+    "OPEN_LINK_BURST_LIMIT": ("OPEN_LINK_BURST_LIMIT", str),
     # Staff sign-in (surveyapp/services/users.py, surveyapp/services/sso.py).
     "STAFF_IDLE_MINUTES": ("STAFF_IDLE_MINUTES", lambda v: _positive(v)),
     "STAFF_SESSION_HOURS": ("STAFF_SESSION_HOURS", lambda v: _positive(v)),
@@ -124,6 +125,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "TOKEN_LINK_RATE_LIMIT": "120 per minute; 1500 per hour",
         "OPEN_LINK_RATE_LIMIT": "120 per minute; 1500 per hour",
         "OPEN_LINK_SUBMIT_RATE_LIMIT": "30 per minute; 300 per hour",
+        "OPEN_LINK_BURST_LIMIT": "20 per hour",
         "REDIS_KEY_PREFIX": "surveyapp",
         # Staff sessions end after this long without a request, and this long after logging in
         # whatever happens; they never outlive the browser (see security.py).

@@ -81,6 +81,9 @@ class RoundFrames:
     partner_type_labels: Mapping[str, str]
     base: RoundFrames | None = field(default=None, repr=False)
     filters: tuple[tuple[str, str], ...] = ()
+    #: Responses a lead excluded from the round (flagged open-link batches), already left out
+    #: of ``responses``: said in the methods, never shown as a group.
+    excluded_by_lead: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.min_group_size, bool) or not isinstance(self.min_group_size, int):

@@ -85,6 +85,13 @@ def _methods(frames: RoundFrames, reliability: pd.DataFrame, n_tests: int) -> di
     }
     return {
         "min_group_size": frames.min_group_size,
+        "excluded_by_lead": frames.excluded_by_lead,
+        "excluded_note": (
+            f"{frames.excluded_by_lead} response{'s' if frames.excluded_by_lead != 1 else ''} "
+            "excluded by the lead (flagged open-link responses), left out of every figure"
+            if frames.excluded_by_lead
+            else ""
+        ),
         "suppressed_label": suppression.suppressed_label(frames.min_group_size),
         "confidence_level": CONFIDENCE,
         "positive": 'Agree or Strongly agree, out of answers 1–5 ("don\'t know" excluded)',

@@ -45,6 +45,8 @@ class Response(Model):
         one_of("channel", Channel),
         one_of("role_level", RoleLevel, nullable=True),
         one_of("training", Training, nullable=True),
+        # counts per link, and the identical-answers check at each open-link submission
+        sa.Index("ix_responses_open_link_id_pattern", "open_link_id", "pattern"),
     )
 
     id: so.Mapped[int] = so.mapped_column(
@@ -65,6 +67,18 @@ class Response(Model):
     import_batch_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("import_batches.id", ondelete="CASCADE")
     )
+    #: The open link (channel) it came through: a link, not a person; never a report filter.
+    open_link_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("open_links.id", ondelete="SET NULL")
+    )
+    #: Why an open-link response looks automated (:mod:`surveyapp.services.anomalies`):
+    #: ``burst`` or ``identical``; a fact about the response, never about a person.
+    flag: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    #: SHA-256 of the about-you and statement answers (open links only), to find identical
+    #: responses on the same link; it says nothing the answers themselves do not.
+    pattern: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    #: Left out of every report by a lead (a flagged batch); audited, reversible.
+    excluded: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     partner_type: so.Mapped[PartnerType] = so.relationship()
     locality: so.Mapped[Locality | None] = so.relationship()

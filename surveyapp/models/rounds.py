@@ -119,6 +119,11 @@ class OpenLink(Model):
     locality_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("localities.id"))
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    #: The lead's name for the channel ("Team briefing 3 March"), unique per round ignoring case
+    #: (checked by the service; links made before names existed have none).
+    name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    #: Several responses may come from one browser, one after the other (a shared tablet).
+    shared_device: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     round: so.Mapped[Round] = so.relationship(back_populates="open_links")
     partner_type: so.Mapped[PartnerType | None] = so.relationship()

@@ -100,7 +100,7 @@ def _round_rows(
         )
         .join(PartnerType, PartnerType.id == Response.partner_type_id)
         .outerjoin(Locality, Locality.id == Response.locality_id)
-        .where(Response.round_id == round_id)
+        .where(Response.round_id == round_id, Response.excluded.is_(False))
     )
     rows = _fetchall(session, statement)
     columns = list(zip(*rows, strict=True)) if rows else [()] * (5 + len(packed_columns))
@@ -173,6 +173,12 @@ def load_round_frames(session: so.Session | so.scoped_session[Any], round_id: in
         domains=domains,
         contrasts=tuple(Contrast(c.key, c.label, c.item_a, c.item_b) for c in instrument.contrasts),
         partner_type_labels=labels,
+        excluded_by_lead=session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Response)
+            .where(Response.round_id == round_id, Response.excluded)
+        )
+        or 0,
     )
 
 

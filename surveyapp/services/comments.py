@@ -50,7 +50,7 @@ def round_comments(round_: Round) -> Comments:
     rows = db.session.execute(
         sa.select(Response.id, PartnerType.label, Response.comment)
         .join(PartnerType, PartnerType.id == Response.partner_type_id)
-        .where(Response.round_id == round_.id)
+        .where(Response.round_id == round_.id, Response.excluded.is_(False))
         .order_by(Response.id)
     ).all()
     frame = pd.DataFrame(rows, columns=["id", "partner_type", "comment"])

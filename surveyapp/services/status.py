@@ -177,7 +177,7 @@ def public_response_counts(round_: Round) -> tuple[int, list[PublicCount]]:
     rows = db.session.execute(
         sa.select(PartnerType.label, sa.func.count())
         .join(Response.partner_type)
-        .where(Response.round_id == round_.id)
+        .where(Response.round_id == round_.id, Response.excluded.is_(False))
         .group_by(PartnerType.id, PartnerType.label, PartnerType.position)
         .order_by(PartnerType.position)
     ).all()

@@ -42,7 +42,7 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.invitations import completed as invitation_completed
 from surveyapp.models.responses import random_id
 from surveyapp.models.rounds import RoundStatus
-from surveyapp.services import ServiceError
+from surveyapp.services import ServiceError, anomalies
 from surveyapp.services.report_version import bump_report_version
 from surveyapp.services.tokens import sha256
 
@@ -102,6 +102,11 @@ class Respondent:
     fixed_partner_type: PartnerType | None = None
     fixed_locality: Locality | None = None
     saved: SavedDraft = field(default_factory=SavedDraft, compare=False, repr=False)
+    #: The open link answered through, and whether it lets one device answer several times.
+    open_link_id: int | None = None
+    shared_device: bool = False
+    #: Anomaly flags noted before the submission (:mod:`surveyapp.services.anomalies`).
+    flags: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def instrument(self) -> Instrument:
@@ -294,6 +299,8 @@ def for_open_link(link: OpenLink | str, session_key: str) -> Respondent:
         found.partner_type,
         found.locality,
         SavedDraft(draft, True),
+        found.id,
+        found.shared_device,
     )
     if submitted:
         raise LinkProblem("completed", found.round)
@@ -600,6 +607,7 @@ def submit(respondent: Respondent, state: DraftState) -> int:
             channel=respondent.channel,
             submitted_on=today,
             comment=(state.comment or None) if instrument.comment else None,
+            **anomalies.response_columns(respondent, state.about, state.answers, today),
         )
     )
     db.session.execute(

@@ -6,6 +6,8 @@
   if (!form || !window.fetch || !window.FormData) return;
   var status = form.querySelector("[data-save-status]");
   var key = "surveyapp-draft:" + location.pathname;
+  /* a shared device (a practice tablet): nothing of one person's answers stays in the browser */
+  var local = !form.hasAttribute("data-shared-device");
   var timer = null, saving = false, again = false, unsaved = false, sent = false;
 
   function say(text) { if (status) status.textContent = text; }
@@ -16,11 +18,13 @@
   }
   function keep() {
     var answers = {};
+    if (!local) return;
     fields().forEach(function (value, name) { if (name !== "csrf_token") answers[name] = value; });
     try { localStorage.setItem(key, JSON.stringify(answers)); } catch (e) { /* private mode */ }
   }
   function restore() {
     var answers = null, changed = false;
+    if (!local) return false;
     try { answers = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { answers = null; }
     if (!answers) return false;
     Array.prototype.forEach.call(form.elements, function (el) {

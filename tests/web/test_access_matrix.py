@@ -61,6 +61,7 @@ EXPECTED: dict[str, str] = {
     "respond.open_step": PUBLIC,
     "respond.open_draft": PUBLIC,
     "respond.open_done": PUBLIC,
+    "respond.open_next": PUBLIC,
     "results.summary": PUBLIC,
     # staff home
     "rounds.index": STAFF,
@@ -85,6 +86,8 @@ EXPECTED: dict[str, str] = {
     "rounds.erase_invitation_email": RUN_ROUNDS,
     "rounds.links": RUN_ROUNDS,
     "rounds.deactivate_link": RUN_ROUNDS,
+    "rounds.edit_link": RUN_ROUNDS,
+    "rounds.link_flag": RUN_ROUNDS,
     "rounds.link_qr_svg": RUN_ROUNDS,
     "rounds.link_qr_png": RUN_ROUNDS,
     "rounds.link_poster": RUN_ROUNDS,
@@ -129,6 +132,8 @@ ARG_VALUES: dict[str, str] = {
     "fmt": "format",
     "user_id": "account",
     "invitation_id": "invitation",
+    "flag": "flag",
+    "what": "what",
 }
 #: Endpoints that act on an object of their own, so that acting on it (deleting, closing,
 #: switching off) leaves the others as they were for the rest of the walk.
@@ -150,6 +155,7 @@ ARG_FOR: dict[str, dict[str, str]] = {
     "results.summary": {"slug": "published_slug"},
     "respond.invite_done": {"token": "done_token"},
     "respond.open_done": {"slug": "done_slug"},
+    "respond.open_next": {"slug": "shared_slug"},
     "auth.reset_password": {"token": "reset_token"},
 }
 #: Requested last: it ends the session the rest of the walk needs.
@@ -188,6 +194,8 @@ def world(app, make_round) -> dict[str, object]:
         "css": "app.css",
         "instrument": "early-help-pathways",
         "format": "csv",
+        "flag": "burst",
+        "what": "exclude",
     }
     objects["published_slug"] = make_open_link(app, objects["published"])
     make_invitation(app, live, email="removable@example.org")
@@ -205,6 +213,7 @@ def world(app, make_round) -> dict[str, object]:
             link.id for link in round_.open_links if link.slug == objects["slug"]
         )
         objects["spare_link"] = round_svc.create_open_link(round_).id
+        objects["shared_slug"] = round_svc.create_open_link(round_, shared_device=True).slug
         objects["partner_type"] = round_.partner_types[0].id
         objects["locality"] = round_svc.get_or_create_locality("Matrix").id
         for key, email in (

@@ -32,7 +32,12 @@ from surveyapp.services.rounds.lookups import (
     partner_types_by_slug,
     slugify,
 )
-from surveyapp.services.rounds.open_links import create_open_link, deactivate_open_link
+from surveyapp.services.rounds.open_links import (
+    create_open_link,
+    deactivate_open_link,
+    open_link_counts,
+    update_open_link,
+)
 from surveyapp.services.rounds.publishing import publish_round, unpublish_round
 from surveyapp.services.rounds.signposts import check_signposts
 from surveyapp.services.rounds.wording import (
@@ -66,6 +71,8 @@ __all__ = [
     "create_round",
     "create_round_from",
     "deactivate_open_link",
+    "open_link_counts",
+    "update_open_link",
     "delete_round",
     "get_or_create_locality",
     "latest_closed_round",

@@ -28,6 +28,7 @@ from werkzeug.datastructures import MultiDict
 from surveyapp.extensions import db, limiter
 from surveyapp.security import cookies_secure
 from surveyapp.services import submissions as svc
+from surveyapp.services.rounds import open_links as link_svc
 
 bp = Blueprint("respond", __name__, template_folder="templates")
 
@@ -155,12 +156,13 @@ def _open_key() -> str:
     return key
 
 
-def _set_open_cookie(response: Any, slug: str) -> Any:
+def _set_open_cookie(response: Any, slug: str, key: str | None = None) -> Any:
     response = current_app.make_response(response)
-    if request.cookies.get(OPEN_COOKIE) != _open_key():
+    key = key or _open_key()
+    if request.cookies.get(OPEN_COOKIE) != key:
         response.set_cookie(
             OPEN_COOKIE,
-            _open_key(),
+            key,
             max_age=120 * 24 * 3600,
             path=f"/o/{slug}",
             httponly=True,
@@ -209,7 +211,31 @@ def open_step(slug: str, number: int) -> Any:
 
 @bp.get("/o/<slug>/done")
 def open_done(slug: str) -> Any:
-    return _done(svc.sha256("submit:open:" + request.cookies.get(OPEN_COOKIE, "")))
+    return _done(
+        svc.sha256("submit:open:" + request.cookies.get(OPEN_COOKIE, "")),
+        next_url=url_for("respond.open_next", slug=slug) if link_svc.shared_device(slug) else None,
+    )
+
+
+@bp.post("/o/<slug>/next")
+@limiter.limit(_open_rate_limit)
+def open_next(slug: str) -> Any:
+    """A shared-device link's "Start a new response for the next person": the previous
+    person's draft is deleted and the browser gets a new key, so the form starts blank."""
+    if not link_svc.start_next_person(slug, request.cookies.get(OPEN_COOKIE, "")):
+        abort(404)
+    db.session.commit()
+    response = redirect(url_for("respond.open_intro", slug=slug), 303)
+    return _set_open_cookie(response, slug, secrets.token_urlsafe(32))
+
+
+def _next_person_url(problem: svc.LinkProblem, link: dict[str, Any]) -> str | None:
+    """On a shared-device link already answered from this browser: where the next person
+    starts (the "already answered" page offers it)."""
+    slug = link.get("slug")
+    if problem.kind != "completed" or not slug or not link_svc.shared_device(slug):
+        return None
+    return url_for("respond.open_next", slug=slug)
 
 
 # --- shared views ------------------------------------------------------------------------------
@@ -224,7 +250,7 @@ def _form(
     except svc.LinkProblem as problem:
         if problem.kind == "completed" and request.method == "POST":
             return redirect(url_for(done_endpoint, **link), 303)
-        return _problem(problem)
+        return _problem(problem, next_url=_next_person_url(problem, link))
     session.permanent = True
     whole = svc.whole_form(respondent)
     if request.method == "GET":
@@ -251,6 +277,7 @@ def _form(
         return _render_form(respondent, whole, state, errors, form_endpoint, link), 422
     signposts = svc.signpost_domains(respondent, state)
     round_id = respondent.round.id
+    svc.anomalies.note_submit(respondent, request.remote_addr)
     # The answers (and an invitation's first draft, which marks it started) are kept in a
     # transaction of their own: the response's transaction must write nothing of the
     # invitation (docs/privacy.md, "Storage").
@@ -363,11 +390,12 @@ def _render_form(
         restored=bool(state.answers or state.about or state.comment) and not errors,
         choices={q.id: svc.about_choices(respondent, q) for q in whole.about},
         action_url=url_for(form_endpoint, **link),
+        shared_device=respondent.shared_device,
         draft_url=url_for(form_endpoint.replace("_intro", "_draft"), **link),
     )
 
 
-def _done(receipt_key: str, answered: Any = None) -> Any:
+def _done(receipt_key: str, answered: Any = None, next_url: str | None = None) -> Any:
     """The thank-you page, with signposts when this browser has just submitted; ``answered``
     is the round of an invitation whose response is in (invitations have no receipt)."""
     from surveyapp.models import Round, SubmissionReceipt
@@ -382,7 +410,9 @@ def _done(receipt_key: str, answered: Any = None) -> Any:
     done = session.get("respond_done") or {}
     keys = done.get("signposts", []) if done.get("key") == receipt_key[:16] else []
     signposts = [round_.signposts[k] for k in keys if k in (round_.signposts or {})]
-    return render_template("respond/done.html", round=round_, signposts=signposts)
+    return render_template(
+        "respond/done.html", round=round_, signposts=signposts, next_url=next_url
+    )
 
 
 @bp.get("/accessibility")

@@ -8,6 +8,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     Field,
     IntegerField,
@@ -193,7 +194,17 @@ class InvitationsUploadForm(FlaskForm):
     file = FileField("CSV file of people to invite")
 
 
-class OpenLinkForm(FlaskForm):
+class OpenLinkEditForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Enter a name for the link"), Length(max=120)],
+    )
+    shared_device = BooleanField("Allow several responses from one device (a shared tablet)")
+
+
+class OpenLinkForm(OpenLinkEditForm):
+    #: Blank gives "Open link N".
+    name = StringField("Name", validators=[Optional(), Length(max=120)])
     partner_type = SelectField("Partner type", validators=[Optional()])
     locality = SelectField("Locality", validators=[Optional()])
 

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from collections.abc import Callable
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from surveyapp.extensions import db
 from surveyapp.models import OpenLink, Round
-from surveyapp.services import ServiceError
+from surveyapp.services import ServiceError, anomalies
 from surveyapp.services import rounds as round_svc
 from surveyapp.services.qr import qr_png, qr_svg, qr_svg_inline
 from surveyapp.web.access import RUN_ROUNDS, roles_required
 from surveyapp.web.rounds.blueprint import action, bp, get_link, get_round, open_link_url
-from surveyapp.web.rounds.forms import ActionForm, OpenLinkForm, show_service_error
+from surveyapp.web.rounds.forms import (
+    ActionForm,
+    OpenLinkEditForm,
+    OpenLinkForm,
+    show_service_error,
+)
 
 
 def _prepare_link_form(form: OpenLinkForm, round_: Round) -> None:
@@ -28,6 +35,24 @@ def _prepare_link_form(form: OpenLinkForm, round_: Round) -> None:
     ]
 
 
+def _save(
+    form: OpenLinkEditForm, do: Callable[[], object], message: str, round_id: int
+) -> ResponseReturnValue | None:
+    """Validate the form and run ``do``: the redirect back to the links page when done, None
+    (the form shows why) when not."""
+    if not form.validate():
+        return None
+    try:
+        do()
+    except ServiceError as exc:
+        db.session.rollback()
+        show_service_error(form, exc)
+        return None
+    db.session.commit()
+    flash(message)
+    return redirect(url_for("rounds.links", round_id=round_id))
+
+
 @bp.route("/rounds/<int:round_id>/links", methods=["GET", "POST"])
 @roles_required(*RUN_ROUNDS)
 def links(round_id: int) -> ResponseReturnValue:
@@ -36,22 +61,22 @@ def links(round_id: int) -> ResponseReturnValue:
     _prepare_link_form(form, round_)
     status = 200
     if request.method == "POST":
-        if form.validate():
-            try:
-                round_svc.create_open_link(
-                    round_,
-                    partner_type_slug=form.partner_type.data or None,
-                    locality_name=form.locality.data or None,
-                    by=current_user,
-                )
-            except ServiceError as exc:
-                db.session.rollback()
-                round_ = get_round(round_id)
-                show_service_error(form, exc)
-            else:
-                db.session.commit()
-                flash("Open link created.")
-                return redirect(url_for("rounds.links", round_id=round_id))
+        done = _save(
+            form,
+            lambda: round_svc.create_open_link(
+                round_,
+                partner_type_slug=form.partner_type.data or None,
+                locality_name=form.locality.data or None,
+                name=form.name.data,
+                shared_device=bool(form.shared_device.data),
+                by=current_user,
+            ),
+            "Open link created.",
+            round_id,
+        )
+        if done is not None:
+            return done
+        round_ = get_round(round_id)
         status = 400
     all_links = sorted(round_.open_links, key=lambda link: (not link.active, link.id))
     return render_template(
@@ -61,7 +86,56 @@ def links(round_id: int) -> ResponseReturnValue:
         action=ActionForm(),
         links=all_links,
         url_of=open_link_url,
+        counts=round_svc.open_link_counts(round_),
+        flags={link.id: anomalies.flag_counts(link) for link in all_links},
+        reasons=list(anomalies.REASONS.values()),
     ), status
+
+
+@bp.route("/rounds/<int:round_id>/links/<int:link_id>/edit", methods=["GET", "POST"])
+@roles_required(*RUN_ROUNDS)
+def edit_link(round_id: int, link_id: int) -> ResponseReturnValue:
+    """Rename a link, or switch its shared-device setting."""
+    round_ = get_round(round_id)
+    link = get_link(round_, link_id)
+    form = OpenLinkEditForm(obj=link) if request.method == "GET" else OpenLinkEditForm()
+    status = 200
+    if request.method == "POST":
+        done = _save(
+            form,
+            lambda: round_svc.update_open_link(
+                link,
+                name=form.name.data,
+                shared_device=bool(form.shared_device.data),
+                by=current_user,
+            ),
+            "Open link saved.",
+            round_id,
+        )
+        if done is not None:
+            return done
+        status = 400
+    return render_template(
+        "rounds/link_edit.html", round=round_, link=link, form=form, url=open_link_url(link)
+    ), status
+
+
+@bp.post("/rounds/<int:round_id>/links/<int:link_id>/flags/<flag>/<any(exclude,include):what>")
+@roles_required(*RUN_ROUNDS)
+def link_flag(round_id: int, link_id: int, flag: str, what: str) -> ResponseReturnValue:
+    """Exclude a link's responses with one flag from every report, or include them again."""
+    round_ = get_round(round_id)
+    link = get_link(round_, link_id)
+    if flag not in anomalies.REASONS:
+        abort(404)
+    excluded = what == "exclude"
+    return action(
+        round_id,
+        lambda r: anomalies.set_excluded(link, flag, excluded, by=current_user),
+        "{result} flagged response(s) "
+        + ("excluded from the report." if excluded else "included in the report again."),
+        "rounds.links",
+    )
 
 
 @bp.post("/rounds/<int:round_id>/links/<int:link_id>/deactivate")
