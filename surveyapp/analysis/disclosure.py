@@ -30,19 +30,31 @@ Deciding. Suppression runs on the six two-way tables; then every pair of cells s
 same item is checked. Where a pair breaks the rule the finer cell (more dimensions; then the
 smaller; then the later) is hidden on that item, or on every item when the response counts
 break it, and suppression runs again from the start with those cells hidden, so that hiding
-one cell hides whatever would let it be worked out from its row or column. This repeats until
-no pair breaks the rule (it must end: each round only hides more). The whole round is never
-hidden for this. A filtered view whose total ends up hidden on every item only because of
-this check is *refused*: it is not offered in the menu, and asking for it by name (page,
-download, ``report --filter``) gets :data:`REFUSED` instead of an empty report.
+one cell hides whatever would let it be worked out from its row or column. When no pair
+breaks the rule, every *triple* of shown cells is checked the same way (A − B − C and
+A + B − C, by valid answers per item and by respondents): where one is exactly a set of
+people holding answers but fewer than N valid ones (or 1 to N−1 respondents), its finest
+cell other than the whole round is hidden and everything runs again. Last, every *class* of
+people (alike in every shown cell) under N whose counts any combination of the shown cells
+gives exactly (its indicator lies in their span) has a cell of that combination hidden, and
+everything runs again. This repeats until nothing is found (it must end: each round only
+hides more). The whole round is never hidden for this. A filtered view whose total ends up
+hidden on every item only because of these checks is *refused*: it is not offered in the
+menu, and asking for it by name (page, download, ``report --filter``) gets :data:`REFUSED`
+instead of an empty report.
 
-What it does not claim. The pairwise check and the row-and-column rule are heuristics. An
-adversarial test (``tests/analysis/attacker.py``) collects every figure every view shows and
-solves for hidden cells and small groups of people from all of them at once, and searches
-pairs and triples of shown cells for sums and differences that single out fewer than N
-people; on random rounds it recovers nothing. That is evidence, not a proof: a
-three-way combination of tables is not ruled out in general, which is one reason views
-filter on one dimension at a time.
+What it does not claim. The pair, triple and class checks and the row-and-column rule are
+not a proof that nothing can be worked out. What is checked: every difference of two shown
+cells, every sum and difference of three, and every single class of people, for every item
+and for response counts. What is not: a sum and difference of four or more cells that
+gives a *union* of two or more small classes (each class alone is checked, however many
+cells it takes). An adversarial test (``tests/analysis/attacker.py``) collects every
+figure every view shows and solves for single atoms of people from all of them at once, and
+searches pairs and triples of shown cells for small groups; on 24 random rounds whose
+dimensions nearly coincide (built to be easy to difference) and four ordinary random rounds
+it recovers nothing, and with the triple check switched off it finds the rounds that leaked
+before it. That is evidence, not a proof, which is one reason views filter on one dimension
+at a time.
 """
 
 from __future__ import annotations
@@ -182,6 +194,8 @@ def _decide(enc: Encoded, n: int) -> Decision:
             first = hidden.copy()
         victims = _differencing_victims(pairs, cells, hidden, n)
         if not (victims & ~hidden).any():
+            victims = _triple_victims(atoms, cells, pairs, hidden, n)
+        if not (victims & ~hidden).any():
             victims = _span_victims(atoms, cells, pairs, hidden, n)
             if not (victims & ~hidden).any():
                 break
@@ -282,6 +296,120 @@ def _span_victims(
     return victims
 
 
+def _triples(
+    on: np.ndarray,
+    left_valid: np.ndarray,
+    left_answered: np.ndarray,
+    own_valid: np.ndarray,
+    own_answered: np.ndarray,
+    members: np.ndarray,
+    weight: np.ndarray,
+    n: int,
+) -> list[tuple[int, int, int]]:
+    """Triples of the cells ``on`` (numbers) whose sum and difference is exactly a set of
+    people holding answers (``weight`` per atom) but fewer than ``n`` valid ones.
+
+    ``left_x[a, b]`` is x of the people in cell a and not in b, ``own_x[a]`` of cell a;
+    ``members`` is (cells × atoms). Counting only people with answers (weight > 0):
+
+    * A − B − C is such a set exactly when B and C lie in A and do not meet: it is
+      A \\ (B ∪ C). All three conditions are pairwise, read from ``left_answered``.
+    * A + B − C is such a set exactly when A ∩ B ⊆ C ⊆ A ∪ B: it is (A ∪ B) \\ C, which holds
+      A \\ C and B \\ C, so both must be under ``n`` valid answers; the candidates this
+      leaves are few and are checked atom by atom.
+
+    (A − B alone is the pairwise rule's; −A − B + C is C − A − B.)
+    """
+    found: list[tuple[int, int, int]] = []
+    if on.size < 3:
+        return found
+    lv = left_valid[np.ix_(on, on)]
+    la = left_answered[np.ix_(on, on)]
+    ov, oa = own_valid[on], own_answered[on]
+    holds = oa > 0
+    inside = (la == 0) & holds[:, None]  # inside[b, a]: b's answering people all lie in a
+    apart = la == oa[:, None]  # apart[b, c]: b and c share nobody who answered
+    np.fill_diagonal(inside, False)
+    upper = np.triu(np.ones((on.size, on.size), dtype=bool), 1)
+    for a in range(on.size):
+        sub = np.flatnonzero(inside[:, a])
+        if sub.size < 2:
+            continue
+        ok = apart[np.ix_(sub, sub)] & upper[: sub.size, : sub.size]
+        rest_valid = ov[a] - ov[sub][:, None] - ov[sub][None, :]
+        rest_answered = oa[a] - oa[sub][:, None] - oa[sub][None, :]
+        bad = ok & (rest_answered > 0) & (rest_valid < n)
+        for b, c in zip(*np.nonzero(bad), strict=True):
+            found.append((int(on[a]), int(on[sub[b]]), int(on[sub[c]])))
+    near = (lv < n) & ~np.eye(on.size, dtype=bool)  # near[x, c]: x \\ c is under n valid
+    for c in range(on.size):
+        xs = np.flatnonzero(near[:, c] & holds)
+        if xs.size < 2:
+            continue
+        ok = upper[: xs.size, : xs.size].copy()
+        rest_valid = ov[xs][:, None] + ov[xs][None, :] - ov[c]
+        rest_answered = oa[xs][:, None] + oa[xs][None, :] - oa[c]
+        ok &= (rest_answered > 0) & (rest_valid < n) & (rest_valid >= 0)
+        if not ok.any():
+            continue
+        first, second = np.nonzero(ok)
+        ma, mb, mc = members[on[xs[first]]], members[on[xs[second]]], members[on[c]]
+        stray = ((mc & ~ma & ~mb) | (ma & mb & ~mc)) @ weight
+        for i in np.flatnonzero(stray == 0):
+            found.append((int(on[xs[first[i]]]), int(on[xs[second[i]]]), int(on[c])))
+    return found
+
+
+def _triple_victims(
+    atoms: _Atoms, cells: tuple[Cell, ...], pairs: _Pairs, hidden: np.ndarray, n: int
+) -> np.ndarray:
+    """(cells, items): cells to hide so that no sum and difference of three shown cells (A −
+    B − C or A + B − C) is a set of people holding answers but fewer than N valid ones, or
+    (by response counts, over cells shown anywhere) of 1 to N−1 respondents. Of each such
+    triple the finest, then smallest, then latest cell other than the whole round is hidden."""
+    victims = np.zeros_like(hidden)
+    depth = [len(c) for c in cells]
+
+    def finest(triple: tuple[int, int, int], size: np.ndarray) -> int | None:
+        candidates = [c for c in triple if c]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda c: (depth[c], -size[c], c))
+
+    people = pairs.people[..., None]
+    on = np.flatnonzero(~hidden.all(axis=1))
+    for triple in _triples(
+        on,
+        people[..., 0],
+        people[..., 0],
+        pairs.own_people,
+        pairs.own_people,
+        atoms.members,
+        atoms.people,
+        n,
+    ):
+        c = finest(triple, pairs.own_people)
+        if c is not None:
+            victims[c] = True
+    if victims.any():
+        return victims
+    for item in range(hidden.shape[1]):
+        for triple in _triples(
+            np.flatnonzero(~hidden[:, item]),
+            pairs.valid[..., item],
+            pairs.answered[..., item],
+            pairs.own_valid[:, item],
+            pairs.own_answered[:, item],
+            atoms.members,
+            atoms.answered[:, item],
+            n,
+        ):
+            c = finest(triple, pairs.own_valid[:, item])
+            if c is not None:
+                victims[c, item] = True
+    return victims
+
+
 @dataclass(frozen=True)
 class _Pairs:
     """For every ordered pair of cells (A, B), the people in A and not in B: as valid answers
@@ -292,6 +420,7 @@ class _Pairs:
     answered: np.ndarray
     people: np.ndarray
     own_valid: np.ndarray
+    own_answered: np.ndarray
     own_people: np.ndarray
 
 
@@ -325,9 +454,11 @@ def _pair_tables(enc: Encoded, cells: tuple[Cell, ...]) -> _Pairs:
         return full[own][:, None, :] - inside, full[own]
 
     left_valid, own_valid = outside(valid)
-    left_answered, _ = outside(answered)
+    left_answered, own_answered = outside(answered)
     left_people, own_people = outside(people)
-    return _Pairs(left_valid, left_answered, left_people[..., 0], own_valid, own_people[:, 0])
+    return _Pairs(
+        left_valid, left_answered, left_people[..., 0], own_valid, own_answered, own_people[:, 0]
+    )
 
 
 def _differencing_victims(

@@ -26,6 +26,9 @@ class StatusRow:
     started: int = 0
     completed: int = 0
     open_link: int = 0
+    #: True when the reader may not see this group's counts (a manager, for a group the
+    #: report hides: :func:`surveyapp.reporting.counts.status_for`).
+    hidden: bool = False
 
     @property
     def rate(self) -> float | None:
@@ -50,6 +53,8 @@ class RoundStatusTable:
     total: StatusRow = field(default_factory=lambda: StatusRow("All partners"))
     #: Responses from any channel (invitations, open links and imported files).
     responses: int = 0
+    #: True when the reader may not see the number of responses (see ``StatusRow.hidden``).
+    responses_hidden: bool = False
 
 
 def _invitation_counts(round_id: int, column: so.QueryableAttribute[Any]) -> dict:
@@ -160,34 +165,9 @@ def format_table(table: RoundStatusTable) -> str:
 
 @dataclass(frozen=True)
 class PublicCount:
+    """One partner type's respondents on the published summary (built in
+    :mod:`surveyapp.reporting.counts`, through the report's disclosure decisions)."""
+
     label: str
-    #: None when the group is not shown (see :func:`public_response_counts`).
+    #: None when the report does not show the group's count.
     count: int | None
-    #: True when the group is below the minimum size (rather than hidden to protect another).
-    small: bool = False
-
-
-def public_response_counts(round_: Round) -> tuple[int, list[PublicCount]]:
-    """Total responses and responses per partner type for partners to see.
-
-    A partner type with fewer responses than the round's minimum group size shows no number.
-    If only one type is hidden, its number would follow from the total and the others, so the
-    next smallest is hidden too (the same rule as every report).
-    """
-    rows = db.session.execute(
-        sa.select(PartnerType.label, sa.func.count())
-        .join(Response.partner_type)
-        .where(Response.round_id == round_.id, Response.excluded.is_(False))
-        .group_by(PartnerType.id, PartnerType.label, PartnerType.position)
-        .order_by(PartnerType.position)
-    ).all()
-    hidden = {label for label, n in rows if n < round_.min_group_size}
-    if len(hidden) == 1:
-        visible = sorted(((n, label) for label, n in rows if label not in hidden))
-        if visible:
-            hidden.add(visible[0][1])
-    total = sum(n for _, n in rows)
-    return total, [
-        PublicCount(label, None if label in hidden else n, n < round_.min_group_size)
-        for label, n in rows
-    ]

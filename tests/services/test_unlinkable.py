@@ -147,39 +147,74 @@ def test_a_submitted_invitation_cannot_get_a_second_draft_or_response(app, make_
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Draft)) == 0
 
 
-@pytest.mark.xfail(
-    bool(PG_URL),
-    strict=True,
-    reason="PostgreSQL stores an updated invitation where and when the update happened: the "
-    "day's first saved answers put invitations in answering order (docs/privacy.md, "
-    "residual risks)",
-)
+def _in_answering_order(order: list[int], truth) -> int:
+    """Of the 45 pairs of people, how many ``order`` (invitation ids, or response ids mapped
+    back through ``truth``) puts in the order they answered (ORDER)."""
+    by_response = {r: i for i, r in truth.items()}
+    ids = [by_response.get(x, x) for x in order]
+    answered = {ids_in_order: k for k, ids_in_order in enumerate(_answering_ids(truth))}
+    ranks = [answered[i] for i in ids]
+    return sum(a < b for k, a in enumerate(ranks) for b in ranks[k + 1 :])
+
+
+def _answering_ids(truth) -> list[int]:
+    """Invitation ids in the order their people answered (ids were made in person order)."""
+    people = sorted(truth)
+    return [people[p] for p in ORDER]
+
+
+def _row_orders(truth) -> dict[str, list[int]]:
+    dialect = db.engine.dialect.name
+    physical = "ctid" if dialect == "postgresql" else "rowid"
+
+    def ids(sql: str) -> list[int]:
+        return list(dict.fromkeys(db.session.scalars(sa.text(sql))))
+
+    orders = {
+        "invitations": ids(f"SELECT id FROM invitations ORDER BY {physical}"),
+        "responses": ids(f"SELECT id FROM responses ORDER BY {physical}"),
+        "answers": ids(f"SELECT response_id FROM answers ORDER BY {physical}"),
+    }
+    if dialect == "postgresql":
+        orders["invitations by xmin"] = ids(
+            "SELECT id FROM invitations ORDER BY xmin::text::bigint, ctid"
+        )
+    return orders
+
+
 def test_row_order_does_not_follow_answering_order(app, make_round):
+    """Invitations' physical order (and, on PostgreSQL, xmin order) neither lines up with the
+    responses' nor follows the order people answered in. On SQLite invitations stay where
+    they were made; on PostgreSQL each first draft rewrites the round's invitations in a
+    random order, so these are chance figures: a random order of 10 puts about one person
+    in the responses' place and 22 of 45 pairs in answering order; the thresholds (8 or more
+    places, 43 or more pairs) have chances near 1 in 60,000 and are what following the
+    answering order gives (10 and 45)."""
     _, truth = _answered_in_shuffled_order(app, make_round)
     with app.app_context():
-        dialect = db.engine.dialect.name
-        physical = "ctid" if dialect == "postgresql" else "rowid"
-        invitation_order = list(
-            db.session.scalars(sa.text(f"SELECT id FROM invitations ORDER BY {physical}"))
-        )
-        response_order = list(
-            db.session.scalars(sa.text(f"SELECT id FROM responses ORDER BY {physical}"))
-        )
-        answer_order = list(
-            dict.fromkeys(
-                db.session.scalars(sa.text(f"SELECT response_id FROM answers ORDER BY {physical}"))
-            )
-        )
-        for order in (response_order, answer_order):
-            assert _matches_by_order(invitation_order, order, truth) <= 2
+        orders = _row_orders(truth)
+        for name in ("invitations", "invitations by xmin"):
+            if name not in orders:
+                continue
+            for responses in (orders["responses"], orders["answers"]):
+                assert _matches_by_order(orders[name], responses, truth) <= 7, name
+            assert _in_answering_order(orders[name], truth) <= 42, name
         # Ids are random, so id order pairs like a random shuffle: about one right on average,
         # three or more about one time in twelve. Eight or more (a chance of about 1 in 10**5)
         # would mean ids follow answering order.
-        assert _matches_by_order(invitation_order, sorted(truth.values()), truth) <= 7
-        if dialect == "postgresql":
-            by_xmin = list(
-                db.session.scalars(
-                    sa.text("SELECT id FROM invitations ORDER BY xmin::text::bigint")
-                )
-            )
-            assert _matches_by_order(by_xmin, response_order, truth) <= 2
+        assert _matches_by_order(orders["invitations"], sorted(truth.values()), truth) <= 7
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL's row versions")
+def test_without_the_shuffle_postgresql_row_order_follows_answering_order(
+    app, make_round, monkeypatch
+):
+    """The test above can fail: without rewriting the round's invitations, their ctid and
+    xmin order is the answering order and lines up with the responses'."""
+    monkeypatch.setattr(svc, "_shuffle_invitations", lambda round_id: None)
+    _, truth = _answered_in_shuffled_order(app, make_round)
+    with app.app_context():
+        orders = _row_orders(truth)
+        for name in ("invitations", "invitations by xmin"):
+            assert _in_answering_order(orders[name], truth) == 45, name
+            assert _matches_by_order(orders[name], orders["responses"], truth) == PEOPLE, name

@@ -11,11 +11,19 @@ import pytest
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
-from surveyapp.models import AuditEvent, Invitation, OpenLink, OutboxMessage, Response, Round
+from surveyapp.models import (
+    AuditEvent,
+    Invitation,
+    OpenLink,
+    OutboxMessage,
+    Response,
+    Round,
+)
 from surveyapp.services.tokens import sha256
 from surveyapp.timeutil import format_date
 from tests.conftest import count, csrf_token_from
 from tests.web.respond_helpers import make_open_link
+from tests.web.test_counts_by_role import add_open_responses
 
 
 @pytest.fixture
@@ -410,25 +418,11 @@ def test_close_publish_and_public_summary(app, client, lead, make_round):
     round_id = make_round(
         "Spring", open_=True, partner_type_slugs=["school", "police", "gp"], min_group_size=5
     )
+    add_open_responses(app, round_id, [("school", 12, 4), ("police", 7, 4), ("gp", 3, 4)])
     with app.app_context():
-        round_ = db.session.get(Round, round_id)
-        ids = {p.slug: p.id for p in round_.partner_types}
-        day = round_.opened_at.date()
-        for slug, n in (("school", 12), ("police", 7), ("gp", 3)):
-            db.session.add_all(
-                [
-                    Response(
-                        round_id=round_id,
-                        partner_type_id=ids[slug],
-                        channel="open",
-                        submitted_on=day,
-                    )
-                    for _ in range(n)
-                ]
-            )
         from surveyapp.services.rounds import create_open_link
 
-        slug = create_open_link(round_).slug
+        slug = create_open_link(db.session.get(Round, round_id)).slug
         db.session.commit()
     token = form_data(client, f"/rounds/{round_id}")
     assert client.get(f"/results/{slug}").status_code == 404

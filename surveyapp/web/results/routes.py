@@ -12,8 +12,8 @@ from flask import Blueprint, abort, render_template
 from surveyapp.analysis.suppression import suppressed_label
 from surveyapp.extensions import db
 from surveyapp.models import OpenLink
+from surveyapp.reporting.counts import public_response_counts
 from surveyapp.reporting.findings import headline_findings
-from surveyapp.services.status import public_response_counts
 
 bp = Blueprint("results", __name__, template_folder="templates")
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Response, render_template
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
+from surveyapp.analysis.suppression import suppressed_label
 from surveyapp.models.base import utcnow
-from surveyapp.services.status import round_status
+from surveyapp.reporting.counts import status_for
 from surveyapp.timeutil import format_datetime
-from surveyapp.web.access import READ_REPORTS, roles_required
+from surveyapp.web.access import READ_REPORTS, RUN_ROUNDS, roles_required
 from surveyapp.web.rounds.blueprint import bp, get_round
 
 
@@ -19,7 +21,8 @@ def status(round_id: int) -> ResponseReturnValue:
     return render_template(
         "rounds/status.html",
         round=round_,
-        table=round_status(round_),
+        table=status_for(round_, exact=current_user.has_role(*RUN_ROUNDS)),
+        hidden_label=suppressed_label(round_.min_group_size),
         updated=format_datetime(utcnow()),
     )
 
@@ -33,7 +36,8 @@ def status_table(round_id: int) -> ResponseReturnValue:
         render_template(
             "rounds/_status_table.html",
             round=round_,
-            table=round_status(round_),
+            table=status_for(round_, exact=current_user.has_role(*RUN_ROUNDS)),
+            hidden_label=suppressed_label(round_.min_group_size),
             updated=format_datetime(utcnow()),
         )
     )
