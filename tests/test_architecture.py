@@ -76,3 +76,37 @@ def test_an_import_against_the_arrows_breaks_a_contract(
     changed = deepcopy(graph)
     changed.add_import(importer=importer, imported=imported)
     assert broken(changed) != []
+
+
+#: Libraries that take a large part of a second to import; only the pages and commands that use
+#: them may load them (issue 14: CLI start-up under 1 s).
+HEAVY = ("pandas", "numpy", "scipy", "matplotlib", "seaborn", "weasyprint", "openpyxl", "sklearn")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import surveyapp.cli",
+        # the whole app (every blueprint) and a cheap command's module, as `flask --help` builds
+        "from surveyapp import create_app; create_app({'TESTING': True, 'SECRET_KEY': 'x'})",
+    ],
+)
+def test_start_up_does_not_import_the_heavy_libraries(code: str) -> None:
+    probe = f"import sys; {code}; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"imported at start-up: {result.stdout.strip()}"
+
+
+def test_the_probe_sees_a_heavy_import() -> None:
+    """The test above can fail: a module that uses pandas is caught."""
+    probe = (
+        "import sys; import surveyapp.reporting.views; "
+        f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert "pandas" in result.stdout.split(), result.stdout + result.stderr

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from surveyapp.analysis.basics import SMALLEST_MIN_GROUP_SIZE as SMALLEST_MIN_GROUP_SIZE
+from surveyapp.analysis.basics import AnalysisError as AnalysisError
 from surveyapp.instruments.about import ROLE_LEVEL_LABELS, TRAINING_LABELS
 from surveyapp.instruments.scales import AGREE5
 
@@ -37,18 +39,10 @@ N_LEVELS = DONT_KNOW + 1
 #: Levels of Agree and Strongly agree are "positive", of the two disagrees "negative".
 POSITIVE_LEVELS = tuple(SCALE.level(v) for v in SCALE.positive)
 NEGATIVE_LEVELS = tuple(SCALE.level(v) for v in SCALE.negative)
-#: No group smaller than this is ever reported, whatever a round asks for (product.md: "never
-#: below 5"). The one definition: rounds' CHECK constraint and validation use it too.
-SMALLEST_MIN_GROUP_SIZE = 5
-
 RESPONSE_COLUMNS = ("response_id", "partner_type", "locality", "role_level", "training")
 ANSWER_COLUMNS = ("response_id", "item_id", "value", "dont_know")
 ITEM_COLUMNS = ("item_id", "domain", "text", "position")
 DOMAIN_COLUMNS = ("domain", "label", "position")
-
-
-class AnalysisError(ValueError):
-    """Bad input to the analysis (missing columns, unknown ids, impossible values)."""
 
 
 @dataclass(frozen=True)

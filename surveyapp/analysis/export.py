@@ -11,6 +11,8 @@ import io
 
 import pandas as pd
 
+from surveyapp.analysis.basics import FORMULA_PREFIXES as FORMULA_PREFIXES
+from surveyapp.analysis.basics import neutralise as neutralise
 from surveyapp.analysis.data import records
 from surveyapp.analysis.metrics import round_half_up
 from surveyapp.analysis.report import Report
@@ -42,15 +44,9 @@ TEXT_COLUMNS = ("partner_type", "item_id", "domain")
 COUNT_COLUMNS = ("n_responses", "n_valid", "n_dont_know")
 #: Decimal places per figure column: percentages and the mean 1 (product.md section 4).
 DECIMALS = {column: 1 for column in CSV_COLUMNS[7:18]} | {"mean": 1}
+
+
 #: A spreadsheet treats a cell starting with one of these as a formula (OWASP CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str) -> str:
-    """Make a text cell safe to open in a spreadsheet: prefix a formula-like value with '."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 def format_figure(value: float | None, places: int) -> str:
     """A figure rounded half up to ``places`` decimals; "" when missing (suppressed)."""
     if value is None or pd.isna(value):

@@ -4,6 +4,7 @@ from surveyapp.models.audit import AuditEvent
 from surveyapp.models.instruments import InstrumentSnapshot
 from surveyapp.models.invitations import Invitation
 from surveyapp.models.mail import OutboxMessage, OutboxStatus
+from surveyapp.models.quotes import PublishedQuote
 from surveyapp.models.reference import Locality, PartnerType
 from surveyapp.models.responses import (
     Answer,
@@ -30,6 +31,7 @@ __all__ = [
     "OutboxStatus",
     "PartnerType",
     "PasswordReset",
+    "PublishedQuote",
     "RecoveryCode",
     "Response",
     "Role",

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from surveyapp.analysis.data import SMALLEST_MIN_GROUP_SIZE
+from surveyapp.analysis.basics import SMALLEST_MIN_GROUP_SIZE
 from surveyapp.extensions import Model, db
 from surveyapp.models.base import JSONType, one_of, utcnow
 from surveyapp.models.instruments import InstrumentSnapshot

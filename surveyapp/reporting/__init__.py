@@ -6,6 +6,6 @@ point and one cache keyed by report versions), ``views`` (page context and chart
 only through here.
 """
 
-from surveyapp.analysis.data import AnalysisError
+from surveyapp.analysis.basics import AnalysisError
 
 __all__ = ["AnalysisError"]

@@ -24,6 +24,7 @@ from surveyapp.analysis.metrics import round_half_up
 from surveyapp.analysis.report import Report
 from surveyapp.models import Round
 from surveyapp.reporting.build import build, cached, version_key
+from surveyapp.reporting.quotes import report_quotes
 from surveyapp.services import ServiceError
 
 #: The dimensions a report can be filtered by, with the label of each in the filter menu.
@@ -242,6 +243,16 @@ def response_picture(report: Report) -> list[tuple[str, str]]:
     return out
 
 
+def group_change(report: Report) -> pd.DataFrame | None:
+    """The change table's rows for each partner type that anyone answered as (all partners
+    have a table of their own); none without a compared round. Suppressed as the report is."""
+    change = report.change
+    if change is None:
+        return None
+    keep = (change["partner_type"] != ALL) & ~change["partner_type"].isin(report.empty_groups)
+    return change.loc[keep]
+
+
 HELPERS: dict[str, Callable[..., str]] = {"figure": figure, "signed": signed, "svg_src": svg_src}
 
 
@@ -275,5 +286,7 @@ def report_context(round_: Round, chosen: ChosenView) -> dict[str, Any]:
             zip(report.instrument_items["item_id"], report.instrument_items["text"], strict=True)
         ),
         "ALL": ALL,
+        "quotes": report_quotes(round_, report),
+        "group_change": group_change(report),
         **HELPERS,
     }

@@ -12,23 +12,28 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
-from surveyapp.analysis.export import neutralise
-from surveyapp.analysis.themes import Theme, find_themes
+from surveyapp.analysis.basics import neutralise
 from surveyapp.extensions import db
 from surveyapp.models import PartnerType, Response, Round
+
+# pandas, scikit-learn (the themes) and openpyxl are imported where they are used: the web app
+# and the CLI import this module at start-up, and only the comments pages need them.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from surveyapp.analysis.themes import Theme
 
 UNATTRIBUTED = "Another partner type"
 
 
 @dataclass(frozen=True)
 class Comments:
-    """A round's comments: ``table`` has columns ``partner_type`` and ``comment``."""
+    """A round's comments: ``table`` has columns ``partner_type``, ``comment`` and ``id`` (the
+    response's random id, for publishing one as a quote)."""
 
     table: pd.DataFrame
     themes: list[Theme]
@@ -47,6 +52,10 @@ def _attributable(counts: pd.Series, min_size: int) -> set[str]:
 
 def round_comments(round_: Round) -> Comments:
     """Every non-empty comment of the round, attributed where safe, with the round's themes."""
+    import pandas as pd
+
+    from surveyapp.analysis.themes import find_themes
+
     rows = db.session.execute(
         sa.select(Response.id, PartnerType.label, Response.comment)
         .join(PartnerType, PartnerType.id == Response.partner_type_id)
@@ -62,7 +71,7 @@ def round_comments(round_: Round) -> Comments:
         with_text["partner_type"].isin(named), UNATTRIBUTED
     )
     return Comments(
-        table=with_text[["partner_type", "comment"]],
+        table=with_text[["partner_type", "comment", "id"]],
         themes=find_themes(with_text["comment"]),
         responses=len(frame),
         unattributed_types=int((~counts.index.isin(named)).sum()),
@@ -71,6 +80,8 @@ def round_comments(round_: Round) -> Comments:
 
 def search(table: pd.DataFrame, query: str) -> pd.DataFrame:
     """Comments containing every word of ``query`` (any case)."""
+    import pandas as pd
+
     mask = pd.Series(True, index=table.index)
     for word in query.lower().split():
         mask &= table["comment"].str.lower().str.contains(word, regex=False)
@@ -79,12 +90,17 @@ def search(table: pd.DataFrame, query: str) -> pd.DataFrame:
 
 def comments_xlsx(round_: Round, comments: Comments) -> bytes:
     """A workbook for leads: the comments, and the themes with their counts and examples."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "Comments"
     sheet.append(["Partner type", "Comment"])
-    for partner_type, comment in comments.table.itertuples(index=False):
+    for partner_type, comment in comments.table[["partner_type", "comment"]].itertuples(
+        index=False
+    ):
         sheet.append([neutralise(partner_type), neutralise(comment)])
     themes = book.create_sheet("Themes")
     themes.append(["Theme (top words)", "Comments", "Example 1", "Example 2", "Example 3"])

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import segno
+if TYPE_CHECKING:
+    import segno
 
 
 def _code(url: str) -> segno.QRCode:
+    import segno  # here, not at the top: its writers take ~0.1 s that start-up need not pay
+
     # Medium error correction survives a crease or a smudge on a printed poster.
     return segno.make_qr(url, error="m")
 

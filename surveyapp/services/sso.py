@@ -5,7 +5,8 @@ in the view; this module decides who it is: the account linked to the identity's
 subject, else the account with its email address when the provider vouches for it (linked from
 then on), else a new account. The role comes from a claim (``OIDC_ROLE_CLAIM``, e.g. Microsoft
 Entra ID's ``roles`` app roles or a ``groups`` claim) through ``OIDC_ROLE_MAP``, on every sign-in,
-so changing someone's role or removing them at the provider takes effect at their next sign-in.
+so changing someone's role or removing them at the provider takes effect at their next sign-in;
+except that the last active administrator is never demoted by a sign-in (it is refused instead).
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ import sqlalchemy as sa
 from surveyapp.extensions import db
 from surveyapp.models import Role, User
 from surveyapp.services.audit import record
-from surveyapp.services.users import create_user, find_user, logged_in, normalise_email, valid_email
+from surveyapp.services.users import (
+    create_user,
+    find_user,
+    is_last_active_admin,
+    logged_in,
+    normalise_email,
+    valid_email,
+)
 
 #: When several claim values map to roles, the widest wins.
 _RANK = {Role.MANAGER.value: 1, Role.LEAD.value: 2, Role.ADMIN.value: 3}
@@ -119,6 +127,16 @@ def sign_in(
         raise _refuse(
             "Your account has been deactivated. Ask an administrator if you need it again.",
             "deactivated",
+            target=user.email,
+        )
+    if user.role != role and is_last_active_admin(user):
+        # The provider no longer makes them an admin, but nobody else could manage accounts:
+        # neither demote them (no admin left) nor let them in with a role the provider took away.
+        raise _refuse(
+            "Your sign-in service no longer gives you the admin role, but you are this app's "
+            "last active administrator, so your role was not changed. Log in with your password "
+            "and make another administrator first, or ask for the admin role back.",
+            "last_admin",
             target=user.email,
         )
     if user.role != role:

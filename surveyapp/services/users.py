@@ -4,6 +4,7 @@ optional TOTP second factor. Every change is audited."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -28,8 +29,16 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
-#: Verified against when the email is unknown, so timing does not tell which part was wrong.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so timing does not tell which part was wrong.
+    Made on first use, not at import: hashing takes a noticeable part of a second, which every
+    CLI command would otherwise pay at start-up."""
+    return _hasher.hash(secrets.token_hex(16))
+
+
 #: Recovery codes issued when a second factor is confirmed.
 RECOVERY_CODES = 10
 #: The placeholder for the reset link in an outbox message (filled in when it is sent).
@@ -148,7 +157,9 @@ def authenticate(email: str, password: str) -> User | None:
     if user is not None and (until := locked_until(user)):
         raise AccountLocked(until)
     try:
-        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+        _hasher.verify(
+            user.password_hash if user and user.password_hash else _dummy_hash(), password
+        )
     except (VerificationError, InvalidHashError):
         if user is not None and user.active:
             register_failure(user)
@@ -201,8 +212,14 @@ def _active_admins() -> int:
     )
 
 
+def is_last_active_admin(user: User) -> bool:
+    """Whether ``user`` is the only active administrator (demoting or deactivating them would
+    leave nobody to manage accounts)."""
+    return user.role == Role.ADMIN.value and user.active and _active_admins() <= 1
+
+
 def _guard_last_admin(user: User, action: str) -> None:
-    if user.role == Role.ADMIN.value and user.active and _active_admins() <= 1:
+    if is_last_active_admin(user):
         raise ServiceError(
             f"{user.email} is the last active administrator: make another administrator before "
             f"you {action} this account",
@@ -248,7 +265,7 @@ def check_password(user: User, current: str) -> None:
     if until := locked_until(user):
         raise ServiceError(_locked_text(until), "current_password")
     try:
-        _hasher.verify(user.password_hash or _DUMMY_HASH, current)
+        _hasher.verify(user.password_hash or _dummy_hash(), current)
     except (VerificationError, InvalidHashError):
         register_failure(user)
         raise ServiceError("Your current password is not right", "current_password") from None

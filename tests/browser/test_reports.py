@@ -15,6 +15,10 @@ from tests.browser.conftest import SCREENSHOTS, axe_violations, no_horizontal_sc
 
 @pytest.fixture
 def demo_round(app):
+    # The report machinery is imported on first use (fast CLI start-up); gunicorn's on_starting
+    # imports it before serving, and so does this test's server before its first page.
+    import surveyapp.reporting.exports  # noqa: F401
+
     build.clear_cache()
     with app.app_context():
         load_demo()
@@ -103,3 +107,52 @@ def test_report_downloads_and_prints_on_a4(server_url, laptop, make_user, demo_r
         assert control not in text, control
     assert "Showing one group only: Role level: Supervisor or manager" in text
     assert "Likely range" in text and f"Page 1 of {len(reader.pages)}" in text
+
+
+def test_a_pdf_download_says_it_is_being_prepared(server_url, laptop, make_user, demo_round):
+    """While the PDF is made, the live status line says so and the link cannot be clicked
+    twice; then the file downloads under its own name and the status says it is ready."""
+    _log_in(laptop, server_url, make_user("manager"))
+    # Hold the PDF's response for a second, as a large round's would take.
+    laptop.route(
+        "**/report.pdf*",
+        lambda route: (laptop.wait_for_timeout(1000), route.continue_()),
+    )
+    laptop.goto(f"{server_url}/rounds/{demo_round}/report")
+    status = laptop.locator("#download-status")
+    assert (
+        status.get_attribute("aria-live") == "polite" and status.get_attribute("role") == "status"
+    )
+    laptop.evaluate(
+        """() => { window.__statuses = [];
+        new MutationObserver(() => window.__statuses.push(
+            document.getElementById('download-status').textContent)
+        ).observe(document.getElementById('download-status'), {childList: true,
+                  characterData: true, subtree: true}); }"""
+    )
+    link = laptop.get_by_role("link", name="PDF (A4)")
+    with laptop.expect_download(timeout=180_000) as download:
+        link.click()
+        laptop.wait_for_selector("a.is-preparing[aria-disabled=true]")
+        screenshot(laptop, "report-download-preparing")
+    assert download.value.suggested_filename.endswith(".pdf")
+    assert download.value.path().read_bytes().startswith(b"%PDF")
+    laptop.wait_for_function("!document.querySelector('a.is-preparing')")
+    statuses = laptop.evaluate("window.__statuses")
+    assert statuses[0] == "Preparing your PDF (A4), this can take a few seconds…"
+    assert statuses[-1] == "Your PDF (A4) is ready: your browser has saved it."
+    assert link.get_attribute("aria-disabled") is None
+    assert axe_violations(laptop) == []
+
+
+def test_downloads_work_without_javascript(server_url, browser, make_user, demo_round):
+    context = browser.new_context(java_script_enabled=False, accept_downloads=True)
+    page = context.new_page()
+    _log_in(page, server_url, make_user("manager"))
+    page.goto(f"{server_url}/rounds/{demo_round}/report")
+    assert "The PDFs take a few seconds to prepare." in page.text_content(".report-downloads")
+    with page.expect_download(timeout=180_000) as download:
+        page.get_by_role("link", name="PDF (A4)").click()
+    assert download.value.path().read_bytes().startswith(b"%PDF")
+    assert page.text_content("#download-status") == ""
+    context.close()

@@ -14,7 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
-from surveyapp.models import Invitation, Round, SubmissionReceipt
+from surveyapp.models import Invitation, PartnerType, Response, Round, SubmissionReceipt
+from surveyapp.services import quotes as quote_svc
 from surveyapp.services import rounds as round_svc
 from surveyapp.services.tokens import sha256
 from surveyapp.services.users import create_user, issue_password_reset, password_reset_link
@@ -81,6 +82,8 @@ EXPECTED: dict[str, str] = {
     "rounds.participants": RUN_ROUNDS,
     "rounds.comments": RUN_ROUNDS,
     "rounds.comments_xlsx": RUN_ROUNDS,
+    "rounds.publish_quote": RUN_ROUNDS,
+    "rounds.withdraw_quote": RUN_ROUNDS,
     "rounds.resend_invitation": RUN_ROUNDS,
     "rounds.remove_invitation": RUN_ROUNDS,
     "rounds.erase_invitation_email": RUN_ROUNDS,
@@ -132,6 +135,8 @@ ARG_VALUES: dict[str, str] = {
     "fmt": "format",
     "user_id": "account",
     "invitation_id": "invitation",
+    "response_id": "commented",
+    "quote_id": "quote",
     "flag": "flag",
     "what": "what",
 }
@@ -224,6 +229,23 @@ def world(app, make_round) -> dict[str, object]:
             objects[key] = db.session.scalar(
                 sa.select(Invitation.id).where(Invitation.email == email)
             )
+        school = db.session.scalar(sa.select(PartnerType.id).where(PartnerType.slug == "school"))
+        commented = [
+            Response(
+                round_id=live,
+                partner_type_id=school,
+                channel="open",
+                submitted_on=date.today(),
+                comment=text,
+            )
+            for text in ("A comment to publish", "A published comment")
+        ]
+        db.session.add_all(commented)
+        db.session.flush()
+        objects["commented"] = commented[0].id
+        objects["quote"] = quote_svc.publish_quote(
+            round_, commented[1].id, "A published comment", public=False, by=None
+        ).id
         for key in ("submit:" + str(objects["done_token"]), "submit:open:" + OPEN_KEY):
             db.session.add(
                 SubmissionReceipt(key_hash=sha256(key), round_id=live, submitted_on=date.today())

@@ -97,8 +97,9 @@ def test_every_download_shows_the_page_figures_and_no_small_group(app, client, r
     assert "<style>" in export and "<link" not in export and "<script" not in export
     assert not re.search(r'(src|href)="(?!data:)', export) and "url(" not in export
     assert "Show one group only" not in export and "Log out" not in export
-    # the tables folded away on the page are open in the file
-    assert export.count("<details open>") == 8 and "<details open>" not in page.text
+    # the tables folded away on the page are open in the file: eight under the charts, and
+    # six of "Each statement in detail" (one per domain)
+    assert export.count("<details open>") == 8 + 6 and "<details open>" not in page.text
     # heatmap, six domains and one contrast (no compared round): as on the page
     chart = '<img src="data:image/svg+xml;base64,'
     assert export.count(chart) == page.text.count(chart) == 8

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from surveyapp.analysis.export import neutralise
+from surveyapp.analysis.basics import neutralise
 from surveyapp.extensions import db
 from surveyapp.models import (
     Invitation,

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from surveyapp import timeutil
+from surveyapp.analysis.basics import SMALLEST_MIN_GROUP_SIZE
 from surveyapp.analysis.compared import default_compared_round
-from surveyapp.analysis.data import SMALLEST_MIN_GROUP_SIZE
 from surveyapp.extensions import db
 from surveyapp.instruments import Instrument, InstrumentError, get_instrument
 from surveyapp.models import (

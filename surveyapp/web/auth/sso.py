@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
 from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.flask_client import OAuth
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.sansio.app import App
 from flask.typing import ResponseReturnValue
@@ -36,6 +34,10 @@ def init_sso(app: App) -> None:
         svc.parse_role_map(app.config.get("OIDC_ROLE_MAP", ""))
     except ValueError as exc:
         raise ConfigError(f"OIDC_ROLE_MAP: {exc}") from exc
+    # Imported only when single sign-on is set up: Authlib's client and requests take a large
+    # part of a second to import, which every CLI command and worker would pay.
+    from authlib.integrations.flask_client import OAuth
+
     issuer = str(app.config["OIDC_ISSUER"]).rstrip("/")
     oauth = OAuth(app)
     oauth.register(
@@ -71,6 +73,8 @@ def sso_login() -> ResponseReturnValue:
     """Send the browser to the provider (state, nonce and PKCE verifier kept in the session)."""
     if not sso_enabled():
         return _not_set_up()
+    import requests  # loaded already with Authlib's client (init_sso)
+
     next_url = _safe_next(request.args.get("next"))
     redirect_uri = public_url("auth.sso_callback")
     try:
@@ -92,6 +96,8 @@ def sso_callback() -> ResponseReturnValue:
     """The provider sends the browser back here with a code; exchange it and sign in."""
     if not sso_enabled():
         return _not_set_up()
+    import requests  # loaded already with Authlib's client (init_sso)
+
     try:
         token = _client().authorize_access_token(
             leeway=LEEWAY,

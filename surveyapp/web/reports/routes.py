@@ -14,12 +14,14 @@ from werkzeug.wrappers import Response
 
 from surveyapp.extensions import db
 from surveyapp.models import Round
-from surveyapp.reporting import AnalysisError, exports, views
-from surveyapp.reporting.exports import FORMATS
-from surveyapp.reporting.views import ReportExportError
 from surveyapp.web.access import READ_REPORTS, roles_required
 
 bp = Blueprint("reports", __name__, template_folder="templates")
+
+
+# surveyapp.reporting is imported inside the views: it brings pandas, SciPy, Matplotlib and
+# WeasyPrint, which neither the other pages nor a CLI command should pay for at start-up
+# (tests/test_architecture.py).
 
 
 def _round(round_id: int) -> Round:
@@ -32,6 +34,10 @@ def _round(round_id: int) -> Round:
 @bp.get("/rounds/<int:round_id>/report")
 @roles_required(*READ_REPORTS)
 def show(round_id: int):
+    from surveyapp.reporting import AnalysisError, views
+    from surveyapp.reporting.exports import FORMATS
+    from surveyapp.reporting.views import ReportExportError
+
     round_ = _round(round_id)
     error, status = None, 200
     try:
@@ -62,6 +68,10 @@ def show(round_id: int):
 @roles_required(*READ_REPORTS)
 def download(round_id: int, fmt: str) -> Response:
     """The report (or the one group of ``?filter=``) as a file to save."""
+    from surveyapp.reporting import exports
+    from surveyapp.reporting.exports import FORMATS
+    from surveyapp.reporting.views import ReportExportError
+
     round_ = _round(round_id)
     if fmt not in FORMATS:
         abort(404)

@@ -9,17 +9,20 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template
 
-from surveyapp.analysis.suppression import suppressed_label
 from surveyapp.extensions import db
 from surveyapp.models import OpenLink
-from surveyapp.reporting.counts import public_response_counts
-from surveyapp.reporting.findings import headline_findings
 
 bp = Blueprint("results", __name__, template_folder="templates")
 
 
 @bp.get("/results/<slug>")
 def summary(slug: str):
+    # Imported here: they bring pandas and SciPy, which start-up should not pay for.
+    from surveyapp.analysis.suppression import suppressed_label
+    from surveyapp.reporting.counts import public_response_counts
+    from surveyapp.reporting.findings import headline_findings
+    from surveyapp.reporting.quotes import public_quotes
+
     link = db.session.scalar(sa.select(OpenLink).where(OpenLink.slug == slug))
     if link is None or link.round.published_at is None:
         abort(404)
@@ -33,4 +36,5 @@ def summary(slug: str):
         hidden_label=suppressed_label(round_.min_group_size),
         findings=headline_findings(round_),
         actions=[p.strip() for p in round_.actions_text.split("\n\n") if p.strip()],
+        quotes=public_quotes(round_),
     )

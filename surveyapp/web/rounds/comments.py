@@ -7,6 +7,7 @@ from flask import Response, render_template, request
 from flask.typing import ResponseReturnValue
 
 from surveyapp.services import comments as comment_svc
+from surveyapp.services import quotes as quote_svc
 from surveyapp.web.access import RUN_ROUNDS, roles_required
 from surveyapp.web.rounds.blueprint import bp, get_round
 
@@ -19,9 +20,12 @@ def comments(round_id: int) -> ResponseReturnValue:
     query = request.args.get("q", "")[:200].strip()
     shown = comment_svc.search(found.table, query) if query else found.table
     instrument = round_.instrument.instrument()
+    quotes = quote_svc.round_quotes(round_)
     return render_template(
         "rounds/comments.html",
         round=round_,
+        quotes=quotes,
+        published={q.response_id for q in quotes},
         found=found,
         shown=shown,
         query=query,

@@ -223,6 +223,17 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
+class QuoteForm(FlaskForm):
+    """A comment published as a quote: the words to publish (edited to take out names and
+    places) and whether the public summary shows it too."""
+
+    text = TextAreaField(
+        "Words to publish",
+        validators=[DataRequired("Enter the words to publish"), Length(max=1000)],
+    )
+    public = BooleanField("Also include it in the public summary")
+
+
 def show_service_error(form: FlaskForm, exc: ServiceError) -> None:
     """Put a service's message (or each of several) next to the field it names, or at the top of
     the form."""

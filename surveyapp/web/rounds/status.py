@@ -6,9 +6,7 @@ from flask import Response, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from surveyapp.analysis.suppression import suppressed_label
 from surveyapp.models.base import utcnow
-from surveyapp.reporting.counts import status_for
 from surveyapp.timeutil import format_datetime
 from surveyapp.web.access import READ_REPORTS, RUN_ROUNDS, roles_required
 from surveyapp.web.rounds.blueprint import bp, get_round
@@ -17,6 +15,11 @@ from surveyapp.web.rounds.blueprint import bp, get_round
 @bp.get("/rounds/<int:round_id>/status")
 @roles_required(*READ_REPORTS)
 def status(round_id: int) -> ResponseReturnValue:
+    # Imported here: the counts come from the report (pandas, SciPy), which start-up should not
+    # pay for.
+    from surveyapp.analysis.suppression import suppressed_label
+    from surveyapp.reporting.counts import status_for
+
     round_ = get_round(round_id)
     return render_template(
         "rounds/status.html",
@@ -31,6 +34,9 @@ def status(round_id: int) -> ResponseReturnValue:
 @roles_required(*READ_REPORTS)
 def status_table(round_id: int) -> ResponseReturnValue:
     """Just the tables, fetched every few seconds by the status page to keep it live."""
+    from surveyapp.analysis.suppression import suppressed_label
+    from surveyapp.reporting.counts import status_for
+
     round_ = get_round(round_id)
     response = Response(
         render_template(

@@ -8,17 +8,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
-from surveyapp.reporting import AnalysisError
-from surveyapp.reporting.trends import (
-    METHODS,
-    MIN_ROUNDS,
-    NOT_IN_ROUND,
-    closed_rounds,
-    domain_tables,
-    instrument_title,
-    trend_view,
-)
-from surveyapp.reporting.views import svg_src
 from surveyapp.web.access import READ_REPORTS, roles_required
 
 bp = Blueprint("trends", __name__, template_folder="templates")
@@ -27,6 +16,19 @@ bp = Blueprint("trends", __name__, template_folder="templates")
 @bp.get("/instruments/<key>/trends")
 @roles_required(*READ_REPORTS)
 def show(key: str) -> str:
+    # Imported here: reporting brings pandas and Matplotlib, which start-up should not pay for.
+    from surveyapp.reporting import AnalysisError
+    from surveyapp.reporting.trends import (
+        METHODS,
+        MIN_ROUNDS,
+        NOT_IN_ROUND,
+        closed_rounds,
+        domain_tables,
+        instrument_title,
+        trend_view,
+    )
+    from surveyapp.reporting.views import svg_src
+
     title = instrument_title(key)
     if title is None:
         abort(404)

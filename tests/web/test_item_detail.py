@@ -1,0 +1,131 @@
+"""Issue 14: the report page and the HTML/PDF show each statement's mean (one decimal, half up),
+the share at each answer level, and each partner type's change since the compared round, with
+small groups suppressed as everywhere else. Expected figures are worked out here from the
+test's own answers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+from surveyapp.analysis.metrics import round_half_up
+from surveyapp.reporting import build
+from tests.web.test_report_exports import pdf_text
+from tests.web.test_reports import ANSWERS, STATEMENT
+
+# The earlier round's comm_partners answers: school 5 of 8 agree, police 1 of 7.
+EARLIER = {
+    "school": ("North", ["4", "4", "4", "4", "2", "2", "1", "5"]),
+    "police": ("South", ["1", "1", "1", "2", "2", "2", "4"]),
+    "housing": ("North", ["4", "4", "1", "2", "2", "DK"]),
+    "gp": ("North", ["5", "1"]),
+}
+
+
+def load(runner, round_id: int, answers: dict, path) -> None:
+    path.write_text(
+        "partner_type,locality,comm_partners\n"
+        + "".join(f"{pt},{loc},{v}\n" for pt, (loc, values) in answers.items() for v in values)
+    )
+    result = runner.invoke(args=["responses", "import", str(round_id), str(path)])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def compared(runner, make_round, tmp_path):
+    """A round with the answers of tests/web/test_reports.py, compared with EARLIER."""
+    build.clear_cache()
+    common = dict(
+        partner_type_slugs=list(ANSWERS), min_group_size=5, locality_names=["North", "South"]
+    )
+    earlier = make_round("Spring 2025", **common)
+    load(runner, earlier, EARLIER, tmp_path / "earlier.csv")
+    now = make_round("Spring 2026", compared_round_id=earlier, **common)
+    load(runner, now, ANSWERS, tmp_path / "now.csv")
+    return now
+
+
+def rows_of(html: str, section: str) -> list[str]:
+    part = html.split(f'id="{section}"')[1].split("</table>")[0]
+    return [re.sub(r"\s+", " ", r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", part, re.S)]
+
+
+def cells(row: str) -> list[str]:
+    return re.findall(r'<td class="num">([^<]*)', row)
+
+
+def pct(k: int, n: int) -> str:
+    return f"{round_half_up(100 * k / n):.0f}%"
+
+
+def levels(values: list[str]) -> list[str]:
+    valid = [int(v) for v in values if v != "DK"]
+    shares = [pct(valid.count(level), len(valid)) for level in range(1, 6)]
+    return [str(len(valid)), *shares, f"{round_half_up(sum(valid) / len(valid), 1):.1f}"]
+
+
+def test_levels_mean_and_group_change_on_the_page(client, compared, make_user, login):
+    login(make_user("manager"))
+    html = client.get(f"/rounds/{compared}/report").text
+    detail = rows_of(html, "h-detail")
+    by_group = {
+        re.search(r'<th scope="row">([^<]*)</th>', r).group(1): r for r in detail if STATEMENT in r
+    }
+    every = [v for _, values in ANSWERS.values() for v in values]
+    # school 1,1,1,3,1 of 7 (mean 23/7 = 3.29 -> 3.3); police 2,2,1,1,1 of 7 (18/7 -> 2.6);
+    # everyone 4,5,2,7,3 of 21 (63/21 = 3.0)
+    assert cells(by_group["School"]) == ["7", "14%", "14%", "14%", "43%", "14%", "3.3"]
+    assert cells(by_group["Police"]) == ["7", "29%", "29%", "14%", "14%", "14%", "2.6"]
+    assert cells(by_group["All respondents"]) == ["21", "19%", "24%", "10%", "33%", "14%", "3.0"]
+    assert cells(by_group["School"]) == levels(ANSWERS["school"][1])
+    assert cells(by_group["All respondents"]) == levels(every)
+    for name in ("Housing", "GP"):  # small (gp 2) or hidden to protect it (housing)
+        assert cells(by_group[name]) == [] and "fewer than 5 or withheld" in by_group[name]
+    # housing's own figures (2 and 3 of 5: 40%, 60%, mean 3.2) appear nowhere in the section
+    section = html.split('id="h-detail"')[1].split("</section>")[0]
+    for figure in ("40%", "60%", "3.2", "(n=5)", "(n=2)"):
+        assert figure not in section
+
+    change = {
+        re.search(r'<th scope="row">([^<]*)</th>', r).group(1): r
+        for r in rows_of(html, "h-group-change")
+        if STATEMENT in r
+    }
+    assert "All respondents" not in change  # shown in its own table above
+    for name, (k_now, n_now, k_then, n_then) in {
+        "School": (4, 7, 5, 8),
+        "Police": (2, 7, 1, 7),
+    }.items():
+        low, high = confint_proportions_2indep(
+            k_now, n_now, k_then, n_then, method="newcomb", compare="diff"
+        )
+        diff = 100 * (k_now / n_now - k_then / n_then)
+
+        def signed(x: float) -> str:
+            return f"{round_half_up(x):+.0f}".replace("-", "−")
+
+        assert [c.strip() for c in cells(change[name])] == [
+            pct(k_then, n_then),
+            pct(k_now, n_now),
+            signed(diff),
+            f"{signed(100 * low)} to {signed(100 * high)}",
+        ], change[name]
+    # school 62.5% -> 57.1%; police 14.3% -> 28.6%
+    assert '63% <span class="n">(n=8)</span>' in change["School"]
+    assert '29% <span class="n">(n=7)</span>' in change["Police"]
+    for name in ("Housing", "GP"):
+        assert "fewer than 5 or withheld" in change[name] and "%" not in change[name]
+
+
+def test_the_offline_html_and_pdf_carry_the_same_tables(client, compared, make_user, login):
+    login(make_user("manager"))
+    html = client.get(f"/rounds/{compared}/report.html").text
+    detail = [r for r in rows_of(html, "h-detail") if STATEMENT in r]
+    page = [r for r in rows_of(client.get(f"/rounds/{compared}/report").text, "h-detail")]
+    assert detail == [r for r in page if STATEMENT in r]
+    assert "<caption>" in html.split('id="h-detail"')[1]
+    pdf = re.sub(r"\s+", " ", pdf_text(client.get(f"/rounds/{compared}/report.pdf").data))
+    assert "Each statement in detail" in pdf and "Mean (1–5)" in pdf
+    assert "by partner type" in pdf
