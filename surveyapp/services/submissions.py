@@ -15,7 +15,6 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from surveyapp import timeutil
 from surveyapp.extensions import db
@@ -41,6 +40,7 @@ from surveyapp.models import (
 )
 from surveyapp.models.base import utcnow
 from surveyapp.models.invitations import completed as invitation_completed
+from surveyapp.models.responses import random_id
 from surveyapp.models.rounds import RoundStatus
 from surveyapp.services import ServiceError, anomalies
 from surveyapp.services.report_version import bump_report_version
@@ -455,7 +455,7 @@ def save_page(
     With ``keep_missing`` a question the form did not send keeps its saved answer (a radio group
     cannot be emptied in a browser, so two tabs of the one-page form add up rather than erase)."""
     about, answers, comment = _parse(respondent, step, form, allowed_extra)
-    state = _lock_draft(respondent)
+    state, made = _lock_draft(respondent)
     if not keep_missing:
         for q in step.about:
             state.about.pop(q.id, None)
@@ -471,7 +471,7 @@ def save_page(
         .where(Draft.key_hash == respondent.draft_key)
         .values(data=state.to_data(), updated_at=utcnow())
     )
-    if respondent.invitation is not None and respondent.invitation.started_on is None:
+    if respondent.invitation is not None and not made and respondent.invitation.started_on is None:
         db.session.execute(
             sa.update(Invitation)
             .where(Invitation.id == respondent.invitation.id, Invitation.started_on.is_(None))
@@ -480,15 +480,21 @@ def save_page(
     return state
 
 
-def _lock_draft(respondent: Respondent) -> DraftState:
-    """The draft, created empty if need be and locked until the transaction ends, so that pages
-    saved at the same moment (two tabs, a retried request) queue instead of overwriting each
-    other's answers. Raises :class:`AlreadySubmitted` (caller rolls back) when the response
-    went in while this request waited for the lock."""
-    respondent.saved.loaded = False  # written from here on: the next load_draft reads it again
-    insert = (
+def _insert() -> Any:
+    """The dialect's INSERT, which has ON CONFLICT DO NOTHING (PostgreSQL or SQLite)."""
+    return (
         postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     )
+
+
+def _lock_draft(respondent: Respondent) -> tuple[DraftState, bool]:
+    """The draft, created empty if need be and locked until the transaction ends, so that pages
+    saved at the same moment (two tabs, a retried request) queue instead of overwriting each
+    other's answers; and whether it was made now (an invitation's first draft also records
+    that it was started). Raises :class:`AlreadySubmitted` (caller rolls back) when the response
+    went in while this request waited for the lock."""
+    respondent.saved.loaded = False  # written from here on: the next load_draft reads it again
+    insert = _insert()
     # The write comes first: on SQLite it takes the database's write lock before the read.
     invitation_id = respondent.invitation.id if respondent.invitation is not None else None
     made = db.session.execute(
@@ -510,7 +516,7 @@ def _lock_draft(respondent: Respondent) -> DraftState:
         raise AlreadySubmitted()
     if invitation_id is not None and made is not None:
         _first_draft(invitation_id, respondent.round.id)
-    return DraftState.from_data(data)
+    return DraftState.from_data(data), made is not None
 
 
 def first_incomplete(respondent: Respondent, state: DraftState) -> Incomplete | None:
@@ -533,13 +539,14 @@ def signpost_domains(respondent: Respondent, state: DraftState) -> list[str]:
     ]
 
 
-def submit(respondent: Respondent, state: DraftState) -> Response:
+def submit(respondent: Respondent, state: DraftState) -> int:
     """Turn a complete draft into the response, exactly once, writing nothing that ties the
     response to an invitation (docs/privacy.md, "Storage").
 
-    Raises :class:`Incomplete` (nothing written) or :class:`AlreadySubmitted` (the caller must
-    roll back). Everything else happens in the caller's transaction: the draft's removal, the
-    response and its answers and the round's data version. An invitation is not written to:
+    Returns the new response's id. Raises :class:`Incomplete` (nothing written) or
+    :class:`AlreadySubmitted` (the caller must roll back). Everything else happens in the
+    caller's transaction: the draft's removal, the response and its answers and the round's
+    data version. An invitation is not written to:
     its draft, made with its first saved answers, is the guard (only one request can delete
     it, and a drafted invitation never gets another draft), and "drafted, no draft left" is
     its completion (:func:`surveyapp.models.invitations.completed`). An open link's receipt,
@@ -558,54 +565,73 @@ def submit(respondent: Respondent, state: DraftState) -> Response:
     if invitation_id is not None:
         _draft_before_submit(respondent, state)
     else:
-        try:
-            with db.session.begin_nested():
-                db.session.execute(
-                    sa.insert(SubmissionReceipt).values(
-                        key_hash=respondent.receipt_key, round_id=round_id, submitted_on=today
-                    )
-                )
-        except IntegrityError as exc:
-            raise AlreadySubmitted() from exc
+        # One statement (no savepoint): a receipt already there, or inserted by a racing
+        # request that has committed while this one waited, inserts nothing.
+        written = db.session.execute(
+            _insert()(SubmissionReceipt)
+            .values(key_hash=respondent.receipt_key, round_id=round_id, submitted_on=today)
+            .on_conflict_do_nothing(index_elements=[SubmissionReceipt.key_hash])
+            .returning(SubmissionReceipt.key_hash)
+        ).scalar()
+        if written is None:
+            raise AlreadySubmitted()
     removed = db.session.scalars(
         sa.delete(Draft).where(Draft.key_hash == respondent.draft_key).returning(Draft.id)
     ).all()
     if invitation_id is not None and len(removed) != 1:
         raise AlreadySubmitted()
     respondent.saved.loaded = False
-    partner_type = respondent.fixed_partner_type or db.session.scalar(
-        sa.select(PartnerType).where(PartnerType.slug == state.about.get("partner_type"))
+    partner_type_id = (
+        respondent.fixed_partner_type.id
+        if respondent.fixed_partner_type is not None
+        else _chosen_id(round_.partner_types, state.about.get("partner_type"))
     )
-    locality = respondent.fixed_locality or (
-        db.session.scalar(sa.select(Locality).where(Locality.slug == state.about["locality"]))
-        if state.about.get("locality")
-        else None
+    locality_id = (
+        respondent.fixed_locality.id
+        if respondent.fixed_locality is not None
+        else _chosen_id(round_.localities, state.about.get("locality"))
     )
-    if partner_type is None:
+    if partner_type_id is None:
         raise BadInput("Choose the kind of organisation you work for.", "partner_type")
     instrument = respondent.instrument
-    response = Response(
-        round_id=round_id,
-        partner_type_id=partner_type.id,
-        locality_id=locality.id if locality else None,
-        role_level=state.about.get("role_level"),
-        training=state.about.get("training"),
-        channel=respondent.channel,
-        submitted_on=today,
-        comment=(state.comment or None) if instrument.comment else None,
-        **anomalies.response_columns(respondent, state.about, state.answers, today),
-        answers=[
-            Answer(
-                item_id=item.id,
-                value=None if state.answers[item.id] == DONT_KNOW else int(state.answers[item.id]),
-                dont_know=state.answers[item.id] == DONT_KNOW,
-            )
+    response_id = random_id()
+    # Plain inserts, the answers in one statement: no ORM objects to build and flush.
+    db.session.execute(
+        sa.insert(Response).values(
+            id=response_id,
+            round_id=round_id,
+            partner_type_id=partner_type_id,
+            locality_id=locality_id,
+            role_level=state.about.get("role_level"),
+            training=state.about.get("training"),
+            channel=respondent.channel,
+            submitted_on=today,
+            comment=(state.comment or None) if instrument.comment else None,
+            **anomalies.response_columns(respondent, state.about, state.answers, today),
+        )
+    )
+    db.session.execute(
+        sa.insert(Answer.__table__),  # type: ignore[arg-type]  # Core executemany: one statement for every answer
+        [
+            {
+                "response_id": response_id,
+                "item_id": item.id,
+                "value": None
+                if state.answers[item.id] == DONT_KNOW
+                else int(state.answers[item.id]),
+                "dont_know": state.answers[item.id] == DONT_KNOW,
+            }
             for item in instrument.items
         ],
     )
-    db.session.add(response)
     bump_report_version(round_id)
-    return response
+    return response_id
+
+
+def _chosen_id(offered: Sequence[PartnerType] | Sequence[Locality], slug: str | None) -> int | None:
+    """The id of the round's partner type or locality with this slug (the round's were loaded
+    to check the answer when it was saved), or None."""
+    return next((o.id for o in offered if slug and o.slug == slug), None)
 
 
 #: The first number of the advisory lock (PostgreSQL) that queues first drafts per round.
@@ -652,7 +678,9 @@ def _first_draft(invitation_id: int, round_id: int) -> None:
     db.session.execute(
         sa.update(Invitation)
         .where(Invitation.id == invitation_id)
-        .values(drafted_on=today, started_on=sa.func.coalesce(Invitation.started_on, today))
+        .values(drafted_on=today, started_on=sa.func.coalesce(Invitation.started_on, today)),
+        # the loaded invitation is not read for these again: no reload
+        execution_options={"synchronize_session": False},
     )
     if shuffle:
         _shuffle_invitations(round_id)

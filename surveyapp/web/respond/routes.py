@@ -259,21 +259,10 @@ def _form(
     action = request.form.get("action", "submit")
     if action not in {"submit", "save"}:
         abort(400, "That action is not available on this page.")
-    try:
-        state = svc.save_page(
-            respondent,
-            whole,
-            MultiDict(request.form).to_dict(flat=False),
-            resume_at=1,
-            allowed_extra=FORM_EXTRA,
-            keep_missing=True,
-        )
-    except svc.BadInput as exc:
-        db.session.rollback()
-        abort(400, exc.message)
-    except svc.AlreadySubmitted:
-        db.session.rollback()
+    kept = _keep(respondent, whole)
+    if kept is None:
         return redirect(url_for(done_endpoint, **link), 303)
+    state = kept
     if action == "save":
         db.session.commit()
         return render_template(
@@ -287,12 +276,12 @@ def _form(
         db.session.commit()
         return _render_form(respondent, whole, state, errors, form_endpoint, link), 422
     signposts = svc.signpost_domains(respondent, state)
-    round_id = respondent.round.id  # read before the commit expires it
+    round_id = respondent.round.id
     svc.anomalies.note_submit(respondent, request.remote_addr)
     # The answers (and an invitation's first draft, which marks it started) are kept in a
     # transaction of their own: the response's transaction must write nothing of the
     # invitation (docs/privacy.md, "Storage").
-    db.session.commit()
+    _commit_keeping_loaded()
     try:
         svc.submit(respondent, state)
     except svc.Incomplete as problem:  # cannot happen after step_errors; kept as a guard
@@ -310,17 +299,26 @@ def _form(
     return redirect(url_for(done_endpoint, **link), 303)
 
 
-def _draft(resolve: Callable[[], svc.Respondent]) -> Any:
-    """Background save of the whole form (``static/respond.js``): 204 when kept, 409 when the
-    answers are already in, 404/403/410 when the link cannot be answered."""
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what this request loaded (the round, its partner types and
+    localities, the invitation): submitting reads them next, and would otherwise load them all
+    again. They were read at the start of this request, so they are as fresh as before."""
+    session_ = db.session()
+    expire = session_.expire_on_commit
+    session_.expire_on_commit = False
     try:
-        respondent = resolve()
-    except svc.LinkProblem as problem:
-        return "", PROBLEM_STATUS[problem.kind]
+        session_.commit()
+    finally:
+        session_.expire_on_commit = expire
+
+
+def _keep(respondent: svc.Respondent, step: svc.Step) -> svc.DraftState | None:
+    """Merge the posted answers for ``step`` into the draft (not yet committed). None when the
+    response is already in (rolled back); a form this survey could not have sent is a 400."""
     try:
-        svc.save_page(
+        return svc.save_page(
             respondent,
-            svc.whole_form(respondent),
+            step,
             MultiDict(request.form).to_dict(flat=False),
             resume_at=1,
             allowed_extra=FORM_EXTRA,
@@ -331,6 +329,17 @@ def _draft(resolve: Callable[[], svc.Respondent]) -> Any:
         abort(400, exc.message)
     except svc.AlreadySubmitted:
         db.session.rollback()
+        return None
+
+
+def _draft(resolve: Callable[[], svc.Respondent]) -> Any:
+    """Background save of the whole form (``static/respond.js``): 204 when kept, 409 when the
+    answers are already in, 404/403/410 when the link cannot be answered."""
+    try:
+        respondent = resolve()
+    except svc.LinkProblem as problem:
+        return "", PROBLEM_STATUS[problem.kind]
+    if _keep(respondent, svc.whole_form(respondent)) is None:
         return "", 409
     db.session.commit()
     return "", 204
@@ -356,20 +365,7 @@ def _old_step(
     old_steps = svc.steps(respondent)
     if not 1 <= number <= len(old_steps):
         return redirect(url_for(form_endpoint, **link), 303)
-    try:
-        svc.save_page(
-            respondent,
-            old_steps[number - 1],
-            MultiDict(request.form).to_dict(flat=False),
-            resume_at=1,
-            allowed_extra=FORM_EXTRA,
-            keep_missing=True,
-        )
-    except svc.BadInput as exc:
-        db.session.rollback()
-        abort(400, exc.message)
-    except svc.AlreadySubmitted:
-        db.session.rollback()
+    if _keep(respondent, old_steps[number - 1]) is None:
         return redirect(url_for(done_endpoint, **link), 303)
     db.session.commit()
     return redirect(url_for(form_endpoint, **link), 303)
