@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -12,9 +13,17 @@ import sqlalchemy as sa
 from surveyapp import timeutil
 from surveyapp.extensions import db
 from surveyapp.instruments import Instrument
+from surveyapp.instruments.about import STORED_ABOUT
+from surveyapp.instruments.questions import (
+    AboutQuestionType,
+    AnswerError,
+    ChoiceQuestion,
+    Offer,
+    question_type,
+)
 from surveyapp.instruments.scales import DONT_KNOW_LABEL
 from surveyapp.models import Answer, ImportBatch, Response, Round, User
-from surveyapp.models.responses import ROLE_LEVELS, TRAINING_ANSWERS, random_id
+from surveyapp.models.responses import random_id
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
 from surveyapp.services.bulk import bulk_insert
@@ -25,6 +34,8 @@ MAX_ROWS = 100_000
 OPTIONAL_COLUMNS = ("locality", "role_level", "training")
 #: A file holding NUL characters is not text (and PostgreSQL could not store them).
 NUL_MESSAGE = "the file contains NUL characters, so it is not CSV text; save it as CSV UTF-8"
+#: An import row's about-you cells are read against no link: nothing is fixed.
+NO_OFFER = Offer()
 _DONT_KNOW = {"dk", "don't know", "dont know", "don’t know", DONT_KNOW_LABEL.lower()}
 
 
@@ -72,17 +83,41 @@ def _answer_codes(labels: dict[str, int]) -> dict[str, tuple[int | None, bool]]:
     return codes
 
 
-def parse_about(record_: list[str], col: dict[str, int]) -> tuple[dict[str, str | None], list[str]]:
+def about_types(instrument: Instrument) -> dict[str, AboutQuestionType]:
+    """The instrument's about-you questions a response keeps in a column of its own (role
+    level, training), as question-type objects: they parse and validate the import's cells
+    exactly as the form's answers (codes or labels, any case)."""
+    return {
+        q.id: question_type(q)
+        for q in instrument.about
+        if q.id in STORED_ABOUT and q.kind == ChoiceQuestion.kind
+    }
+
+
+def parse_about(
+    record_: list[str], col: dict[str, int], types: Mapping[str, AboutQuestionType]
+) -> tuple[dict[str, str | None], list[str]]:
     """The "about you" answers of one row (role_level, training) and the reasons they are
-    refused. One small function so the question-type objects of ``surveyapp.instruments`` can
-    replace it."""
+    refused, each cell read by its question type (:func:`about_types`); a column the
+    instrument asks no question for accepts the stored codes."""
     about: dict[str, str | None] = {}
     reasons: list[str] = []
-    for name, allowed in (("role_level", ROLE_LEVELS), ("training", TRAINING_ANSWERS)):
-        value = record_[col[name]].strip().lower() if name in col else ""
-        if value and value not in allowed:
-            reasons.append(f"{name} {value!r} is not one of {', '.join(allowed)}")
-        about[name] = value or None
+    for name, allowed in STORED_ABOUT.items():
+        raw = record_[col[name]] if name in col else ""
+        value: str | None = None
+        if raw.strip():
+            kind = types.get(name)
+            if kind is None:
+                value = raw.strip().lower()
+                if value not in allowed:
+                    reasons.append(f"{name} {value!r} is not one of {', '.join(allowed)}")
+                    value = None
+            else:
+                try:
+                    value = kind.clean(raw, NO_OFFER)
+                except AnswerError as exc:
+                    reasons.append(f"{name}: {exc}")
+        about[name] = value
     return about, reasons
 
 
@@ -133,6 +168,7 @@ def import_responses(
         ((i, h) for i, h in enumerate(header) if instrument.has_item(h)), key=lambda c: c[1]
     )
     col = {h: i for i, h in enumerate(header)}
+    kinds = about_types(instrument)
     partner_col = col["partner_type"]
     locality_col = col.get("locality")
     width = len(header)
@@ -172,7 +208,7 @@ def import_responses(
                     reasons.append(f"locality: {locality_name_problem(raw_loc)}")
                 else:
                     locality = raw_loc
-            about, about_reasons = parse_about(record_, col)
+            about, about_reasons = parse_about(record_, col, kinds)
             reasons += about_reasons
             row_answers: list[Parsed] = []
             for index, item_id in item_columns:

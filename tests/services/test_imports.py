@@ -89,3 +89,29 @@ def test_a_bad_last_row_leaves_nothing(app, make_round, monkeypatch):
             "row 41: thr_next_steps 'seven' is not 1-5, a scale label or DK"
         ]
         assert count(Response) == 0 and count(Answer) == 0 and count(ImportBatch) == 0
+
+
+def test_about_cells_are_read_by_their_question_types(app, make_round):
+    """Role level and training accept the code or the label in any case, as the form does,
+    and a value that is neither refuses the file, naming the row and the answers allowed."""
+    round_id = make_round(partner_type_slugs=["school"])
+    good = (
+        "partner_type,role_level,training,comm_partners\n"
+        "school,SUPERVISOR OR MANAGER,Not sure,4\n"
+        "school,frontline,NO,2\n"
+    ).encode()
+    with app.app_context():
+        import_responses(db.session.get(Round, round_id), good, "labels.csv")
+        db.session.commit()
+        stored = sorted(
+            tuple(r) for r in db.session.execute(sa.select(Response.role_level, Response.training))
+        )
+        assert stored == [("frontline", "no"), ("manager", "not_sure")]
+        bad = b"partner_type,role_level,comm_partners\nschool,boss,4\n"
+        with pytest.raises(ImportFailed) as failed:
+            import_responses(db.session.get(Round, round_id), bad, "bad.csv")
+        db.session.rollback()
+        [problem] = failed.value.problems
+        assert problem.row == 2
+        assert problem.reason.startswith("role_level: 'boss' is not one of the answers")
+        assert count(Response) == 2
