@@ -96,10 +96,10 @@ def test_about_cells_are_read_by_their_question_types(app, make_round):
     and a value that is neither refuses the file, naming the row and the answers allowed."""
     round_id = make_round(partner_type_slugs=["school"])
     good = (
-        "partner_type,role_level,training,comm_partners\n"
-        "school,SUPERVISOR OR MANAGER,Not sure,4\n"
-        "school,frontline,NO,2\n"
-    ).encode()
+        b"partner_type,role_level,training,comm_partners\n"
+        b"school,SUPERVISOR OR MANAGER,Not sure,4\n"
+        b"school,frontline,NO,2\n"
+    )
     with app.app_context():
         import_responses(db.session.get(Round, round_id), good, "labels.csv")
         db.session.commit()

@@ -50,11 +50,11 @@ PROBLEM_STATUS: dict[str, int] = {
 
 
 def _open_rate_limit() -> str:
-    return current_app.config.get("OPEN_LINK_RATE_LIMIT", "120 per minute; 1500 per hour")
+    return current_app.config["OPEN_LINK_RATE_LIMIT"]
 
 
 def _open_submit_rate_limit() -> str:
-    return current_app.config.get("OPEN_LINK_SUBMIT_RATE_LIMIT", "30 per minute; 300 per hour")
+    return current_app.config["OPEN_LINK_SUBMIT_RATE_LIMIT"]
 
 
 def _token_rate_limit() -> str:
