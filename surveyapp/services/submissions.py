@@ -21,6 +21,8 @@ from surveyapp.extensions import db
 from surveyapp.instruments import AboutQuestion, Domain, Instrument, Item
 from surveyapp.instruments.questions import (
     AnswerError,
+    Field,
+    LikertItem,
     Offer,
     asked_questions,
     question_type,
@@ -330,9 +332,24 @@ def about_questions(respondent: Respondent) -> tuple[AboutQuestion, ...]:
     return tuple(t.question for t in asked_questions(respondent.instrument, offer(respondent)))
 
 
-def about_choices(respondent: Respondent, question: AboutQuestion) -> list[tuple[str, str]]:
-    """(value, label) pairs a question offers."""
-    return list(question_type(question).choices(offer(respondent)))
+def form_fields(
+    respondent: Respondent, state: DraftState, errors: Mapping[str, str]
+) -> dict[str, Field]:
+    """Every radio group of the one-page form, by question id, as its question type renders
+    it (:meth:`~surveyapp.instruments.questions.AboutQuestionType.field`,
+    :meth:`~surveyapp.instruments.questions.LikertItem.field`), with the answer kept so far
+    and the question's error."""
+    instrument = respondent.instrument
+    offered = offer(respondent)
+    fields = {
+        kind.id: kind.field(offered, state.about.get(kind.id) or "", errors.get(kind.id))
+        for kind in asked_questions(instrument, offered)
+    }
+    for item in instrument.items:
+        fields[item.id] = LikertItem.of(instrument, item).field(
+            state.answers.get(item.id, ""), errors.get(item.id)
+        )
+    return fields
 
 
 def steps(respondent: Respondent) -> list[Step]:

@@ -48,7 +48,8 @@ def _resolve(base: str, client) -> svc.Respondent:
 
 
 def _valid_values(respondent: svc.Respondent, step: svc.Step) -> dict[str, list[str]]:
-    values = {q.id: [v for v, _ in svc.about_choices(respondent, q)] for q in step.about}
+    fields = svc.form_fields(respondent, svc.DraftState(), {})
+    values = {q.id: [v for v, _ in fields[q.id].options] for q in step.about}
     values.update({item.id: SCALE for item in step.items})
     return values
 

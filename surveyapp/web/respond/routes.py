@@ -388,7 +388,7 @@ def _render_form(
         state=state,
         errors=errors,
         restored=bool(state.answers or state.about or state.comment) and not errors,
-        choices={q.id: svc.about_choices(respondent, q) for q in whole.about},
+        fields=svc.form_fields(respondent, state, errors),
         action_url=url_for(form_endpoint, **link),
         shared_device=respondent.shared_device,
         draft_url=url_for(form_endpoint.replace("_intro", "_draft"), **link),
