@@ -18,11 +18,11 @@ from surveyapp.redact import RedactTokensFilter
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 #: Two processes per core plus one: each worker spends part of its time waiting for the database.
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
-#: Threads per worker: 4 (gthread workers) by default, since they served the answering flow
-#: faster than sync workers at 20 users on PostgreSQL and with less server CPU a response
-#: (keep-alive, database waits overlapped; figures in docs/deployment.md, "How fast").
-#: 1 means plain synchronous workers.
-threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+#: Threads per worker: 1 (plain sync workers) by default. On a quiet 2-core machine sync
+#: workers answered as fast as gthread x 4 with a p95 about a third lower and less CPU a
+#: response; gthread only looked better while the machine was busy with other work (figures
+#: in docs/deployment.md, "How fast"). More than 1 gives gthread workers (keep-alive).
+threads = int(os.environ.get("GUNICORN_THREADS") or 1)
 worker_class = "gthread" if threads > 1 else "sync"
 #: A request that takes longer than this has its worker restarted (report pages are the slowest).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
