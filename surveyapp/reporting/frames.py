@@ -18,6 +18,7 @@ from surveyapp.analysis.compared import default_compared_round
 from surveyapp.analysis.data import AnalysisError, Contrast, RoundFrames
 from surveyapp.instruments import Instrument
 from surveyapp.models import Answer, InstrumentSnapshot, Locality, PartnerType, Response, Round
+from surveyapp.models.rounds import RoundStatus
 
 #: Answers packed per response: each item's answer is a 3-bit code (0 none, 1-5 the value,
 #: 6 "don't know") at its own place in a 64-bit integer, 20 items to an integer.
@@ -195,7 +196,7 @@ def compared_round_id(session: so.Session | so.scoped_session[Any], round_id: in
         .join(Round.instrument)
         .where(
             InstrumentSnapshot.key == round_.instrument.key,
-            Round.status == "closed",
+            Round.status == RoundStatus.CLOSED.value,
             Round.id != round_.id,
         )
     )
