@@ -24,7 +24,7 @@ T = TypeVar("T")
 
 #: Entries kept per kind in each process, most recently used last. A loaded round of 100,000
 #: responses takes about 50 MB; a report needs the round and the round it is compared with.
-KEPT = {"frames": 4, "report": 16, "view": 32, "trend": 16}
+KEPT = {"frames": 4, "report": 16, "view": 32, "trend": 16, "body": 32}
 
 
 class LRUCache(MutableMapping[Hashable, Any]):

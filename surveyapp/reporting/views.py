@@ -17,6 +17,8 @@ from functools import cached_property
 from typing import Any
 
 import pandas as pd
+from flask import render_template
+from markupsafe import Markup
 
 from surveyapp.analysis import charts, disclosure
 from surveyapp.analysis.data import ALL, NOT_STATED
@@ -94,6 +96,42 @@ class ReportView:
     @cached_property
     def change(self) -> charts.Chart | None:
         return charts.change_chart(self.drawn)
+
+    @cached_property
+    def picture(self) -> list[tuple[str, str]]:
+        return response_picture(self.report)
+
+    @cached_property
+    def figures(self) -> dict[str, Any]:
+        """The parts of :func:`report_context` read from the report alone, worked out once
+        per view (a page view reuses them; only who was invited is read afresh)."""
+        report = self.report
+        findings = report.findings
+        return {
+            "people": dict(self.picture),
+            "nobody": [report.partner_type_labels[k] for k in report.empty_groups],
+            "headlines": findings.loc[findings["kind"] == "gap"].head(HEADLINES),
+            "gaps": findings.loc[findings["kind"] == "gap"].iloc[HEADLINES:GAPS_IN_WORDS],
+            "changed": findings.loc[
+                (findings["kind"] == "change") & (findings["partner_type"] == ALL)
+            ].head(CHANGES_IN_WORDS),
+            "other_findings": findings.loc[findings["kind"] != "gap"],
+            "domain_labels": dict(
+                zip(
+                    report.instrument_domains["domain"],
+                    report.instrument_domains["label"],
+                    strict=True,
+                )
+            ),
+            "item_texts": dict(
+                zip(
+                    report.instrument_items["item_id"],
+                    report.instrument_items["text"],
+                    strict=True,
+                )
+            ),
+            "group_change": group_change(report),
+        }
 
 
 @dataclass(frozen=True)
@@ -192,14 +230,23 @@ class WhoAnswered:
     rate: str
 
 
-def who_answered(round_: Round, report: Report, whole: bool) -> list[WhoAnswered]:
+def who_answered(
+    round_: Round,
+    report: Report,
+    whole: bool,
+    picture: list[tuple[str, str]] | None = None,
+) -> list[WhoAnswered]:
     """All partners first, then each partner type that anyone answered as. Invitations are
     counted for the whole round only (a filtered view has no invitations of its own), and a
-    rate only where the group's own count is shown, so no rate narrows a hidden group."""
-    from surveyapp.services.status import round_status
+    rate only where the group's own count is shown, so no rate narrows a hidden group.
+    ``picture`` is :func:`response_picture` of ``report`` when the caller has it already.
 
-    people = dict(response_picture(report))
-    status = round_status(round_) if whole else None
+    Invitations are read afresh (one aggregate query): sending or answering one does not
+    change the report version, so they are never cached."""
+    from surveyapp.services.status import invitation_table
+
+    people = dict(response_picture(report) if picture is None else picture)
+    status = invitation_table(round_) if whole else None
     invited = {row.label: row for row in status.by_partner_type} if status else {}
     if status is not None:
         invited[report.items["group_label"].iloc[0]] = status.total
@@ -257,36 +304,45 @@ HELPERS: dict[str, Callable[..., str]] = {"figure": figure, "signed": signed, "s
 
 
 def report_context(round_: Round, chosen: ChosenView) -> dict[str, Any]:
-    """What the report body template (``reports/_body.html``) needs, for the page and exports."""
-    report = chosen.view.report
-    findings = report.findings
-    return {
+    """What the report body template (``reports/_body.html``) needs, for the page and exports;
+    ``page_body(controls)`` renders that body for the page, cached (:func:`page_body`)."""
+    view = chosen.view
+    report = view.report
+    context: dict[str, Any] = {
         "round": round_,
-        "view": chosen.view,
+        "view": view,
         "report": report,
         "chosen": chosen.chosen,
         "chosen_label": chosen.label,
-        "who_answered": who_answered(round_, report, whole=not chosen.chosen),
-        "people": dict(response_picture(report)),
-        "nobody": [report.partner_type_labels[k] for k in report.empty_groups],
-        "headlines": findings.loc[findings["kind"] == "gap"].head(HEADLINES),
-        "gaps": findings.loc[findings["kind"] == "gap"].iloc[HEADLINES:GAPS_IN_WORDS],
-        "changed": findings.loc[
-            (findings["kind"] == "change") & (findings["partner_type"] == ALL)
-        ].head(CHANGES_IN_WORDS),
-        "other_findings": findings.loc[findings["kind"] != "gap"],
-        "domain_labels": dict(
-            zip(
-                report.instrument_domains["domain"],
-                report.instrument_domains["label"],
-                strict=True,
-            )
-        ),
-        "item_texts": dict(
-            zip(report.instrument_items["item_id"], report.instrument_items["text"], strict=True)
-        ),
+        "who_answered": who_answered(round_, report, whole=not chosen.chosen, picture=view.picture),
+        **view.figures,
         "ALL": ALL,
         "quotes": report_quotes(round_, report),
-        "group_change": group_change(report),
         **HELPERS,
     }
+    context["page_body"] = lambda controls: page_body(context, controls)
+    return context
+
+
+def page_body(context: dict[str, Any], controls: str) -> Markup:
+    """``reports/_body.html`` rendered for the report page with ``controls`` (the filter and
+    download section, rendered by the page), kept in the one report cache.
+
+    The key holds everything the body shows that is not a pure function of the view: the
+    report version of the round and of its compared round (figures, charts, quotes, titles),
+    the group shown, the "who answered" rows (invitations are read afresh on every request, so
+    a new invitation or answer to one changes the key) and the controls (the filter menu, the
+    group chosen and any error). The body has no links, forms or role-dependent parts
+    (``tests/reporting/test_report_page_cache.py`` checks it against a fresh render)."""
+    round_ = context["round"]
+    key = (
+        "body",
+        *version_key(round_),
+        context["chosen"],
+        tuple(context["who_answered"]),
+        str(controls),
+    )
+    return cached(
+        key,
+        lambda: Markup(render_template("reports/_body.html", **context, controls=controls)),
+    )

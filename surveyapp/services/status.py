@@ -123,6 +123,23 @@ def round_status(round_: Round) -> RoundStatusTable:
     return table
 
 
+def invitation_table(round_: Round) -> RoundStatusTable:
+    """Invited, started and completed per partner type, and their total, from one aggregate
+    query: the part of :func:`round_status` a report's "who answered" needs (it shows no
+    open-link or locality counts), cheap enough to read afresh on every page view, since
+    sending or answering an invitation does not change the report version."""
+    table = RoundStatusTable()
+    table.by_partner_type = _rows(
+        {p.id: p.label for p in round_.partner_types},
+        dict(db.session.execute(sa.select(PartnerType.id, PartnerType.label)).all()),
+        _invitation_counts(round_.id, Invitation.partner_type_id),
+        {},
+    )
+    for row in table.by_partner_type:
+        table.total.add(row)
+    return table
+
+
 def format_table(table: RoundStatusTable) -> str:
     """The status table as plain text for the command line."""
     header = ("Group", "Invited", "Started", "Completed", "Rate", "Open link")
