@@ -24,7 +24,8 @@ T = TypeVar("T")
 
 #: Entries kept per kind in each process, most recently used last. A loaded round of 100,000
 #: responses takes about 50 MB; a report needs the round and the round it is compared with.
-KEPT = {"frames": 4, "report": 16, "view": 32, "trend": 16, "body": 32}
+#: An exported file (a full PDF is about 1 MB) or a rendered page body is far smaller.
+KEPT = {"frames": 4, "report": 16, "view": 32, "trend": 16, "body": 32, "export": 8}
 
 
 class LRUCache(MutableMapping[Hashable, Any]):

@@ -20,7 +20,14 @@ from surveyapp.analysis.data import ALL, AnalysisError
 from surveyapp.analysis.export import item_table_csv
 from surveyapp.analysis.xlsx import report_xlsx
 from surveyapp.models import Round
-from surveyapp.reporting.views import ChosenView, ReportExportError, choose_view, report_context
+from surveyapp.reporting.build import cached, version_key
+from surveyapp.reporting.views import (
+    ChosenView,
+    ReportExportError,
+    choose_view,
+    report_context,
+    who_answered,
+)
 
 #: Each download format: (MIME type; Flask adds UTF-8 to text types, what the button says).
 FORMATS = {
@@ -132,6 +139,11 @@ def export_report(round_: Round, fmt: str, chosen: str = "") -> ReportFile:
 
     Raises :class:`ReportExportError` for an unknown format or group, or when the report
     cannot be built.
+
+    The bytes are kept in the one report cache (a second download of a 100,000-response PDF
+    would otherwise lay it out again), keyed by the report version of the round and of its
+    compared round, the format, the group, the invitation counts the report shows (read
+    afresh) and the date it is generated on (the one part of the clock it shows).
     """
     if fmt not in FORMATS:
         raise ReportExportError(
@@ -141,14 +153,27 @@ def export_report(round_: Round, fmt: str, chosen: str = "") -> ReportFile:
         picked = choose_view(round_, chosen)
     except AnalysisError as exc:
         raise ReportExportError(f"there is no report for this round yet: {exc}") from exc
+    generated = datetime.now(timeutil.council_tz())
+    key = (
+        "export",
+        *version_key(round_),
+        fmt,
+        picked.chosen,
+        # invitations are not in the report version (who_answered reads them afresh)
+        tuple(who_answered(round_, picked.view.report, not picked.chosen, picked.view.picture)),
+        timeutil.format_date(generated),  # the only part of "now" an export shows
+    )
+    content = cached(key, lambda: _export_bytes(round_, picked, fmt, generated))
+    return ReportFile(content, FORMATS[fmt][0], report_filename(round_, picked.label, fmt))
+
+
+def _export_bytes(round_: Round, picked: ChosenView, fmt: str, generated: datetime) -> bytes:
     report = picked.view.report
     if fmt == "csv":
-        content = item_table_csv(report).encode("utf-8")
-    elif fmt == "xlsx":
-        content = report_xlsx(report, shows=picked.label)
-    elif fmt == "summary-pdf":
-        content = report_pdf(summary_html(round_, picked))
-    else:
-        html = report_html(round_, picked)
-        content = html.encode("utf-8") if fmt == "html" else report_pdf(html)
-    return ReportFile(content, FORMATS[fmt][0], report_filename(round_, picked.label, fmt))
+        return item_table_csv(report).encode("utf-8")
+    if fmt == "xlsx":
+        return report_xlsx(report, shows=picked.label)
+    if fmt == "summary-pdf":
+        return report_pdf(summary_html(round_, picked, generated))
+    html = report_html(round_, picked, generated)
+    return html.encode("utf-8") if fmt == "html" else report_pdf(html)

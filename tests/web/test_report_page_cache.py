@@ -120,3 +120,55 @@ def test_the_back_link_follows_the_reader_s_role_on_a_cached_body(
     assert f'href="/rounds/{round_id}/status"' in as_manager
     assert f'href="/rounds/{round_id}"' in as_lead
     assert bodies() == 1
+
+
+def exports() -> int:
+    return len([k for k in build.cache if k[0] == "export"])
+
+
+def test_a_cached_download_changes_after_a_submit_or_new_invitations(
+    app,
+    runner,
+    client,
+    round_id,  # noqa: F811
+    manager,  # noqa: F811
+    tmp_path,
+):
+    def download(fmt: str = "html") -> bytes:
+        answer = client.get(f"/rounds/{round_id}/report.{fmt}")
+        assert answer.status_code == 200
+        return answer.data
+
+    first = download()
+    assert exports() == 1
+    assert download() == first  # from the cache
+    assert exports() == 1
+    build.clear_cache()
+    assert download() == first  # the same bytes made afresh
+
+    with app.app_context():
+        add_invitations(
+            db.session.get(Round, round_id),
+            b"email,partner_type\n"
+            + b"".join(f"p{k}@example.org,police\n".encode() for k in range(4)),
+            "invitations.csv",
+        )
+        db.session.commit()
+    invited = download()
+    assert invited != first
+    police = re.search(r'<th scope="row">Police</th>(.*?)</tr>', invited.decode(), re.S)
+    assert police is not None
+    assert re.findall(r'<td class="num">([^<]*)', police.group(1)) == ["7", "4", "0%"]
+
+    source = tmp_path / "more.csv"
+    source.write_text("partner_type,locality,comm_partners\n" + "police,South,4\n" * 2)
+    result = runner.invoke(args=["responses", "import", str(round_id), str(source)])
+    assert result.exit_code == 0, result.output
+    submitted = download()
+    police = re.search(r'<th scope="row">Police</th>(.*?)</tr>', submitted.decode(), re.S)
+    assert police is not None
+    assert re.findall(r'<td class="num">([^<]*)', police.group(1))[0] == "9"
+
+    csv = download("csv")
+    assert download("csv") == csv
+    assert exports() == 4  # html three times over (first, invited, submitted), csv once
