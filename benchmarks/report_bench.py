@@ -155,7 +155,7 @@ def main() -> None:
     steps += [
         # a manager's download from the page: the view (charts drawn) is already cached
         (
-            "PDF download, from the page",
+            "page, then PDF download",
             lambda: (get(client, page)(), download(client, pdf)()),
             EXPORT_GOAL,
         ),
