@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,8 +45,9 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.invitations import completed as invitation_completed
 from surveyapp.models.responses import random_id
 from surveyapp.models.rounds import RoundStatus
-from surveyapp.services import ServiceError, anomalies
+from surveyapp.services import ServiceError, anomalies, round_info
 from surveyapp.services.report_version import bump_report_version
+from surveyapp.services.round_info import Choice, RoundInfo
 from surveyapp.services.tokens import sha256
 
 #: Free-text comment limit, in characters.
@@ -58,7 +60,7 @@ class LinkProblem(Exception):
     """The link cannot be answered now. ``kind`` is ``unknown``, ``withdrawn``, ``not_open``,
     ``closed`` or ``completed``; ``round`` is set when known."""
 
-    def __init__(self, kind: str, round_: Round | None = None) -> None:
+    def __init__(self, kind: str, round_: RoundInfo | None = None) -> None:
         super().__init__(kind)
         self.kind = kind
         self.round = round_
@@ -92,17 +94,25 @@ class SavedDraft:
 
 
 @dataclass(frozen=True)
+class InvitationInfo:
+    """The invitation being answered: its id, and the day it was first saved, if it was."""
+
+    id: int
+    started_on: date | None
+
+
+@dataclass(frozen=True)
 class Respondent:
     """Someone answering a round, by invitation or through an open link."""
 
-    round: Round
+    round: RoundInfo
     channel: str
     #: Hash under which the draft is kept, and under which the receipt is written.
     draft_key: str
     receipt_key: str
-    invitation: Invitation | None = None
-    fixed_partner_type: PartnerType | None = None
-    fixed_locality: Locality | None = None
+    invitation: InvitationInfo | None = None
+    fixed_partner_type: Choice | None = None
+    fixed_locality: Choice | None = None
     saved: SavedDraft = field(default_factory=SavedDraft, compare=False, repr=False)
     #: The open link answered through, and whether it lets one device answer several times.
     open_link_id: int | None = None
@@ -112,7 +122,7 @@ class Respondent:
 
     @property
     def instrument(self) -> Instrument:
-        return self.round.instrument.instrument()
+        return self.round.instrument
 
 
 @dataclass(frozen=True)
@@ -165,7 +175,7 @@ class DraftState:
 
 
 # --- who is answering --------------------------------------------------------------------------
-def _check_round(round_: Round) -> None:
+def _check_round(round_: RoundInfo) -> None:
     today = timeutil.today()
     if round_.status == RoundStatus.CLOSED.value or (round_.closes_on and today > round_.closes_on):
         raise LinkProblem("closed", round_)
@@ -177,45 +187,57 @@ def _submitted(receipt_key: str) -> bool:
     return db.session.get(SubmissionReceipt, receipt_key) is not None
 
 
-#: What answering reads of a round; the email wording, actions and the like stay unloaded.
-_ROUND_COLUMNS = (
-    Round.id,
-    Round.title,
-    Round.instrument_id,
-    Round.status,
-    Round.opens_on,
-    Round.closes_on,
-    Round.min_group_size,
-    Round.signposts,
-    Round.thank_you_message,
-    Round.results_message,
-    Round.published_at,
-)
 _SUBMITTED = sa.exists().where(SubmissionReceipt.key_hash == sa.bindparam("receipt_key"))
 _DRAFT = sa.select(Draft.data).where(Draft.key_hash == sa.bindparam("draft_key")).scalar_subquery()
-#: Built once: the invitation, its round (with the instrument snapshot and localities), partner
-#: type and locality, whether a response is already in, and the draft. The round's partner
-#: types are read only where the first page asks for one.
+_FIXED_PT = so.aliased(PartnerType)
+_FIXED_LOC = so.aliased(Locality)
+#: Built once: the invitation, its round's answering settings (:mod:`round_info`), its partner
+#: type and locality, whether a response is already in, and the draft: plain values.
 _FIND_INVITATION = (
-    sa.select(Invitation, Round, _SUBMITTED, _DRAFT)
-    .join(Round, Round.id == Invitation.round_id)
-    .options(
-        so.joinedload(Invitation.partner_type),
-        so.joinedload(Invitation.locality),
-        so.load_only(*_ROUND_COLUMNS),
-        so.joinedload(Round.localities),
+    round_info.joined(
+        sa.select(
+            Invitation.id,
+            Invitation.started_on,
+            Invitation.drafted_on,
+            Invitation.completed_on,
+            Invitation.partner_type_id,
+            _FIXED_PT.slug,
+            _FIXED_PT.label,
+            Invitation.locality_id,
+            _FIXED_LOC.slug,
+            _FIXED_LOC.name,
+            _SUBMITTED,
+            _DRAFT,
+            *round_info.COLUMNS,
+        ),
+        Round.id == Invitation.round_id,
     )
+    .join(_FIXED_PT, _FIXED_PT.id == Invitation.partner_type_id)
+    .outerjoin(_FIXED_LOC, _FIXED_LOC.id == Invitation.locality_id)
     .where(Invitation.token_hash == sa.bindparam("token_hash"))
 )
-#: Built once: the open link, its round (with the snapshot and localities), partner type and
-#: locality, whether this browser's response is in, and its draft.
+#: Built once: the open link, its round's settings, partner type and locality, whether this
+#: browser's response is in, and its draft: plain values.
 _FIND_OPEN_LINK = (
-    sa.select(OpenLink, _SUBMITTED, _DRAFT)
-    .options(
-        so.joinedload(OpenLink.round).load_only(*_ROUND_COLUMNS).joinedload(Round.localities),
-        so.joinedload(OpenLink.partner_type),
-        so.joinedload(OpenLink.locality),
+    round_info.joined(
+        sa.select(
+            OpenLink.id,
+            OpenLink.active,
+            OpenLink.shared_device,
+            OpenLink.partner_type_id,
+            _FIXED_PT.slug,
+            _FIXED_PT.label,
+            OpenLink.locality_id,
+            _FIXED_LOC.slug,
+            _FIXED_LOC.name,
+            _SUBMITTED,
+            _DRAFT,
+            *round_info.COLUMNS,
+        ),
+        Round.id == OpenLink.round_id,
     )
+    .outerjoin(_FIXED_PT, _FIXED_PT.id == OpenLink.partner_type_id)
+    .outerjoin(_FIXED_LOC, _FIXED_LOC.id == OpenLink.locality_id)
     .where(OpenLink.slug == sa.bindparam("slug"))
 )
 
@@ -225,55 +247,58 @@ def for_invitation(token: str) -> Respondent:
     if not 20 <= len(token) <= 100:
         raise LinkProblem("unknown")
     keys = {"receipt_key": sha256("submit:" + token), "draft_key": sha256("draft:" + token)}
-    row = (
-        db.session.execute(_FIND_INVITATION, {"token_hash": sha256(token), **keys}).unique().first()
-    )
+    row = db.session.execute(_FIND_INVITATION, {"token_hash": sha256(token), **keys}).first()
     if row is None:
         raise LinkProblem("unknown")
-    invitation, round_, submitted, draft = row
+    (inv_id, started_on, drafted_on, completed_on, *fixed, submitted, draft) = row[:12]
+    round_ = round_info.from_row(row[12:])
     respondent = Respondent(
         round_,
         "invite",
         keys["draft_key"],
         keys["receipt_key"],
-        invitation,
-        invitation.partner_type,
-        invitation.locality,
+        InvitationInfo(inv_id, started_on),
+        round_info.choice(*fixed[:3]),
+        round_info.choice(*fixed[3:]),
         SavedDraft(draft, True),
     )
-    if (
-        invitation.completed_on is not None
-        or submitted
-        or (invitation.drafted_on is not None and draft is None)
-    ):
+    if completed_on is not None or submitted or (drafted_on is not None and draft is None):
         raise LinkProblem("completed", round_)
     _check_round(round_)
     return respondent
 
 
-def answered_invitation_round(token: str) -> Round | None:
+_ANSWERED_INVITATION = round_info.joined(
+    sa.select(*round_info.COLUMNS).select_from(Invitation), Round.id == Invitation.round_id
+).where(Invitation.token_hash == sa.bindparam("token_hash"), invitation_completed())
+
+
+def answered_invitation_round(token: str) -> RoundInfo | None:
     """The round of the invitation with this token if its "Send" was pressed, else None."""
     if not 20 <= len(token) <= 100:
         return None
-    return db.session.scalar(
-        sa.select(Round)
-        .join(Invitation, Invitation.round_id == Round.id)
-        .where(Invitation.token_hash == sha256(token), invitation_completed())
-    )
+    row = db.session.execute(_ANSWERED_INVITATION, {"token_hash": sha256(token)}).first()
+    return None if row is None else round_info.from_row(row)
 
 
-def open_link(slug: str) -> OpenLink:
-    """The open link with this slug, or :class:`LinkProblem`."""
-    link = (
-        db.session.scalar(sa.select(OpenLink).where(OpenLink.slug == slug))
-        if len(slug) <= 40
-        else None
-    )
-    if link is None:
-        raise LinkProblem("unknown")
-    if not link.active:
-        raise LinkProblem("withdrawn", link.round)
-    return link
+_RECEIPT_ROUND = round_info.joined(
+    sa.select(
+        *round_info.COLUMNS,
+        sa.exists().where(
+            OpenLink.slug == sa.bindparam("slug"), OpenLink.active, OpenLink.shared_device
+        ),
+    ).select_from(SubmissionReceipt),
+    Round.id == SubmissionReceipt.round_id,
+).where(SubmissionReceipt.key_hash == sa.bindparam("receipt_key"))
+
+
+def receipt_round(receipt_key: str, slug: str) -> tuple[RoundInfo, bool] | None:
+    """The round an open-link browser's response went into (by its receipt key), and whether
+    the link ``slug`` is an active shared-device link; None when no response is in."""
+    row = db.session.execute(
+        _RECEIPT_ROUND, {"receipt_key": receipt_key, "slug": slug[:40]}
+    ).first()
+    return None if row is None else (round_info.from_row(row[:-1]), bool(row[-1]))
 
 
 def for_open_link(link: OpenLink | str, session_key: str) -> Respondent:
@@ -286,27 +311,28 @@ def for_open_link(link: OpenLink | str, session_key: str) -> Respondent:
         "receipt_key": sha256("submit:open:" + session_key),
         "draft_key": sha256("draft:open:" + session_key),
     }
-    row = db.session.execute(_FIND_OPEN_LINK, {"slug": slug, **keys}).unique().first()
+    row = db.session.execute(_FIND_OPEN_LINK, {"slug": slug, **keys}).first()
     if row is None:
         raise LinkProblem("unknown")
-    found, submitted, draft = row
-    if not found.active:
-        raise LinkProblem("withdrawn", found.round)
+    (link_id, active, shared, *fixed, submitted, draft) = row[:11]
+    round_ = round_info.from_row(row[11:])
+    if not active:
+        raise LinkProblem("withdrawn", round_)
     respondent = Respondent(
-        found.round,
+        round_,
         "open",
         keys["draft_key"],
         keys["receipt_key"],
         None,
-        found.partner_type,
-        found.locality,
+        round_info.choice(*fixed[:3]),
+        round_info.choice(*fixed[3:]),
         SavedDraft(draft, True),
-        found.id,
-        found.shared_device,
+        link_id,
+        shared,
     )
     if submitted:
-        raise LinkProblem("completed", found.round)
-    _check_round(found.round)
+        raise LinkProblem("completed", round_)
+    _check_round(round_)
     return respondent
 
 
@@ -320,7 +346,7 @@ def offer(respondent: Respondent) -> Offer:
     # What the link fixes is not asked, so its choices are not loaded (a statement saved).
     return Offer(
         () if pt_fixed else tuple((p.slug, p.label) for p in round_.partner_types if p.active),
-        () if loc_fixed else tuple((x.slug, x.name) for x in round_.localities if x.active),
+        () if loc_fixed else tuple((x.slug, x.label) for x in round_.localities if x.active),
         pt_fixed,
         loc_fixed,
     )
@@ -645,7 +671,7 @@ def submit(respondent: Respondent, state: DraftState) -> int:
     return response_id
 
 
-def _chosen_id(offered: Sequence[PartnerType] | Sequence[Locality], slug: str | None) -> int | None:
+def _chosen_id(offered: Sequence[Choice], slug: str | None) -> int | None:
     """The id of the round's partner type or locality with this slug (the round's were loaded
     to check the answer when it was saved), or None."""
     return next((o.id for o in offered if slug and o.slug == slug), None)

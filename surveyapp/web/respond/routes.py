@@ -92,10 +92,18 @@ def _headers(response: Response) -> Response:
 
 
 def _problem(problem: svc.LinkProblem, **context: Any) -> tuple[str, int]:
-    round_ = problem.round
+    from surveyapp.models import OpenLink, Round
+
+    # rare pages: the whole round is read (its closing day, its first open link's summary)
+    round_ = None if problem.round is None else db.session.get(Round, problem.round.id)
     results_slug = None
-    if round_ is not None and round_.published_at is not None and round_.open_links:
-        results_slug = round_.open_links[0].slug
+    if round_ is not None and round_.published_at is not None:
+        results_slug = db.session.scalar(
+            sa.select(OpenLink.slug)
+            .where(OpenLink.round_id == round_.id)
+            .order_by(OpenLink.id)
+            .limit(1)
+        )
     return (
         render_template(
             "respond/problem.html",
@@ -211,9 +219,15 @@ def open_step(slug: str, number: int) -> Any:
 
 @bp.get("/o/<slug>/done")
 def open_done(slug: str) -> Any:
+    receipt_key = svc.sha256("submit:open:" + request.cookies.get(OPEN_COOKIE, ""))
+    found = svc.receipt_round(receipt_key, slug)
+    if found is None:
+        abort(404)
+    round_, shared = found
     return _done(
-        svc.sha256("submit:open:" + request.cookies.get(OPEN_COOKIE, "")),
-        next_url=url_for("respond.open_next", slug=slug) if link_svc.shared_device(slug) else None,
+        receipt_key,
+        round_,
+        next_url=url_for("respond.open_next", slug=slug) if shared else None,
     )
 
 
@@ -395,16 +409,9 @@ def _render_form(
     )
 
 
-def _done(receipt_key: str, answered: Any = None, next_url: str | None = None) -> Any:
-    """The thank-you page, with signposts when this browser has just submitted; ``answered``
-    is the round of an invitation whose response is in (invitations have no receipt)."""
-    from surveyapp.models import Round, SubmissionReceipt
-
-    round_ = answered or db.session.scalar(
-        sa.select(Round)
-        .join(SubmissionReceipt, SubmissionReceipt.round_id == Round.id)
-        .where(SubmissionReceipt.key_hash == receipt_key)
-    )
+def _done(receipt_key: str, round_: svc.RoundInfo | None, next_url: str | None = None) -> Any:
+    """The thank-you page of the round whose response is in, with signposts when this browser
+    has just submitted."""
     if round_ is None:
         abort(404)
     done = session.get("respond_done") or {}
