@@ -91,6 +91,8 @@ class SavedDraft:
 
     data: dict[str, Any] | None = None
     loaded: bool = False
+    #: This request has made or written the draft (it exists until this transaction ends).
+    written: bool = False
 
 
 @dataclass(frozen=True)
@@ -481,6 +483,25 @@ def step_errors(respondent: Respondent, step: Step, state: DraftState) -> dict[s
     return errors
 
 
+def posted_state(
+    respondent: Respondent,
+    step: Step,
+    form: Mapping[str, Sequence[str]],
+    allowed_extra: frozenset[str] = frozenset(),
+) -> DraftState:
+    """The answers the form sent merged over the draft read with the respondent, as
+    :func:`save_page` with ``keep_missing`` would keep them, without writing anything: when
+    they are complete the response goes in straight away (:func:`submit`). Raises
+    :class:`BadInput`."""
+    about, answers, comment = _parse(respondent, step, form, allowed_extra)
+    state = DraftState.from_data(respondent.saved.data)
+    state.about.update(about)
+    state.answers.update(answers)
+    if comment is not None:
+        state.comment = comment
+    return state
+
+
 def save_page(
     respondent: Respondent,
     step: Step,
@@ -530,13 +551,17 @@ def _insert() -> Any:
     )
 
 
-def _lock_draft(respondent: Respondent) -> tuple[DraftState, bool]:
+def _lock_draft(
+    respondent: Respondent, initial: dict[str, Any] | None = None
+) -> tuple[DraftState, bool]:
     """The draft, created empty if need be and locked until the transaction ends, so that pages
     saved at the same moment (two tabs, a retried request) queue instead of overwriting each
     other's answers; and whether it was made now (an invitation's first draft also records
-    that it was started). Raises :class:`AlreadySubmitted` (caller rolls back) when the response
-    went in while this request waited for the lock."""
+    that it was started). A draft made now holds ``initial`` (default: no answers). Raises
+    :class:`AlreadySubmitted` (caller rolls back) when the response went in while this request
+    waited for the lock."""
     respondent.saved.loaded = False  # written from here on: the next load_draft reads it again
+    respondent.saved.written = True
     insert = _insert()
     # The write comes first: on SQLite it takes the database's write lock before the read.
     invitation_id = respondent.invitation.id if respondent.invitation is not None else None
@@ -546,7 +571,7 @@ def _lock_draft(respondent: Respondent) -> tuple[DraftState, bool]:
             round_id=respondent.round.id,
             key_hash=respondent.draft_key,
             invitation_id=invitation_id,
-            data={},
+            data=initial or {},
         )
         .on_conflict_do_nothing(index_elements=[Draft.key_hash])
         .returning(Draft.id)
@@ -744,16 +769,52 @@ def _shuffle_invitations(round_id: int) -> None:
     )
 
 
+def keep_before_submit(respondent: Respondent, state: DraftState) -> None:
+    """Keep complete answers as the draft, committed, before :func:`submit` writes the
+    response in a transaction of its own: if that one fails or its worker dies, the draft
+    holds every answer sent. An invitation's first draft is made as any first draft is
+    (:func:`_lock_draft`); a draft read with the respondent is updated; an open link's is
+    written in one statement, made or replaced."""
+    data = state.to_data()
+    if respondent.invitation is not None and respondent.saved.data is None:
+        _lock_draft(respondent, data)
+    elif respondent.invitation is not None:
+        db.session.execute(
+            sa.update(Draft)
+            .where(Draft.key_hash == respondent.draft_key)
+            .values(data=data, updated_at=utcnow())
+        )
+    else:
+        insert = _insert()(Draft).values(
+            round_id=respondent.round.id, key_hash=respondent.draft_key, data=data
+        )
+        db.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[Draft.key_hash],
+                set_={"data": insert.excluded.data, "updated_at": utcnow()},
+            )
+        )
+    respondent.saved.loaded = False
+    respondent.saved.written = True
+    db.session.commit()
+
+
+def discard_draft(respondent: Respondent) -> None:
+    """Delete this respondent's draft (its response went in from another tab or request)."""
+    db.session.execute(sa.delete(Draft).where(Draft.key_hash == respondent.draft_key))
+
+
 def _draft_before_submit(respondent: Respondent, state: DraftState) -> None:
     """Make sure the invitation's draft exists before the response is written; when it has
-    to be made now, commit it first, so the response's transaction writes no invitation."""
+    to be made now, commit it (with the answers) first, so the response's transaction writes
+    no invitation. A draft read with the respondent, or made by this request, is not looked
+    for again: if it has gone since, :func:`submit` finds nothing to delete and stops."""
+    if respondent.saved.data is not None or respondent.saved.written:
+        return
     exists = db.session.scalar(
         sa.select(sa.func.count()).where(Draft.key_hash == respondent.draft_key)
     )
     if exists:
         return
-    _lock_draft(respondent)
-    db.session.execute(
-        sa.update(Draft).where(Draft.key_hash == respondent.draft_key).values(data=state.to_data())
-    )
+    _lock_draft(respondent, state.to_data())
     db.session.commit()

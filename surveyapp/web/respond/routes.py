@@ -258,7 +258,9 @@ def _form(
 ) -> Any:
     """GET: the one-page form with any saved answers filled in. POST ``action=save``: keep the
     answers and say how to come back (the no-JavaScript "Save and finish later"); POST
-    ``action=submit``: keep the answers, then submit them or show what is missing (422)."""
+    ``action=submit``: complete answers (those sent over the saved draft) are kept as the
+    draft, in a transaction of their own, and go in; otherwise they are kept and the form
+    shows what is missing (422)."""
     try:
         respondent = resolve()
     except svc.LinkProblem as problem:
@@ -273,6 +275,18 @@ def _form(
     action = request.form.get("action", "submit")
     if action not in {"submit", "save"}:
         abort(400, "That action is not available on this page.")
+    if action == "submit":
+        try:
+            posted = svc.posted_state(respondent, whole, _posted(), FORM_EXTRA)
+        except svc.BadInput as exc:
+            abort(400, exc.message)
+        if not svc.step_errors(respondent, whole, posted):
+            try:
+                svc.keep_before_submit(respondent, posted)
+            except svc.AlreadySubmitted:
+                db.session.rollback()
+                return redirect(url_for(done_endpoint, **link), 303)
+            return _submit(respondent, posted, done_endpoint, link)
     kept = _keep(respondent, whole)
     if kept is None:
         return redirect(url_for(done_endpoint, **link), 303)
@@ -289,41 +303,33 @@ def _form(
     if errors:
         db.session.commit()
         return _render_form(respondent, whole, state, errors, form_endpoint, link), 422
+    db.session.commit()  # the answers are kept as a draft: fall back on it if this fails
+    return _submit(respondent, state, done_endpoint, link)
+
+
+def _submit(
+    respondent: svc.Respondent, state: svc.DraftState, done_endpoint: str, link: dict[str, Any]
+) -> Any:
+    """Submit complete answers (:func:`svc.submit`, which commits an invitation's first draft
+    on its own before the response's transaction) and go to the thank-you page."""
     signposts = svc.signpost_domains(respondent, state)
-    round_id = respondent.round.id
     svc.anomalies.note_submit(respondent, request.remote_addr)
-    # The answers (and an invitation's first draft, which marks it started) are kept in a
-    # transaction of their own: the response's transaction must write nothing of the
-    # invitation (docs/privacy.md, "Storage").
-    _commit_keeping_loaded()
     try:
         svc.submit(respondent, state)
-    except svc.Incomplete as problem:  # cannot happen after step_errors; kept as a guard
-        db.session.commit()
-        return _render_form(respondent, whole, state, problem.errors, form_endpoint, link), 422
     except svc.AlreadySubmitted:
         db.session.rollback()
-    else:
-        db.session.commit()
+        svc.discard_draft(respondent)  # the response is in: no answers stay as a draft
+    db.session.commit()
     session["respond_done"] = {
         "key": respondent.receipt_key[:16],
-        "round": round_id,
+        "round": respondent.round.id,
         "signposts": signposts,
     }
     return redirect(url_for(done_endpoint, **link), 303)
 
 
-def _commit_keeping_loaded() -> None:
-    """Commit without expiring what this request loaded (the round, its partner types and
-    localities, the invitation): submitting reads them next, and would otherwise load them all
-    again. They were read at the start of this request, so they are as fresh as before."""
-    session_ = db.session()
-    expire = session_.expire_on_commit
-    session_.expire_on_commit = False
-    try:
-        session_.commit()
-    finally:
-        session_.expire_on_commit = expire
+def _posted() -> dict[str, list[str]]:
+    return MultiDict(request.form).to_dict(flat=False)
 
 
 def _keep(respondent: svc.Respondent, step: svc.Step) -> svc.DraftState | None:
@@ -333,7 +339,7 @@ def _keep(respondent: svc.Respondent, step: svc.Step) -> svc.DraftState | None:
         return svc.save_page(
             respondent,
             step,
-            MultiDict(request.form).to_dict(flat=False),
+            _posted(),
             resume_at=1,
             allowed_extra=FORM_EXTRA,
             keep_missing=True,
