@@ -544,6 +544,43 @@ def save_page(
     return state
 
 
+_BP = sa.bindparam
+#: The submission's statements, built once, per dialect where they need ON CONFLICT; run on
+#: the session's connection (Core), as no ORM object is involved.
+_RECEIPT = {
+    name: insert(SubmissionReceipt.__table__)  # type: ignore[arg-type]
+    .values(key_hash=_BP("receipt_key"), round_id=_BP("round_id"), submitted_on=_BP("today"))
+    .on_conflict_do_nothing(index_elements=["key_hash"])
+    .returning(SubmissionReceipt.__table__.c.key_hash)
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+_DELETE_DRAFT = (
+    sa.delete(Draft.__table__)  # type: ignore[arg-type]
+    .where(Draft.__table__.c.key_hash == _BP("draft_key"))
+    .returning(Draft.__table__.c.id)
+)
+_INSERT_RESPONSE = sa.insert(Response.__table__)  # type: ignore[arg-type]
+_INSERT_ANSWERS = sa.insert(Answer.__table__)  # type: ignore[arg-type]
+
+
+def _upsert_draft(name: str) -> Any:
+    insert = (postgresql.insert if name == "postgresql" else sqlite.insert)(
+        Draft.__table__  # type: ignore[arg-type]
+    ).values(
+        round_id=_BP("round_id"),
+        key_hash=_BP("draft_key"),
+        data=_BP("data", type_=Draft.__table__.c.data.type),
+        updated_at=_BP("now"),
+    )
+    return insert.on_conflict_do_update(
+        index_elements=["key_hash"],
+        set_={"data": insert.excluded.data, "updated_at": insert.excluded.updated_at},
+    )
+
+
+_UPSERT_DRAFT = {name: _upsert_draft(name) for name in ("postgresql", "sqlite")}
+
+
 def _insert() -> Any:
     """The dialect's INSERT, which has ON CONFLICT DO NOTHING (PostgreSQL or SQLite)."""
     return (
@@ -635,17 +672,15 @@ def submit(respondent: Respondent, state: DraftState) -> int:
     else:
         # One statement (no savepoint): a receipt already there, or inserted by a racing
         # request that has committed while this one waited, inserts nothing.
-        written = db.session.execute(
-            _insert()(SubmissionReceipt)
-            .values(key_hash=respondent.receipt_key, round_id=round_id, submitted_on=today)
-            .on_conflict_do_nothing(index_elements=[SubmissionReceipt.key_hash])
-            .returning(SubmissionReceipt.key_hash)
+        connection = db.session.connection()
+        written = connection.execute(
+            _RECEIPT[connection.dialect.name],
+            {"receipt_key": respondent.receipt_key, "round_id": round_id, "today": today},
         ).scalar()
         if written is None:
             raise AlreadySubmitted()
-    removed = db.session.scalars(
-        sa.delete(Draft).where(Draft.key_hash == respondent.draft_key).returning(Draft.id)
-    ).all()
+    connection = db.session.connection()
+    removed = connection.execute(_DELETE_DRAFT, {"draft_key": respondent.draft_key}).all()
     if invitation_id is not None and len(removed) != 1:
         raise AlreadySubmitted()
     respondent.saved.loaded = False
@@ -664,22 +699,23 @@ def submit(respondent: Respondent, state: DraftState) -> int:
     instrument = respondent.instrument
     response_id = random_id()
     # Plain inserts, the answers in one statement: no ORM objects to build and flush.
-    db.session.execute(
-        sa.insert(Response).values(
-            id=response_id,
-            round_id=round_id,
-            partner_type_id=partner_type_id,
-            locality_id=locality_id,
-            role_level=state.about.get("role_level"),
-            training=state.about.get("training"),
-            channel=respondent.channel,
-            submitted_on=today,
-            comment=(state.comment or None) if instrument.comment else None,
+    connection.execute(
+        _INSERT_RESPONSE,
+        {
+            "id": response_id,
+            "round_id": round_id,
+            "partner_type_id": partner_type_id,
+            "locality_id": locality_id,
+            "role_level": state.about.get("role_level"),
+            "training": state.about.get("training"),
+            "channel": respondent.channel,
+            "submitted_on": today,
+            "comment": (state.comment or None) if instrument.comment else None,
             **anomalies.response_columns(respondent, state.about, state.answers, today),
-        )
+        },
     )
-    db.session.execute(
-        sa.insert(Answer.__table__),  # type: ignore[arg-type]  # Core executemany: one statement for every answer
+    connection.execute(
+        _INSERT_ANSWERS,
         [
             {
                 "response_id": response_id,
@@ -785,14 +821,15 @@ def keep_before_submit(respondent: Respondent, state: DraftState) -> None:
             .values(data=data, updated_at=utcnow())
         )
     else:
-        insert = _insert()(Draft).values(
-            round_id=respondent.round.id, key_hash=respondent.draft_key, data=data
-        )
-        db.session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[Draft.key_hash],
-                set_={"data": insert.excluded.data, "updated_at": utcnow()},
-            )
+        connection = db.session.connection()
+        connection.execute(
+            _UPSERT_DRAFT[connection.dialect.name],
+            {
+                "round_id": respondent.round.id,
+                "draft_key": respondent.draft_key,
+                "data": data,
+                "now": utcnow(),
+            },
         )
     respondent.saved.loaded = False
     respondent.saved.written = True
