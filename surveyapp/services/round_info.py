@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -62,6 +62,9 @@ class RoundInfo:
     #: retired ones included (``active`` False), as on :class:`Round`.
     partner_types: tuple[Choice, ...]
     localities: tuple[Choice, ...]
+    #: The values it was built from: equal keys, equal settings (a key for what is drawn
+    #: from them, such as the blank form).
+    key: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
 
 def _text(column: Any) -> Any:
@@ -167,6 +170,7 @@ def from_row(values: Sequence[Any]) -> RoundInfo:
         instrument=snapshot.instrument(),
         partner_types=_choices(key[12], position=True),
         localities=_choices(key[13], position=False),
+        key=key,
     )
     if len(_CACHE) >= CACHE_MAX:
         _CACHE.clear()

@@ -4,6 +4,8 @@ page; the open-link lookup takes the link or its slug."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
@@ -96,3 +98,38 @@ def test_the_form_reads_every_change_at_once(app, client, make_round):
         db.session.get(Round, round_id).status = "closed"
         db.session.commit()
     assert client.get(f"/o/{slug}").status_code == 410
+
+
+def test_the_blank_form_is_drawn_once_and_filled_in_per_person(app, make_round, monkeypatch):
+    """A newcomer's form is drawn once per round and kind of link; each person still gets
+    their own CSRF token and link, and a form with saved answers is drawn afresh."""
+    from surveyapp.web.respond import routes
+
+    round_id = make_round(open_=True)
+    tokens = [make_invitation(app, round_id, email=f"b{n}@example.org") for n in range(2)]
+    slug = make_open_link(app, round_id)
+    drawn: list[str] = []
+    form_html = routes._form_html
+    monkeypatch.setattr(routes, "_form_html", lambda *a: drawn.append(a[3]) or form_html(*a))
+    routes._BLANK_FORMS.clear()
+    pages = {}
+    for path in (f"/s/{tokens[0]}", f"/s/{tokens[1]}", f"/o/{slug}", f"/o/{slug}"):
+        client = app.test_client()
+        pages[path + str(len(pages))] = (path, client.get(path).text)
+    assert len(drawn) == 2  # one invitation form, one open-link form
+    csrf = {re.search(r'name="csrf_token" value="([^"]+)"', t).group(1) for _, t in pages.values()}
+    assert len(csrf) == 4 and "\x00" not in "".join(t for _, t in pages.values())
+    for path, text in pages.values():
+        assert f'action="{path}"' in text and f'data-draft="{path}/draft"' in text
+        assert ("Your invitation only records" in text) == path.startswith("/s/")
+    client = app.test_client()
+    page = client.get(f"/s/{tokens[0]}").text
+    csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post(
+        f"/s/{tokens[0]}",
+        data={"csrf_token": csrf_token, "action": "save", "comm_partners": "2"},
+    )
+    page = client.get(f"/s/{tokens[0]}").text
+    # the blank form came from the cache; the restored one is drawn afresh, for this link
+    assert drawn[2:] == [f"/s/{tokens[0]}"]
+    assert 'name="comm_partners" value="2" checked' in page

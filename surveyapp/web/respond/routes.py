@@ -23,6 +23,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import generate_csrf as csrf_token
+from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
 from surveyapp.extensions import db, limiter
@@ -391,6 +393,13 @@ def _old_step(
     return redirect(url_for(form_endpoint, **link), 303)
 
 
+#: The one-page form as a newcomer sees it (nothing saved, no errors), by everything it is
+#: drawn from, with placeholders for what differs per person: the CSRF token and the link.
+_BLANK_FORMS: dict[tuple[Any, ...], str] = {}
+_BLANK_FORMS_MAX = 64
+_CSRF_SLOT, _ACTION_SLOT, _DRAFT_SLOT = "\x00csrf\x00", "\x00action\x00", "\x00draft\x00"
+
+
 def _render_form(
     respondent: svc.Respondent,
     whole: svc.Step,
@@ -398,6 +407,41 @@ def _render_form(
     errors: dict[str, str],
     form_endpoint: str,
     link: dict[str, Any],
+) -> str:
+    action_url = url_for(form_endpoint, **link)
+    draft_url = url_for(form_endpoint.replace("_intro", "_draft"), **link)
+    blank = not (state.answers or state.about or state.comment or errors)
+    if not blank or session.get("_flashes"):
+        return _form_html(respondent, state, errors, action_url, draft_url, csrf_token)
+    key = (
+        respondent.round.key,
+        respondent.invitation is not None,
+        respondent.fixed_partner_type,
+        respondent.fixed_locality,
+        respondent.shared_device,
+        current_app.config["COUNCIL_NAME"],
+        current_app.config["PRIVACY_NOTICE_URL"],
+    )
+    html = _BLANK_FORMS.get(key)
+    if html is None:
+        html = _form_html(respondent, state, {}, _ACTION_SLOT, _DRAFT_SLOT, lambda: _CSRF_SLOT)
+        if len(_BLANK_FORMS) >= _BLANK_FORMS_MAX:
+            _BLANK_FORMS.clear()
+        _BLANK_FORMS[key] = html
+    return (
+        html.replace(_CSRF_SLOT, escape(csrf_token()))
+        .replace(_ACTION_SLOT, escape(action_url))
+        .replace(_DRAFT_SLOT, escape(draft_url))
+    )
+
+
+def _form_html(
+    respondent: svc.Respondent,
+    state: svc.DraftState,
+    errors: dict[str, str],
+    action_url: str,
+    draft_url: str,
+    csrf: Callable[[], str],
 ) -> str:
     return render_template(
         "respond/form.html",
@@ -409,9 +453,10 @@ def _render_form(
         errors=errors,
         restored=bool(state.answers or state.about or state.comment) and not errors,
         fields=svc.form_fields(respondent, state, errors),
-        action_url=url_for(form_endpoint, **link),
+        action_url=action_url,
         shared_device=respondent.shared_device,
-        draft_url=url_for(form_endpoint.replace("_intro", "_draft"), **link),
+        draft_url=draft_url,
+        csrf_token=csrf,
     )
 
 
