@@ -185,10 +185,6 @@ def _check_round(round_: RoundInfo) -> None:
         raise LinkProblem("not_open", round_)
 
 
-def _submitted(receipt_key: str) -> bool:
-    return db.session.get(SubmissionReceipt, receipt_key) is not None
-
-
 _SUBMITTED = sa.exists().where(SubmissionReceipt.key_hash == sa.bindparam("receipt_key"))
 _DRAFT = sa.select(Draft.data).where(Draft.key_hash == sa.bindparam("draft_key")).scalar_subquery()
 _FIXED_PT = so.aliased(PartnerType)
@@ -530,16 +526,13 @@ def save_page(
     if comment is not None:
         state.comment = comment
     state.page = step.number if forward and step_errors(respondent, step, state) else resume_at
-    db.session.execute(
-        sa.update(Draft)
-        .where(Draft.key_hash == respondent.draft_key)
-        .values(data=state.to_data(), updated_at=utcnow())
+    connection = db.session.connection()
+    connection.execute(
+        _WRITE_DRAFT, {"draft_key": respondent.draft_key, "data": state.to_data(), "now": utcnow()}
     )
     if respondent.invitation is not None and not made and respondent.invitation.started_on is None:
-        db.session.execute(
-            sa.update(Invitation)
-            .where(Invitation.id == respondent.invitation.id, Invitation.started_on.is_(None))
-            .values(started_on=timeutil.today())
+        connection.execute(
+            _MARK_STARTED, {"invitation_id": respondent.invitation.id, "today": timeutil.today()}
         )
     return state
 
@@ -579,13 +572,59 @@ def _upsert_draft(name: str) -> Any:
 
 
 _UPSERT_DRAFT = {name: _upsert_draft(name) for name in ("postgresql", "sqlite")}
-
-
-def _insert() -> Any:
-    """The dialect's INSERT, which has ON CONFLICT DO NOTHING (PostgreSQL or SQLite)."""
-    return (
-        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+_DRAFTS = Draft.__table__.c
+_MAKE_DRAFT = {
+    name: insert(Draft.__table__)  # type: ignore[arg-type]
+    .values(
+        round_id=_BP("round_id"),
+        key_hash=_BP("draft_key"),
+        invitation_id=_BP("invitation_id"),
+        data=_BP("data", type_=_DRAFTS.data.type),
+        updated_at=_BP("now"),
     )
+    .on_conflict_do_nothing(index_elements=["key_hash"])
+    .returning(_DRAFTS.id)
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+#: The draft's answers, locked until the transaction ends, and whether a receipt is in.
+_LOCKED_DRAFT = (
+    sa.select(
+        _DRAFTS.data,
+        sa.exists().where(SubmissionReceipt.__table__.c.key_hash == _BP("receipt_key")),
+    )
+    .where(_DRAFTS.key_hash == _BP("draft_key"))
+    .with_for_update(of=Draft.__table__)
+)
+_INVITATIONS = Invitation.__table__.c
+#: The round's started invitations and this one, locked in id order (PostgreSQL).
+_LOCK_STARTED = (
+    sa.select(_INVITATIONS.id)
+    .where(
+        _INVITATIONS.round_id == _BP("round_id"),
+        sa.or_(_INVITATIONS.drafted_on.is_not(None), _INVITATIONS.id == _BP("invitation_id")),
+    )
+    .order_by(_INVITATIONS.id)
+    .with_for_update()
+)
+_DRAFTED_ON = sa.select(_INVITATIONS.drafted_on).where(_INVITATIONS.id == _BP("invitation_id"))
+_MARK_DRAFTED = (
+    sa.update(Invitation.__table__)  # type: ignore[arg-type]
+    .where(_INVITATIONS.id == _BP("invitation_id"))
+    .values(
+        drafted_on=_BP("today"), started_on=sa.func.coalesce(_INVITATIONS.started_on, _BP("today"))
+    )
+)
+_WRITE_DRAFT = (
+    sa.update(Draft.__table__)  # type: ignore[arg-type]
+    .where(_DRAFTS.key_hash == _BP("draft_key"))
+    .values(data=_BP("data", type_=_DRAFTS.data.type), updated_at=_BP("now"))
+)
+_MARK_STARTED = (
+    sa.update(Invitation.__table__)  # type: ignore[arg-type]
+    .where(_INVITATIONS.id == _BP("invitation_id"), _INVITATIONS.started_on.is_(None))
+    .values(started_on=_BP("today"))
+)
+_SHUFFLE_LOCK = sa.text("SELECT pg_advisory_xact_lock(:kind, :round_id)")
 
 
 def _lock_draft(
@@ -599,29 +638,28 @@ def _lock_draft(
     waited for the lock."""
     respondent.saved.loaded = False  # written from here on: the next load_draft reads it again
     respondent.saved.written = True
-    insert = _insert()
     # The write comes first: on SQLite it takes the database's write lock before the read.
     invitation_id = respondent.invitation.id if respondent.invitation is not None else None
-    made = db.session.execute(
-        insert(Draft)
-        .values(
-            round_id=respondent.round.id,
-            key_hash=respondent.draft_key,
-            invitation_id=invitation_id,
-            data=initial or {},
-        )
-        .on_conflict_do_nothing(index_elements=[Draft.key_hash])
-        .returning(Draft.id)
+    connection = db.session.connection()
+    made = connection.execute(
+        _MAKE_DRAFT[connection.dialect.name],
+        {
+            "round_id": respondent.round.id,
+            "draft_key": respondent.draft_key,
+            "invitation_id": invitation_id,
+            "data": initial or {},
+            "now": utcnow(),
+        },
     ).scalar()
-    data = db.session.scalar(
-        sa.select(Draft.data).where(Draft.key_hash == respondent.draft_key).with_for_update()
-    )
-    if _submitted(respondent.receipt_key) or data is None:
-        # data is None: the draft was deleted (its response went in) while this waited
+    data = connection.execute(
+        _LOCKED_DRAFT, {"draft_key": respondent.draft_key, "receipt_key": respondent.receipt_key}
+    ).first()
+    if data is None or data[1]:
+        # no draft: it was deleted (its response went in) while this waited; or a receipt
         raise AlreadySubmitted()
     if invitation_id is not None and made is not None:
         _first_draft(invitation_id, respondent.round.id)
-    return DraftState.from_data(data), made is not None
+    return DraftState.from_data(data[0]), made is not None
 
 
 def first_incomplete(respondent: Respondent, state: DraftState) -> Incomplete | None:
@@ -756,36 +794,17 @@ def _first_draft(invitation_id: int, round_id: int) -> None:
     the started ones keeps the cost to the round's progress, not its size. SQLite updates
     rows in place and needs none of it.
     """
-    shuffle = db.session.get_bind().dialect.name == "postgresql"
+    connection = db.session.connection()
+    shuffle = connection.dialect.name == "postgresql"
     if shuffle:
         # one first draft of a round at a time, its rows locked in id order before any is
         # written: concurrent first drafts queue rather than deadlock
-        db.session.execute(
-            sa.text("SELECT pg_advisory_xact_lock(:kind, :round_id)"),
-            {"kind": SHUFFLE_LOCK, "round_id": round_id},
-        )
-        db.session.execute(
-            sa.select(Invitation.id)
-            .where(
-                Invitation.round_id == round_id,
-                sa.or_(Invitation.drafted_on.is_not(None), Invitation.id == invitation_id),
-            )
-            .order_by(Invitation.id)
-            .with_for_update()
-        )
-    drafted = db.session.scalar(
-        sa.select(Invitation.drafted_on).where(Invitation.id == invitation_id)
-    )
-    if drafted is not None:
+        connection.execute(_SHUFFLE_LOCK, {"kind": SHUFFLE_LOCK, "round_id": round_id})
+        connection.execute(_LOCK_STARTED, {"round_id": round_id, "invitation_id": invitation_id})
+    if connection.scalar(_DRAFTED_ON, {"invitation_id": invitation_id}) is not None:
         raise AlreadySubmitted()
-    today = timeutil.today()
-    db.session.execute(
-        sa.update(Invitation)
-        .where(Invitation.id == invitation_id)
-        .values(drafted_on=today, started_on=sa.func.coalesce(Invitation.started_on, today)),
-        # the loaded invitation is not read for these again: no reload
-        execution_options={"synchronize_session": False},
-    )
+    # the invitation is not loaded in the session: nothing there to keep in step
+    connection.execute(_MARK_DRAFTED, {"invitation_id": invitation_id, "today": timeutil.today()})
     if shuffle:
         _shuffle_invitations(round_id)
 
@@ -794,7 +813,7 @@ def _shuffle_invitations(round_id: int) -> None:
     """Rewrite every started invitation of the round (changing nothing) one by one in a random
     order, so PostgreSQL stores their new versions in that order (docs/privacy.md, "Storage").
     The loop runs in the server (PL/pgSQL): about 20 µs a row rather than a round trip each."""
-    db.session.execute(
+    db.session.connection().execute(
         sa.text(
             "DO $$DECLARE row_id bigint; BEGIN "
             "FOR row_id IN SELECT id FROM invitations WHERE round_id = "
@@ -815,10 +834,8 @@ def keep_before_submit(respondent: Respondent, state: DraftState) -> None:
     if respondent.invitation is not None and respondent.saved.data is None:
         _lock_draft(respondent, data)
     elif respondent.invitation is not None:
-        db.session.execute(
-            sa.update(Draft)
-            .where(Draft.key_hash == respondent.draft_key)
-            .values(data=data, updated_at=utcnow())
+        db.session.connection().execute(
+            _WRITE_DRAFT, {"draft_key": respondent.draft_key, "data": data, "now": utcnow()}
         )
     else:
         connection = db.session.connection()
