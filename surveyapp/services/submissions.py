@@ -553,7 +553,27 @@ _DELETE_DRAFT = (
     .returning(Draft.__table__.c.id)
 )
 _INSERT_RESPONSE = sa.insert(Response.__table__)  # type: ignore[arg-type]
-_INSERT_ANSWERS = sa.insert(Answer.__table__)  # type: ignore[arg-type]
+_ANSWER_INSERTS: dict[int, Any] = {}
+
+
+def _insert_answers(count: int) -> Any:
+    """One INSERT of ``count`` answers (one row each, built once per count): a single
+    statement, where an executemany is a round of messages per row on PostgreSQL."""
+    statement = _ANSWER_INSERTS.get(count)
+    if statement is None:
+        statement = sa.insert(Answer.__table__).values(  # type: ignore[arg-type]
+            [
+                {
+                    "response_id": _BP("response_id"),
+                    "item_id": _BP(f"item_{n}"),
+                    "value": _BP(f"value_{n}"),
+                    "dont_know": _BP(f"dont_know_{n}"),
+                }
+                for n in range(count)
+            ]
+        )
+        _ANSWER_INSERTS[count] = statement
+    return statement
 
 
 def _upsert_draft(name: str) -> Any:
@@ -752,20 +772,13 @@ def submit(respondent: Respondent, state: DraftState) -> int:
             **anomalies.response_columns(respondent, state.about, state.answers, today),
         },
     )
-    connection.execute(
-        _INSERT_ANSWERS,
-        [
-            {
-                "response_id": response_id,
-                "item_id": item.id,
-                "value": None
-                if state.answers[item.id] == DONT_KNOW
-                else int(state.answers[item.id]),
-                "dont_know": state.answers[item.id] == DONT_KNOW,
-            }
-            for item in instrument.items
-        ],
-    )
+    params: dict[str, Any] = {"response_id": response_id}
+    for n, item in enumerate(instrument.items):
+        answer = state.answers[item.id]
+        params[f"item_{n}"] = item.id
+        params[f"value_{n}"] = None if answer == DONT_KNOW else int(answer)
+        params[f"dont_know_{n}"] = answer == DONT_KNOW
+    connection.execute(_insert_answers(len(instrument.items)), params)
     bump_report_version(round_id)
     return response_id
 
