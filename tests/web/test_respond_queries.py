@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
 from surveyapp.models import OpenLink
 from surveyapp.services import submissions as svc
+from tests.conftest import PG_URL
 from tests.web.respond_helpers import PAGES, answer_all, make_invitation, make_open_link
 
 
@@ -133,3 +135,16 @@ def test_the_blank_form_is_drawn_once_and_filled_in_per_person(app, make_round, 
     # the blank form came from the cache; the restored one is drawn afresh, for this link
     assert drawn[2:] == [f"/s/{tokens[0]}"]
     assert 'name="comm_partners" value="2" checked' in page
+
+
+@pytest.mark.skipif(not PG_URL, reason="prepared statements on the PostgreSQL connection")
+def test_respondent_lookups_stay_prepared_on_postgresql(app, client, make_round):
+    """A respondent GET ends its read with COMMIT, not the teardown's ROLLBACK (after which
+    psycopg forgets what it prepared): repeated lookups on a pooled connection are prepared
+    once and kept, so PostgreSQL does not parse and plan them on every request."""
+    slug = make_open_link(app, make_round(open_=True))
+    for _ in range(8):
+        assert client.get(f"/o/{slug}").status_code == 200
+    with app.app_context():
+        prepared = db.session.scalars(sa.text("SELECT statement FROM pg_prepared_statements"))
+        assert any("FROM open_links" in statement for statement in prepared)

@@ -93,6 +93,20 @@ def _headers(response: Response) -> Response:
     return response
 
 
+@bp.after_request
+def _end_reading(response: Response) -> Response:
+    """A respondent GET only reads: its transaction ends with COMMIT here rather than with the
+    ROLLBACK of the request's teardown, after which psycopg forgets the statements it has
+    prepared. Kept, the lookups are parsed and planned once per connection, not per request
+    (PostgreSQL's CPU a request). A COMMIT that fails ends the transaction all the same."""
+    if request.method == "GET" and db.session().in_transaction():
+        try:
+            db.session.commit()
+        except sa.exc.DBAPIError:
+            db.session.rollback()
+    return response
+
+
 def _problem(problem: svc.LinkProblem, **context: Any) -> tuple[str, int]:
     from surveyapp.models import OpenLink, Round
 
