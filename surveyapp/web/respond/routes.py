@@ -167,7 +167,12 @@ def invite_step(token: str, number: int) -> Any:
 @bp.get("/s/<token>/done")
 @_token_limit
 def invite_done(token: str) -> Any:
-    return _done(svc.sha256("submit:" + token), svc.answered_invitation_round(token))
+    receipt_key = svc.sha256("submit:" + token)
+    round_ = svc.answered_invitation_round(token)
+    if round_ is None:  # answered when invitations still kept a receipt
+        found = svc.receipt_round(receipt_key, "")
+        round_ = found[0] if found is not None else None
+    return _done(receipt_key, round_)
 
 
 # --- open links --------------------------------------------------------------------------------
