@@ -42,6 +42,7 @@ def create_app(
     limiter.init_app(app)
 
     _register_sqlite_pragmas(app)
+    _register_idle_ping(app)
     _register_blueprints(app)
     _register_errors(app)
     _register_database_faults(app)
@@ -70,6 +71,40 @@ def _register_sqlite_pragmas(app: Flask) -> None:
         if ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]:
             cur.execute("PRAGMA journal_mode=WAL")
         cur.close()
+
+
+def _register_idle_ping(app: Flask) -> None:
+    """A pooled PostgreSQL connection idle for ``DATABASE_IDLE_PING_SECONDS`` or more is pinged
+    when checked out, and replaced if the database has dropped it (a restart, an idle
+    timeout). SQLAlchemy's ``pool_pre_ping`` pings at every checkout: a round trip on each
+    request and after each commit. One used a moment ago is not pinged; if the database
+    ended it in between, the statement fails, the request gets the "please try again" 503
+    (:func:`_register_database_faults`), and the pool discards its connections."""
+    import time
+
+    import sqlalchemy as sa
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    config = app.config
+    with app.app_context():
+        engine = db.engine
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record):
+        record.info["checked_in"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy):
+        last = record.info.get("checked_in")
+        if last is None or time.monotonic() - last < config["DATABASE_IDLE_PING_SECONDS"]:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                raise sa.exc.DisconnectionError() from exc
+            raise
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -32,6 +32,7 @@ _ENV_KEYS: dict[str, tuple[str, Any]] = {
     "MAIL_USE_TLS": ("MAIL_USE_TLS", lambda v: v.strip().lower() in {"1", "true", "yes", "on"}),
     "MAIL_SENDER": ("MAIL_SENDER", str),
     "REDIS_URL": ("REDIS_URL", str),
+    "DATABASE_IDLE_PING_SECONDS": ("DATABASE_IDLE_PING_SECONDS", float),
     "RETENTION_DAYS": ("RETENTION_DAYS", int),
     "SESSION_COOKIE_SECURE": (
         "SESSION_COOKIE_SECURE",
@@ -93,7 +94,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
     """Settings that need nothing set: SQLite in the instance folder, mail to a folder."""
     return {
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(Path(instance_path) / "surveyapp.sqlite"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # PostgreSQL connections are pinged only after lying idle (surveyapp._register_idle_ping)
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "DATABASE_IDLE_PING_SECONDS": 1.0,
         "BASE_URL": "http://127.0.0.1:5000",
         "TIMEZONE": "Europe/London",
         "COUNCIL_NAME": "Your council",

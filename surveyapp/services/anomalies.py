@@ -79,17 +79,29 @@ def answer_pattern(about: dict[str, str], answers: dict[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+_RESPONSES = Response.__table__.c
+#: Whether a response of the link has this answer pattern on this day.
+_SAME_PATTERN = sa.select(
+    sa.exists().where(
+        _RESPONSES.open_link_id == sa.bindparam("link_id"),
+        _RESPONSES.submitted_on == sa.bindparam("today"),
+        _RESPONSES.pattern == sa.bindparam("pattern"),
+    )
+)
+
+
 def flag_for(link_id: int, pattern: str, today: date, burst: str | None) -> str | None:
     """The flag of a new response through ``link_id`` with this answer pattern: ``identical``
     when another response of the link has the same pattern today (flagged too, keeping any
     exclusion), else ``burst`` when the submission was part of a burst, else None."""
+    params = {"link_id": link_id, "today": today, "pattern": pattern}
+    if not db.session.connection().scalar(_SAME_PATTERN, params):
+        return burst  # the usual case: one indexed look-up, built once
     same = (
         Response.open_link_id == link_id,
         Response.submitted_on == today,
         Response.pattern == pattern,
     )
-    if not db.session.scalar(sa.select(sa.exists().where(*same))):
-        return burst  # the usual case: one indexed look-up
     db.session.execute(
         sa.update(Response)
         .where(*same, sa.or_(Response.flag.is_(None), Response.flag != IDENTICAL))

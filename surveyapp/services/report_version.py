@@ -10,18 +10,30 @@ of the round it is compared with, so a cached report is never stale. Round ids a
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from surveyapp.extensions import db
 from surveyapp.models import Round
 
+_ROUNDS = Round.__table__.c
+#: Built once: it runs with every submission.
+_BUMP = (
+    sa.update(Round.__table__)  # type: ignore[arg-type]
+    .where(_ROUNDS.id == sa.bindparam("round_id"))
+    .values(data_version=_ROUNDS.data_version + 1)
+)
+
 
 def bump_report_version(round_id: int) -> None:
     """Add one to the round's report version, atomically in the database (two submissions at
-    once each add one); the session's copy of the round is updated too. Flushes."""
-    db.session.execute(
-        sa.update(Round).where(Round.id == round_id).values(data_version=Round.data_version + 1)
-    )
-    db.session.flush()
+    once each add one), in the session's transaction. A copy of the round the session holds
+    reads the new version when next used; the session's other changes are flushed first."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        db.session.flush()
+    db.session.connection().execute(_BUMP, {"round_id": round_id})
+    loaded = db.session.identity_map.get(so.util.identity_key(Round, round_id))
+    if loaded is not None:
+        db.session.expire(loaded, ["data_version"])
 
 
 def bump_every_report_version() -> None:

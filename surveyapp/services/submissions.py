@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,8 +45,9 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.invitations import completed as invitation_completed
 from surveyapp.models.responses import random_id
 from surveyapp.models.rounds import RoundStatus
-from surveyapp.services import ServiceError, anomalies
+from surveyapp.services import ServiceError, anomalies, round_info
 from surveyapp.services.report_version import bump_report_version
+from surveyapp.services.round_info import Choice, RoundInfo
 from surveyapp.services.tokens import sha256
 
 #: Free-text comment limit, in characters.
@@ -58,7 +60,7 @@ class LinkProblem(Exception):
     """The link cannot be answered now. ``kind`` is ``unknown``, ``withdrawn``, ``not_open``,
     ``closed`` or ``completed``; ``round`` is set when known."""
 
-    def __init__(self, kind: str, round_: Round | None = None) -> None:
+    def __init__(self, kind: str, round_: RoundInfo | None = None) -> None:
         super().__init__(kind)
         self.kind = kind
         self.round = round_
@@ -89,20 +91,30 @@ class SavedDraft:
 
     data: dict[str, Any] | None = None
     loaded: bool = False
+    #: This request has made or written the draft (it exists until this transaction ends).
+    written: bool = False
+
+
+@dataclass(frozen=True)
+class InvitationInfo:
+    """The invitation being answered: its id, and the day it was first saved, if it was."""
+
+    id: int
+    started_on: date | None
 
 
 @dataclass(frozen=True)
 class Respondent:
     """Someone answering a round, by invitation or through an open link."""
 
-    round: Round
+    round: RoundInfo
     channel: str
     #: Hash under which the draft is kept, and under which the receipt is written.
     draft_key: str
     receipt_key: str
-    invitation: Invitation | None = None
-    fixed_partner_type: PartnerType | None = None
-    fixed_locality: Locality | None = None
+    invitation: InvitationInfo | None = None
+    fixed_partner_type: Choice | None = None
+    fixed_locality: Choice | None = None
     saved: SavedDraft = field(default_factory=SavedDraft, compare=False, repr=False)
     #: The open link answered through, and whether it lets one device answer several times.
     open_link_id: int | None = None
@@ -112,7 +124,7 @@ class Respondent:
 
     @property
     def instrument(self) -> Instrument:
-        return self.round.instrument.instrument()
+        return self.round.instrument
 
 
 @dataclass(frozen=True)
@@ -165,7 +177,7 @@ class DraftState:
 
 
 # --- who is answering --------------------------------------------------------------------------
-def _check_round(round_: Round) -> None:
+def _check_round(round_: RoundInfo) -> None:
     today = timeutil.today()
     if round_.status == RoundStatus.CLOSED.value or (round_.closes_on and today > round_.closes_on):
         raise LinkProblem("closed", round_)
@@ -173,49 +185,57 @@ def _check_round(round_: Round) -> None:
         raise LinkProblem("not_open", round_)
 
 
-def _submitted(receipt_key: str) -> bool:
-    return db.session.get(SubmissionReceipt, receipt_key) is not None
-
-
-#: What answering reads of a round; the email wording, actions and the like stay unloaded.
-_ROUND_COLUMNS = (
-    Round.id,
-    Round.title,
-    Round.instrument_id,
-    Round.status,
-    Round.opens_on,
-    Round.closes_on,
-    Round.min_group_size,
-    Round.signposts,
-    Round.thank_you_message,
-    Round.results_message,
-    Round.published_at,
-)
 _SUBMITTED = sa.exists().where(SubmissionReceipt.key_hash == sa.bindparam("receipt_key"))
 _DRAFT = sa.select(Draft.data).where(Draft.key_hash == sa.bindparam("draft_key")).scalar_subquery()
-#: Built once: the invitation, its round (with the instrument snapshot and localities), partner
-#: type and locality, whether a response is already in, and the draft. The round's partner
-#: types are read only where the first page asks for one.
+_FIXED_PT = so.aliased(PartnerType)
+_FIXED_LOC = so.aliased(Locality)
+#: Built once: the invitation, its round's answering settings (:mod:`round_info`), its partner
+#: type and locality, whether a response is already in, and the draft: plain values.
 _FIND_INVITATION = (
-    sa.select(Invitation, Round, _SUBMITTED, _DRAFT)
-    .join(Round, Round.id == Invitation.round_id)
-    .options(
-        so.joinedload(Invitation.partner_type),
-        so.joinedload(Invitation.locality),
-        so.load_only(*_ROUND_COLUMNS),
-        so.joinedload(Round.localities),
+    round_info.joined(
+        sa.select(
+            Invitation.id,
+            Invitation.started_on,
+            Invitation.drafted_on,
+            Invitation.completed_on,
+            Invitation.partner_type_id,
+            _FIXED_PT.slug,
+            _FIXED_PT.label,
+            Invitation.locality_id,
+            _FIXED_LOC.slug,
+            _FIXED_LOC.name,
+            _SUBMITTED,
+            _DRAFT,
+            *round_info.COLUMNS,
+        ),
+        Round.id == Invitation.round_id,
     )
+    .join(_FIXED_PT, _FIXED_PT.id == Invitation.partner_type_id)
+    .outerjoin(_FIXED_LOC, _FIXED_LOC.id == Invitation.locality_id)
     .where(Invitation.token_hash == sa.bindparam("token_hash"))
 )
-#: Built once: the open link, its round (with the snapshot and localities), partner type and
-#: locality, whether this browser's response is in, and its draft.
+#: Built once: the open link, its round's settings, partner type and locality, whether this
+#: browser's response is in, and its draft: plain values.
 _FIND_OPEN_LINK = (
-    sa.select(OpenLink, _SUBMITTED, _DRAFT)
-    .options(
-        so.joinedload(OpenLink.round).load_only(*_ROUND_COLUMNS).joinedload(Round.localities),
-        so.joinedload(OpenLink.partner_type),
-        so.joinedload(OpenLink.locality),
+    round_info.joined(
+        sa.select(
+            OpenLink.id,
+            OpenLink.active,
+            OpenLink.shared_device,
+            OpenLink.partner_type_id,
+            _FIXED_PT.slug,
+            _FIXED_PT.label,
+            OpenLink.locality_id,
+            _FIXED_LOC.slug,
+            _FIXED_LOC.name,
+            _SUBMITTED,
+            _DRAFT,
+            *round_info.COLUMNS,
+        ),
+        Round.id == OpenLink.round_id,
     )
+    .outerjoin(_FIXED_PT, _FIXED_PT.id == OpenLink.partner_type_id)
+    .outerjoin(_FIXED_LOC, _FIXED_LOC.id == OpenLink.locality_id)
     .where(OpenLink.slug == sa.bindparam("slug"))
 )
 
@@ -225,55 +245,58 @@ def for_invitation(token: str) -> Respondent:
     if not 20 <= len(token) <= 100:
         raise LinkProblem("unknown")
     keys = {"receipt_key": sha256("submit:" + token), "draft_key": sha256("draft:" + token)}
-    row = (
-        db.session.execute(_FIND_INVITATION, {"token_hash": sha256(token), **keys}).unique().first()
-    )
+    row = db.session.execute(_FIND_INVITATION, {"token_hash": sha256(token), **keys}).first()
     if row is None:
         raise LinkProblem("unknown")
-    invitation, round_, submitted, draft = row
+    (inv_id, started_on, drafted_on, completed_on, *fixed, submitted, draft) = row[:12]
+    round_ = round_info.from_row(row[12:])
     respondent = Respondent(
         round_,
         "invite",
         keys["draft_key"],
         keys["receipt_key"],
-        invitation,
-        invitation.partner_type,
-        invitation.locality,
+        InvitationInfo(inv_id, started_on),
+        round_info.choice(*fixed[:3]),
+        round_info.choice(*fixed[3:]),
         SavedDraft(draft, True),
     )
-    if (
-        invitation.completed_on is not None
-        or submitted
-        or (invitation.drafted_on is not None and draft is None)
-    ):
+    if completed_on is not None or submitted or (drafted_on is not None and draft is None):
         raise LinkProblem("completed", round_)
     _check_round(round_)
     return respondent
 
 
-def answered_invitation_round(token: str) -> Round | None:
+_ANSWERED_INVITATION = round_info.joined(
+    sa.select(*round_info.COLUMNS).select_from(Invitation), Round.id == Invitation.round_id
+).where(Invitation.token_hash == sa.bindparam("token_hash"), invitation_completed())
+
+
+def answered_invitation_round(token: str) -> RoundInfo | None:
     """The round of the invitation with this token if its "Send" was pressed, else None."""
     if not 20 <= len(token) <= 100:
         return None
-    return db.session.scalar(
-        sa.select(Round)
-        .join(Invitation, Invitation.round_id == Round.id)
-        .where(Invitation.token_hash == sha256(token), invitation_completed())
-    )
+    row = db.session.execute(_ANSWERED_INVITATION, {"token_hash": sha256(token)}).first()
+    return None if row is None else round_info.from_row(row)
 
 
-def open_link(slug: str) -> OpenLink:
-    """The open link with this slug, or :class:`LinkProblem`."""
-    link = (
-        db.session.scalar(sa.select(OpenLink).where(OpenLink.slug == slug))
-        if len(slug) <= 40
-        else None
-    )
-    if link is None:
-        raise LinkProblem("unknown")
-    if not link.active:
-        raise LinkProblem("withdrawn", link.round)
-    return link
+_RECEIPT_ROUND = round_info.joined(
+    sa.select(
+        *round_info.COLUMNS,
+        sa.exists().where(
+            OpenLink.slug == sa.bindparam("slug"), OpenLink.active, OpenLink.shared_device
+        ),
+    ).select_from(SubmissionReceipt),
+    Round.id == SubmissionReceipt.round_id,
+).where(SubmissionReceipt.key_hash == sa.bindparam("receipt_key"))
+
+
+def receipt_round(receipt_key: str, slug: str) -> tuple[RoundInfo, bool] | None:
+    """The round an open-link browser's response went into (by its receipt key), and whether
+    the link ``slug`` is an active shared-device link; None when no response is in."""
+    row = db.session.execute(
+        _RECEIPT_ROUND, {"receipt_key": receipt_key, "slug": slug[:40]}
+    ).first()
+    return None if row is None else (round_info.from_row(row[:-1]), bool(row[-1]))
 
 
 def for_open_link(link: OpenLink | str, session_key: str) -> Respondent:
@@ -286,27 +309,28 @@ def for_open_link(link: OpenLink | str, session_key: str) -> Respondent:
         "receipt_key": sha256("submit:open:" + session_key),
         "draft_key": sha256("draft:open:" + session_key),
     }
-    row = db.session.execute(_FIND_OPEN_LINK, {"slug": slug, **keys}).unique().first()
+    row = db.session.execute(_FIND_OPEN_LINK, {"slug": slug, **keys}).first()
     if row is None:
         raise LinkProblem("unknown")
-    found, submitted, draft = row
-    if not found.active:
-        raise LinkProblem("withdrawn", found.round)
+    (link_id, active, shared, *fixed, submitted, draft) = row[:11]
+    round_ = round_info.from_row(row[11:])
+    if not active:
+        raise LinkProblem("withdrawn", round_)
     respondent = Respondent(
-        found.round,
+        round_,
         "open",
         keys["draft_key"],
         keys["receipt_key"],
         None,
-        found.partner_type,
-        found.locality,
+        round_info.choice(*fixed[:3]),
+        round_info.choice(*fixed[3:]),
         SavedDraft(draft, True),
-        found.id,
-        found.shared_device,
+        link_id,
+        shared,
     )
     if submitted:
-        raise LinkProblem("completed", found.round)
-    _check_round(found.round)
+        raise LinkProblem("completed", round_)
+    _check_round(round_)
     return respondent
 
 
@@ -320,7 +344,7 @@ def offer(respondent: Respondent) -> Offer:
     # What the link fixes is not asked, so its choices are not loaded (a statement saved).
     return Offer(
         () if pt_fixed else tuple((p.slug, p.label) for p in round_.partner_types if p.active),
-        () if loc_fixed else tuple((x.slug, x.name) for x in round_.localities if x.active),
+        () if loc_fixed else tuple((x.slug, x.label) for x in round_.localities if x.active),
         pt_fixed,
         loc_fixed,
     )
@@ -455,6 +479,25 @@ def step_errors(respondent: Respondent, step: Step, state: DraftState) -> dict[s
     return errors
 
 
+def posted_state(
+    respondent: Respondent,
+    step: Step,
+    form: Mapping[str, Sequence[str]],
+    allowed_extra: frozenset[str] = frozenset(),
+) -> DraftState:
+    """The answers the form sent merged over the draft read with the respondent, as
+    :func:`save_page` with ``keep_missing`` would keep them, without writing anything: when
+    they are complete the response goes in straight away (:func:`submit`). Raises
+    :class:`BadInput`."""
+    about, answers, comment = _parse(respondent, step, form, allowed_extra)
+    state = DraftState.from_data(respondent.saved.data)
+    state.about.update(about)
+    state.answers.update(answers)
+    if comment is not None:
+        state.comment = comment
+    return state
+
+
 def save_page(
     respondent: Respondent,
     step: Step,
@@ -483,57 +526,160 @@ def save_page(
     if comment is not None:
         state.comment = comment
     state.page = step.number if forward and step_errors(respondent, step, state) else resume_at
-    db.session.execute(
-        sa.update(Draft)
-        .where(Draft.key_hash == respondent.draft_key)
-        .values(data=state.to_data(), updated_at=utcnow())
+    connection = db.session.connection()
+    connection.execute(
+        _WRITE_DRAFT, {"draft_key": respondent.draft_key, "data": state.to_data(), "now": utcnow()}
     )
     if respondent.invitation is not None and not made and respondent.invitation.started_on is None:
-        db.session.execute(
-            sa.update(Invitation)
-            .where(Invitation.id == respondent.invitation.id, Invitation.started_on.is_(None))
-            .values(started_on=timeutil.today())
+        connection.execute(
+            _MARK_STARTED, {"invitation_id": respondent.invitation.id, "today": timeutil.today()}
         )
     return state
 
 
-def _insert() -> Any:
-    """The dialect's INSERT, which has ON CONFLICT DO NOTHING (PostgreSQL or SQLite)."""
-    return (
-        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+_BP = sa.bindparam
+#: The submission's statements, built once, per dialect where they need ON CONFLICT; run on
+#: the session's connection (Core), as no ORM object is involved.
+_RECEIPT = {
+    name: insert(SubmissionReceipt.__table__)  # type: ignore[arg-type]
+    .values(key_hash=_BP("receipt_key"), round_id=_BP("round_id"), submitted_on=_BP("today"))
+    .on_conflict_do_nothing(index_elements=["key_hash"])
+    .returning(SubmissionReceipt.__table__.c.key_hash)
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+_DELETE_DRAFT = (
+    sa.delete(Draft.__table__)  # type: ignore[arg-type]
+    .where(Draft.__table__.c.key_hash == _BP("draft_key"))
+    .returning(Draft.__table__.c.id)
+)
+_INSERT_RESPONSE = sa.insert(Response.__table__)  # type: ignore[arg-type]
+_ANSWER_INSERTS: dict[int, Any] = {}
+
+
+def _insert_answers(count: int) -> Any:
+    """One INSERT of ``count`` answers (one row each, built once per count): a single
+    statement, where an executemany is a round of messages per row on PostgreSQL."""
+    statement = _ANSWER_INSERTS.get(count)
+    if statement is None:
+        statement = sa.insert(Answer.__table__).values(  # type: ignore[arg-type]
+            [
+                {
+                    "response_id": _BP("response_id"),
+                    "item_id": _BP(f"item_{n}"),
+                    "value": _BP(f"value_{n}"),
+                    "dont_know": _BP(f"dont_know_{n}"),
+                }
+                for n in range(count)
+            ]
+        )
+        _ANSWER_INSERTS[count] = statement
+    return statement
+
+
+def _upsert_draft(name: str) -> Any:
+    insert = (postgresql.insert if name == "postgresql" else sqlite.insert)(
+        Draft.__table__  # type: ignore[arg-type]
+    ).values(
+        round_id=_BP("round_id"),
+        key_hash=_BP("draft_key"),
+        data=_BP("data", type_=Draft.__table__.c.data.type),
+        updated_at=_BP("now"),
+    )
+    return insert.on_conflict_do_update(
+        index_elements=["key_hash"],
+        set_={"data": insert.excluded.data, "updated_at": insert.excluded.updated_at},
     )
 
 
-def _lock_draft(respondent: Respondent) -> tuple[DraftState, bool]:
+_UPSERT_DRAFT = {name: _upsert_draft(name) for name in ("postgresql", "sqlite")}
+_DRAFTS = Draft.__table__.c
+_MAKE_DRAFT = {
+    name: insert(Draft.__table__)  # type: ignore[arg-type]
+    .values(
+        round_id=_BP("round_id"),
+        key_hash=_BP("draft_key"),
+        invitation_id=_BP("invitation_id"),
+        data=_BP("data", type_=_DRAFTS.data.type),
+        updated_at=_BP("now"),
+    )
+    .on_conflict_do_nothing(index_elements=["key_hash"])
+    .returning(_DRAFTS.id)
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+#: The draft's answers, locked until the transaction ends, and whether a receipt is in.
+_LOCKED_DRAFT = (
+    sa.select(
+        _DRAFTS.data,
+        sa.exists().where(SubmissionReceipt.__table__.c.key_hash == _BP("receipt_key")),
+    )
+    .where(_DRAFTS.key_hash == _BP("draft_key"))
+    .with_for_update(of=Draft.__table__)
+)
+_INVITATIONS = Invitation.__table__.c
+#: The round's started invitations and this one, locked in id order (PostgreSQL).
+_LOCK_STARTED = (
+    sa.select(_INVITATIONS.id)
+    .where(
+        _INVITATIONS.round_id == _BP("round_id"),
+        sa.or_(_INVITATIONS.drafted_on.is_not(None), _INVITATIONS.id == _BP("invitation_id")),
+    )
+    .order_by(_INVITATIONS.id)
+    .with_for_update()
+)
+_DRAFTED_ON = sa.select(_INVITATIONS.drafted_on).where(_INVITATIONS.id == _BP("invitation_id"))
+_MARK_DRAFTED = (
+    sa.update(Invitation.__table__)  # type: ignore[arg-type]
+    .where(_INVITATIONS.id == _BP("invitation_id"))
+    .values(
+        drafted_on=_BP("today"), started_on=sa.func.coalesce(_INVITATIONS.started_on, _BP("today"))
+    )
+)
+_WRITE_DRAFT = (
+    sa.update(Draft.__table__)  # type: ignore[arg-type]
+    .where(_DRAFTS.key_hash == _BP("draft_key"))
+    .values(data=_BP("data", type_=_DRAFTS.data.type), updated_at=_BP("now"))
+)
+_MARK_STARTED = (
+    sa.update(Invitation.__table__)  # type: ignore[arg-type]
+    .where(_INVITATIONS.id == _BP("invitation_id"), _INVITATIONS.started_on.is_(None))
+    .values(started_on=_BP("today"))
+)
+_SHUFFLE_LOCK = sa.text("SELECT pg_advisory_xact_lock(:kind, :round_id)")
+
+
+def _lock_draft(
+    respondent: Respondent, initial: dict[str, Any] | None = None
+) -> tuple[DraftState, bool]:
     """The draft, created empty if need be and locked until the transaction ends, so that pages
     saved at the same moment (two tabs, a retried request) queue instead of overwriting each
     other's answers; and whether it was made now (an invitation's first draft also records
-    that it was started). Raises :class:`AlreadySubmitted` (caller rolls back) when the response
-    went in while this request waited for the lock."""
+    that it was started). A draft made now holds ``initial`` (default: no answers). Raises
+    :class:`AlreadySubmitted` (caller rolls back) when the response went in while this request
+    waited for the lock."""
     respondent.saved.loaded = False  # written from here on: the next load_draft reads it again
-    insert = _insert()
+    respondent.saved.written = True
     # The write comes first: on SQLite it takes the database's write lock before the read.
     invitation_id = respondent.invitation.id if respondent.invitation is not None else None
-    made = db.session.execute(
-        insert(Draft)
-        .values(
-            round_id=respondent.round.id,
-            key_hash=respondent.draft_key,
-            invitation_id=invitation_id,
-            data={},
-        )
-        .on_conflict_do_nothing(index_elements=[Draft.key_hash])
-        .returning(Draft.id)
+    connection = db.session.connection()
+    made = connection.execute(
+        _MAKE_DRAFT[connection.dialect.name],
+        {
+            "round_id": respondent.round.id,
+            "draft_key": respondent.draft_key,
+            "invitation_id": invitation_id,
+            "data": initial or {},
+            "now": utcnow(),
+        },
     ).scalar()
-    data = db.session.scalar(
-        sa.select(Draft.data).where(Draft.key_hash == respondent.draft_key).with_for_update()
-    )
-    if _submitted(respondent.receipt_key) or data is None:
-        # data is None: the draft was deleted (its response went in) while this waited
+    data = connection.execute(
+        _LOCKED_DRAFT, {"draft_key": respondent.draft_key, "receipt_key": respondent.receipt_key}
+    ).first()
+    if data is None or data[1]:
+        # no draft: it was deleted (its response went in) while this waited; or a receipt
         raise AlreadySubmitted()
     if invitation_id is not None and made is not None:
         _first_draft(invitation_id, respondent.round.id)
-    return DraftState.from_data(data), made is not None
+    return DraftState.from_data(data[0]), made is not None
 
 
 def first_incomplete(respondent: Respondent, state: DraftState) -> Incomplete | None:
@@ -584,17 +730,15 @@ def submit(respondent: Respondent, state: DraftState) -> int:
     else:
         # One statement (no savepoint): a receipt already there, or inserted by a racing
         # request that has committed while this one waited, inserts nothing.
-        written = db.session.execute(
-            _insert()(SubmissionReceipt)
-            .values(key_hash=respondent.receipt_key, round_id=round_id, submitted_on=today)
-            .on_conflict_do_nothing(index_elements=[SubmissionReceipt.key_hash])
-            .returning(SubmissionReceipt.key_hash)
+        connection = db.session.connection()
+        written = connection.execute(
+            _RECEIPT[connection.dialect.name],
+            {"receipt_key": respondent.receipt_key, "round_id": round_id, "today": today},
         ).scalar()
         if written is None:
             raise AlreadySubmitted()
-    removed = db.session.scalars(
-        sa.delete(Draft).where(Draft.key_hash == respondent.draft_key).returning(Draft.id)
-    ).all()
+    connection = db.session.connection()
+    removed = connection.execute(_DELETE_DRAFT, {"draft_key": respondent.draft_key}).all()
     if invitation_id is not None and len(removed) != 1:
         raise AlreadySubmitted()
     respondent.saved.loaded = False
@@ -613,39 +757,33 @@ def submit(respondent: Respondent, state: DraftState) -> int:
     instrument = respondent.instrument
     response_id = random_id()
     # Plain inserts, the answers in one statement: no ORM objects to build and flush.
-    db.session.execute(
-        sa.insert(Response).values(
-            id=response_id,
-            round_id=round_id,
-            partner_type_id=partner_type_id,
-            locality_id=locality_id,
-            role_level=state.about.get("role_level"),
-            training=state.about.get("training"),
-            channel=respondent.channel,
-            submitted_on=today,
-            comment=(state.comment or None) if instrument.comment else None,
+    connection.execute(
+        _INSERT_RESPONSE,
+        {
+            "id": response_id,
+            "round_id": round_id,
+            "partner_type_id": partner_type_id,
+            "locality_id": locality_id,
+            "role_level": state.about.get("role_level"),
+            "training": state.about.get("training"),
+            "channel": respondent.channel,
+            "submitted_on": today,
+            "comment": (state.comment or None) if instrument.comment else None,
             **anomalies.response_columns(respondent, state.about, state.answers, today),
-        )
+        },
     )
-    db.session.execute(
-        sa.insert(Answer.__table__),  # type: ignore[arg-type]  # Core executemany: one statement for every answer
-        [
-            {
-                "response_id": response_id,
-                "item_id": item.id,
-                "value": None
-                if state.answers[item.id] == DONT_KNOW
-                else int(state.answers[item.id]),
-                "dont_know": state.answers[item.id] == DONT_KNOW,
-            }
-            for item in instrument.items
-        ],
-    )
+    params: dict[str, Any] = {"response_id": response_id}
+    for n, item in enumerate(instrument.items):
+        answer = state.answers[item.id]
+        params[f"item_{n}"] = item.id
+        params[f"value_{n}"] = None if answer == DONT_KNOW else int(answer)
+        params[f"dont_know_{n}"] = answer == DONT_KNOW
+    connection.execute(_insert_answers(len(instrument.items)), params)
     bump_report_version(round_id)
     return response_id
 
 
-def _chosen_id(offered: Sequence[PartnerType] | Sequence[Locality], slug: str | None) -> int | None:
+def _chosen_id(offered: Sequence[Choice], slug: str | None) -> int | None:
     """The id of the round's partner type or locality with this slug (the round's were loaded
     to check the answer when it was saved), or None."""
     return next((o.id for o in offered if slug and o.slug == slug), None)
@@ -669,36 +807,17 @@ def _first_draft(invitation_id: int, round_id: int) -> None:
     the started ones keeps the cost to the round's progress, not its size. SQLite updates
     rows in place and needs none of it.
     """
-    shuffle = db.session.get_bind().dialect.name == "postgresql"
+    connection = db.session.connection()
+    shuffle = connection.dialect.name == "postgresql"
     if shuffle:
         # one first draft of a round at a time, its rows locked in id order before any is
         # written: concurrent first drafts queue rather than deadlock
-        db.session.execute(
-            sa.text("SELECT pg_advisory_xact_lock(:kind, :round_id)"),
-            {"kind": SHUFFLE_LOCK, "round_id": round_id},
-        )
-        db.session.execute(
-            sa.select(Invitation.id)
-            .where(
-                Invitation.round_id == round_id,
-                sa.or_(Invitation.drafted_on.is_not(None), Invitation.id == invitation_id),
-            )
-            .order_by(Invitation.id)
-            .with_for_update()
-        )
-    drafted = db.session.scalar(
-        sa.select(Invitation.drafted_on).where(Invitation.id == invitation_id)
-    )
-    if drafted is not None:
+        connection.execute(_SHUFFLE_LOCK, {"kind": SHUFFLE_LOCK, "round_id": round_id})
+        connection.execute(_LOCK_STARTED, {"round_id": round_id, "invitation_id": invitation_id})
+    if connection.scalar(_DRAFTED_ON, {"invitation_id": invitation_id}) is not None:
         raise AlreadySubmitted()
-    today = timeutil.today()
-    db.session.execute(
-        sa.update(Invitation)
-        .where(Invitation.id == invitation_id)
-        .values(drafted_on=today, started_on=sa.func.coalesce(Invitation.started_on, today)),
-        # the loaded invitation is not read for these again: no reload
-        execution_options={"synchronize_session": False},
-    )
+    # the invitation is not loaded in the session: nothing there to keep in step
+    connection.execute(_MARK_DRAFTED, {"invitation_id": invitation_id, "today": timeutil.today()})
     if shuffle:
         _shuffle_invitations(round_id)
 
@@ -707,7 +826,7 @@ def _shuffle_invitations(round_id: int) -> None:
     """Rewrite every started invitation of the round (changing nothing) one by one in a random
     order, so PostgreSQL stores their new versions in that order (docs/privacy.md, "Storage").
     The loop runs in the server (PL/pgSQL): about 20 µs a row rather than a round trip each."""
-    db.session.execute(
+    db.session.connection().execute(
         sa.text(
             "DO $$DECLARE row_id bigint; BEGIN "
             "FOR row_id IN SELECT id FROM invitations WHERE round_id = "
@@ -718,16 +837,51 @@ def _shuffle_invitations(round_id: int) -> None:
     )
 
 
+def keep_before_submit(respondent: Respondent, state: DraftState) -> None:
+    """Keep complete answers as the draft, committed, before :func:`submit` writes the
+    response in a transaction of its own: if that one fails or its worker dies, the draft
+    holds every answer sent. An invitation's first draft is made as any first draft is
+    (:func:`_lock_draft`); a draft read with the respondent is updated; an open link's is
+    written in one statement, made or replaced."""
+    data = state.to_data()
+    if respondent.invitation is not None and respondent.saved.data is None:
+        _lock_draft(respondent, data)
+    elif respondent.invitation is not None:
+        db.session.connection().execute(
+            _WRITE_DRAFT, {"draft_key": respondent.draft_key, "data": data, "now": utcnow()}
+        )
+    else:
+        connection = db.session.connection()
+        connection.execute(
+            _UPSERT_DRAFT[connection.dialect.name],
+            {
+                "round_id": respondent.round.id,
+                "draft_key": respondent.draft_key,
+                "data": data,
+                "now": utcnow(),
+            },
+        )
+    respondent.saved.loaded = False
+    respondent.saved.written = True
+    db.session.commit()
+
+
+def discard_draft(respondent: Respondent) -> None:
+    """Delete this respondent's draft (its response went in from another tab or request)."""
+    db.session.execute(sa.delete(Draft).where(Draft.key_hash == respondent.draft_key))
+
+
 def _draft_before_submit(respondent: Respondent, state: DraftState) -> None:
     """Make sure the invitation's draft exists before the response is written; when it has
-    to be made now, commit it first, so the response's transaction writes no invitation."""
+    to be made now, commit it (with the answers) first, so the response's transaction writes
+    no invitation. A draft read with the respondent, or made by this request, is not looked
+    for again: if it has gone since, :func:`submit` finds nothing to delete and stops."""
+    if respondent.saved.data is not None or respondent.saved.written:
+        return
     exists = db.session.scalar(
         sa.select(sa.func.count()).where(Draft.key_hash == respondent.draft_key)
     )
     if exists:
         return
-    _lock_draft(respondent)
-    db.session.execute(
-        sa.update(Draft).where(Draft.key_hash == respondent.draft_key).values(data=state.to_data())
-    )
+    _lock_draft(respondent, state.to_data())
     db.session.commit()

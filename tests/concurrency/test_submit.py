@@ -23,7 +23,7 @@ from surveyapp.models import (
 )
 from tests.concurrency import workers
 from tests.conftest import count
-from tests.web.respond_helpers import PAGES, make_invitation
+from tests.web.respond_helpers import PAGES, make_invitation, make_open_link
 
 #: Presses of "Send" at the same instant, and how many fresh invitations they are repeated on.
 AT_ONCE = 8
@@ -87,6 +87,65 @@ def test_send_pressed_in_many_threads_at_once(app, make_round):
             t.join(timeout=60)
         assert results == [(303, f"/s/{token}/done")] * AT_ONCE
         _assert_one_response_each(app, rid, n + 1)
+
+
+def _press_at_once(clients, url: str, data: dict[str, str]) -> list[tuple[int, str]]:
+    barrier = threading.Barrier(len(clients))
+    results: list[tuple[int, str]] = []
+
+    def press(client) -> None:
+        barrier.wait(timeout=60)
+        resp = client.post(url, data=data)
+        results.append((resp.status_code, resp.headers.get("Location", "")))
+
+    threads = [threading.Thread(target=press, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def _send_data(page: str) -> dict[str, str]:
+    return {
+        "csrf_token": workers.csrf(page),
+        "action": "submit",
+        "role_level": "frontline",
+        **workers.ANSWERS,
+        "one_thing": "More joint training",
+    }
+
+
+def test_send_pressed_at_once_with_nothing_saved_before(app, make_round):
+    """The one-page form sent in one go, with no draft saved before (no JavaScript), pressed
+    from many threads at once: for an invitation (its first draft is made by one of them) and
+    for one open-link browser (the same cookies in every thread): one whole response each,
+    every press ends on the thank-you page, and no draft is left behind."""
+    rid = make_round(open_=True)
+    for n in range(5):
+        token = make_invitation(app, rid, email=f"once{n}@example.org")
+        client = app.test_client()
+        data = _send_data(client.get(f"/s/{token}").text)
+        results = _press_at_once([client] * AT_ONCE, f"/s/{token}", data)
+        assert results == [(303, f"/s/{token}/done")] * AT_ONCE
+        _assert_one_response_each(app, rid, n + 1)
+    slug = make_open_link(app, rid, partner_type="school")
+    for n in range(5):
+        first = app.test_client()
+        data = _send_data(first.get(f"/o/{slug}").text)
+        clients = [first]
+        for _ in range(AT_ONCE - 1):
+            other = app.test_client()
+            for cookie in first._cookies.values():
+                other.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+            clients.append(other)
+        results = _press_at_once(clients, f"/o/{slug}", data)
+        assert results == [(303, f"/o/{slug}/done")] * AT_ONCE
+        with app.app_context():
+            assert count(SubmissionReceipt) == n + 1
+            assert count(Response) == 5 + n + 1
+            assert count(Answer) == ITEMS * (5 + n + 1)
+            assert count(Draft) == 0
 
 
 def test_send_pressed_in_many_processes_at_once(app, app_config, make_round):

@@ -47,7 +47,7 @@ def fill_draft(app: Flask, token: str) -> None:
         db.session.commit()
 
 
-def _csrf(html: str) -> str:
+def csrf(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, html[:500]
     return match.group(1)
@@ -58,7 +58,7 @@ def send(app: Flask, token: str, barrier: Any = None) -> tuple[int, str]:
     client = app.test_client()
     page = client.get(f"/s/{token}")
     data = {
-        "csrf_token": _csrf(page.text),
+        "csrf_token": csrf(page.text),
         "action": "submit",
         "role_level": "frontline",
         **ANSWERS,

@@ -44,7 +44,7 @@ def _resolve(base: str, client) -> svc.Respondent:
     if base.startswith("/s/"):
         return svc.for_invitation(base[3:])
     slug = base[3:]
-    return svc.for_open_link(svc.open_link(slug), client.get_cookie("respondent", path=base).value)
+    return svc.for_open_link(slug, client.get_cookie("respondent", path=base).value)
 
 
 def _valid_values(respondent: svc.Respondent, step: svc.Step) -> dict[str, list[str]]:

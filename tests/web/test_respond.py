@@ -273,3 +273,27 @@ def test_background_save_keeps_answers(app, client, make_round):
     answer_all(client, f"/s/{token}", VALUES, {})
     late = client.post(f"/s/{token}/draft", data={"csrf_token": token_csrf, "comm_roles": "1"})
     assert late.status_code == 409
+
+
+def test_complete_answers_go_in_over_what_was_saved(app, make_round):
+    """Submitting every statement at once keeps what the form did not send from the saved
+    draft (an optional question answered in another tab), and the answers sent win over
+    saved ones; on both kinds of link, with nothing left as a draft afterwards."""
+    rid = make_round(open_=True)
+    token = make_invitation(app, rid)
+    slug = make_open_link(app, rid, partner_type="school")
+    for base in (f"/s/{token}", f"/o/{slug}"):
+        client = app.test_client()
+        token_csrf = csrf(client.get(base).text)
+        saved = {"csrf_token": token_csrf, "role_level": "manager", "path_parents": "5"}
+        assert client.post(f"{base}/draft", data=saved).status_code == 204
+        resp = client.post(base, data={"csrf_token": token_csrf, "action": "submit", **VALUES})
+        assert resp.status_code == 303 and resp.headers["Location"] == f"{base}/done"
+    with app.app_context():
+        responses = db.session.scalars(sa.select(Response)).all()
+        assert [r.role_level for r in responses] == ["manager", "manager"]
+        parents = db.session.scalars(
+            sa.select(Answer.value).where(Answer.item_id == "path_parents")
+        ).all()
+        assert parents == [2, 2]  # sent "2" over the saved "5"
+        assert count(Draft) == 0

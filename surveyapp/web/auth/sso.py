@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from authlib.common.errors import AuthlibBaseError
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.sansio.app import App
 from flask.typing import ResponseReturnValue
-from joserfc.errors import JoseError
 
 from surveyapp.config import ConfigError
 from surveyapp.extensions import db, limiter
@@ -74,6 +72,7 @@ def sso_login() -> ResponseReturnValue:
     if not sso_enabled():
         return _not_set_up()
     import requests  # loaded already with Authlib's client (init_sso)
+    from authlib.common.errors import AuthlibBaseError
 
     next_url = _safe_next(request.args.get("next"))
     redirect_uri = public_url("auth.sso_callback")
@@ -97,6 +96,8 @@ def sso_callback() -> ResponseReturnValue:
     if not sso_enabled():
         return _not_set_up()
     import requests  # loaded already with Authlib's client (init_sso)
+    from authlib.common.errors import AuthlibBaseError
+    from joserfc.errors import JoseError
 
     try:
         token = _client().authorize_access_token(

@@ -23,6 +23,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import generate_csrf as csrf_token
+from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
 from surveyapp.extensions import db, limiter
@@ -91,11 +93,33 @@ def _headers(response: Response) -> Response:
     return response
 
 
+@bp.after_request
+def _end_reading(response: Response) -> Response:
+    """A respondent GET only reads: its transaction ends with COMMIT here rather than with the
+    ROLLBACK of the request's teardown, after which psycopg forgets the statements it has
+    prepared. Kept, the lookups are parsed and planned once per connection, not per request
+    (PostgreSQL's CPU a request). A COMMIT that fails ends the transaction all the same."""
+    if request.method == "GET" and db.session().in_transaction():
+        try:
+            db.session.commit()
+        except sa.exc.DBAPIError:
+            db.session.rollback()
+    return response
+
+
 def _problem(problem: svc.LinkProblem, **context: Any) -> tuple[str, int]:
-    round_ = problem.round
+    from surveyapp.models import OpenLink, Round
+
+    # rare pages: the whole round is read (its closing day, its first open link's summary)
+    round_ = None if problem.round is None else db.session.get(Round, problem.round.id)
     results_slug = None
-    if round_ is not None and round_.published_at is not None and round_.open_links:
-        results_slug = round_.open_links[0].slug
+    if round_ is not None and round_.published_at is not None:
+        results_slug = db.session.scalar(
+            sa.select(OpenLink.slug)
+            .where(OpenLink.round_id == round_.id)
+            .order_by(OpenLink.id)
+            .limit(1)
+        )
     return (
         render_template(
             "respond/problem.html",
@@ -143,7 +167,12 @@ def invite_step(token: str, number: int) -> Any:
 @bp.get("/s/<token>/done")
 @_token_limit
 def invite_done(token: str) -> Any:
-    return _done(svc.sha256("submit:" + token), svc.answered_invitation_round(token))
+    receipt_key = svc.sha256("submit:" + token)
+    round_ = svc.answered_invitation_round(token)
+    if round_ is None:  # answered when invitations still kept a receipt
+        found = svc.receipt_round(receipt_key, "")
+        round_ = found[0] if found is not None else None
+    return _done(receipt_key, round_)
 
 
 # --- open links --------------------------------------------------------------------------------
@@ -211,9 +240,15 @@ def open_step(slug: str, number: int) -> Any:
 
 @bp.get("/o/<slug>/done")
 def open_done(slug: str) -> Any:
+    receipt_key = svc.sha256("submit:open:" + request.cookies.get(OPEN_COOKIE, ""))
+    found = svc.receipt_round(receipt_key, slug)
+    if found is None:
+        abort(404)
+    round_, shared = found
     return _done(
-        svc.sha256("submit:open:" + request.cookies.get(OPEN_COOKIE, "")),
-        next_url=url_for("respond.open_next", slug=slug) if link_svc.shared_device(slug) else None,
+        receipt_key,
+        round_,
+        next_url=url_for("respond.open_next", slug=slug) if shared else None,
     )
 
 
@@ -244,7 +279,9 @@ def _form(
 ) -> Any:
     """GET: the one-page form with any saved answers filled in. POST ``action=save``: keep the
     answers and say how to come back (the no-JavaScript "Save and finish later"); POST
-    ``action=submit``: keep the answers, then submit them or show what is missing (422)."""
+    ``action=submit``: complete answers (those sent over the saved draft) are kept as the
+    draft, in a transaction of their own, and go in; otherwise they are kept and the form
+    shows what is missing (422)."""
     try:
         respondent = resolve()
     except svc.LinkProblem as problem:
@@ -259,6 +296,18 @@ def _form(
     action = request.form.get("action", "submit")
     if action not in {"submit", "save"}:
         abort(400, "That action is not available on this page.")
+    if action == "submit":
+        try:
+            posted = svc.posted_state(respondent, whole, _posted(), FORM_EXTRA)
+        except svc.BadInput as exc:
+            abort(400, exc.message)
+        if not svc.step_errors(respondent, whole, posted):
+            try:
+                svc.keep_before_submit(respondent, posted)
+            except svc.AlreadySubmitted:
+                db.session.rollback()
+                return redirect(url_for(done_endpoint, **link), 303)
+            return _submit(respondent, posted, done_endpoint, link)
     kept = _keep(respondent, whole)
     if kept is None:
         return redirect(url_for(done_endpoint, **link), 303)
@@ -275,41 +324,33 @@ def _form(
     if errors:
         db.session.commit()
         return _render_form(respondent, whole, state, errors, form_endpoint, link), 422
+    db.session.commit()  # the answers are kept as a draft: fall back on it if this fails
+    return _submit(respondent, state, done_endpoint, link)
+
+
+def _submit(
+    respondent: svc.Respondent, state: svc.DraftState, done_endpoint: str, link: dict[str, Any]
+) -> Any:
+    """Submit complete answers (:func:`svc.submit`, which commits an invitation's first draft
+    on its own before the response's transaction) and go to the thank-you page."""
     signposts = svc.signpost_domains(respondent, state)
-    round_id = respondent.round.id
     svc.anomalies.note_submit(respondent, request.remote_addr)
-    # The answers (and an invitation's first draft, which marks it started) are kept in a
-    # transaction of their own: the response's transaction must write nothing of the
-    # invitation (docs/privacy.md, "Storage").
-    _commit_keeping_loaded()
     try:
         svc.submit(respondent, state)
-    except svc.Incomplete as problem:  # cannot happen after step_errors; kept as a guard
-        db.session.commit()
-        return _render_form(respondent, whole, state, problem.errors, form_endpoint, link), 422
     except svc.AlreadySubmitted:
         db.session.rollback()
-    else:
-        db.session.commit()
+        svc.discard_draft(respondent)  # the response is in: no answers stay as a draft
+    db.session.commit()
     session["respond_done"] = {
         "key": respondent.receipt_key[:16],
-        "round": round_id,
+        "round": respondent.round.id,
         "signposts": signposts,
     }
     return redirect(url_for(done_endpoint, **link), 303)
 
 
-def _commit_keeping_loaded() -> None:
-    """Commit without expiring what this request loaded (the round, its partner types and
-    localities, the invitation): submitting reads them next, and would otherwise load them all
-    again. They were read at the start of this request, so they are as fresh as before."""
-    session_ = db.session()
-    expire = session_.expire_on_commit
-    session_.expire_on_commit = False
-    try:
-        session_.commit()
-    finally:
-        session_.expire_on_commit = expire
+def _posted() -> dict[str, list[str]]:
+    return MultiDict(request.form).to_dict(flat=False)
 
 
 def _keep(respondent: svc.Respondent, step: svc.Step) -> svc.DraftState | None:
@@ -319,7 +360,7 @@ def _keep(respondent: svc.Respondent, step: svc.Step) -> svc.DraftState | None:
         return svc.save_page(
             respondent,
             step,
-            MultiDict(request.form).to_dict(flat=False),
+            _posted(),
             resume_at=1,
             allowed_extra=FORM_EXTRA,
             keep_missing=True,
@@ -371,6 +412,13 @@ def _old_step(
     return redirect(url_for(form_endpoint, **link), 303)
 
 
+#: The one-page form as a newcomer sees it (nothing saved, no errors), by everything it is
+#: drawn from, with placeholders for what differs per person: the CSRF token and the link.
+_BLANK_FORMS: dict[tuple[Any, ...], str] = {}
+_BLANK_FORMS_MAX = 64
+_CSRF_SLOT, _ACTION_SLOT, _DRAFT_SLOT = "\x00csrf\x00", "\x00action\x00", "\x00draft\x00"
+
+
 def _render_form(
     respondent: svc.Respondent,
     whole: svc.Step,
@@ -378,6 +426,41 @@ def _render_form(
     errors: dict[str, str],
     form_endpoint: str,
     link: dict[str, Any],
+) -> str:
+    action_url = url_for(form_endpoint, **link)
+    draft_url = url_for(form_endpoint.replace("_intro", "_draft"), **link)
+    blank = not (state.answers or state.about or state.comment or errors)
+    if not blank or session.get("_flashes"):
+        return _form_html(respondent, state, errors, action_url, draft_url, csrf_token)
+    key = (
+        respondent.round.key,
+        respondent.invitation is not None,
+        respondent.fixed_partner_type,
+        respondent.fixed_locality,
+        respondent.shared_device,
+        current_app.config["COUNCIL_NAME"],
+        current_app.config["PRIVACY_NOTICE_URL"],
+    )
+    html = _BLANK_FORMS.get(key)
+    if html is None:
+        html = _form_html(respondent, state, {}, _ACTION_SLOT, _DRAFT_SLOT, lambda: _CSRF_SLOT)
+        if len(_BLANK_FORMS) >= _BLANK_FORMS_MAX:
+            _BLANK_FORMS.clear()
+        _BLANK_FORMS[key] = html
+    return (
+        html.replace(_CSRF_SLOT, escape(csrf_token()))
+        .replace(_ACTION_SLOT, escape(action_url))
+        .replace(_DRAFT_SLOT, escape(draft_url))
+    )
+
+
+def _form_html(
+    respondent: svc.Respondent,
+    state: svc.DraftState,
+    errors: dict[str, str],
+    action_url: str,
+    draft_url: str,
+    csrf: Callable[[], str],
 ) -> str:
     return render_template(
         "respond/form.html",
@@ -389,22 +472,16 @@ def _render_form(
         errors=errors,
         restored=bool(state.answers or state.about or state.comment) and not errors,
         fields=svc.form_fields(respondent, state, errors),
-        action_url=url_for(form_endpoint, **link),
+        action_url=action_url,
         shared_device=respondent.shared_device,
-        draft_url=url_for(form_endpoint.replace("_intro", "_draft"), **link),
+        draft_url=draft_url,
+        csrf_token=csrf,
     )
 
 
-def _done(receipt_key: str, answered: Any = None, next_url: str | None = None) -> Any:
-    """The thank-you page, with signposts when this browser has just submitted; ``answered``
-    is the round of an invitation whose response is in (invitations have no receipt)."""
-    from surveyapp.models import Round, SubmissionReceipt
-
-    round_ = answered or db.session.scalar(
-        sa.select(Round)
-        .join(SubmissionReceipt, SubmissionReceipt.round_id == Round.id)
-        .where(SubmissionReceipt.key_hash == receipt_key)
-    )
+def _done(receipt_key: str, round_: svc.RoundInfo | None, next_url: str | None = None) -> Any:
+    """The thank-you page of the round whose response is in, with signposts when this browser
+    has just submitted."""
     if round_ is None:
         abort(404)
     done = session.get("respond_done") or {}
