@@ -189,54 +189,41 @@ _SUBMITTED = sa.exists().where(SubmissionReceipt.key_hash == sa.bindparam("recei
 _DRAFT = sa.select(Draft.data).where(Draft.key_hash == sa.bindparam("draft_key")).scalar_subquery()
 _FIXED_PT = so.aliased(PartnerType)
 _FIXED_LOC = so.aliased(Locality)
-#: Built once: the invitation, its round's answering settings (:mod:`round_info`), its partner
-#: type and locality, whether a response is already in, and the draft: plain values.
-_FIND_INVITATION = (
-    round_info.joined(
-        sa.select(
-            Invitation.id,
-            Invitation.started_on,
-            Invitation.drafted_on,
-            Invitation.completed_on,
-            Invitation.partner_type_id,
-            _FIXED_PT.slug,
-            _FIXED_PT.label,
-            Invitation.locality_id,
-            _FIXED_LOC.slug,
-            _FIXED_LOC.name,
-            _SUBMITTED,
-            _DRAFT,
-            *round_info.COLUMNS,
-        ),
-        Round.id == Invitation.round_id,
+
+
+def _find(owner: Any, *columns: Any) -> Any:
+    """The statement that finds a respondent through ``owner`` (:class:`Invitation` or
+    :class:`OpenLink`): its ``columns``, then its fixed partner type and locality (id, slug,
+    label), whether the response is in, the draft, and the round's answering settings
+    (:mod:`round_info`), as plain values."""
+    return (
+        round_info.joined(
+            sa.select(
+                *columns,
+                owner.partner_type_id,
+                _FIXED_PT.slug,
+                _FIXED_PT.label,
+                owner.locality_id,
+                _FIXED_LOC.slug,
+                _FIXED_LOC.name,
+                _SUBMITTED,
+                _DRAFT,
+                *round_info.COLUMNS,
+            ),
+            Round.id == owner.round_id,
+        )
+        .outerjoin(_FIXED_PT, _FIXED_PT.id == owner.partner_type_id)
+        .outerjoin(_FIXED_LOC, _FIXED_LOC.id == owner.locality_id)
     )
-    .join(_FIXED_PT, _FIXED_PT.id == Invitation.partner_type_id)
-    .outerjoin(_FIXED_LOC, _FIXED_LOC.id == Invitation.locality_id)
-    .where(Invitation.token_hash == sa.bindparam("token_hash"))
-)
-#: Built once: the open link, its round's settings, partner type and locality, whether this
-#: browser's response is in, and its draft: plain values.
-_FIND_OPEN_LINK = (
-    round_info.joined(
-        sa.select(
-            OpenLink.id,
-            OpenLink.active,
-            OpenLink.shared_device,
-            OpenLink.partner_type_id,
-            _FIXED_PT.slug,
-            _FIXED_PT.label,
-            OpenLink.locality_id,
-            _FIXED_LOC.slug,
-            _FIXED_LOC.name,
-            _SUBMITTED,
-            _DRAFT,
-            *round_info.COLUMNS,
-        ),
-        Round.id == OpenLink.round_id,
-    )
-    .outerjoin(_FIXED_PT, _FIXED_PT.id == OpenLink.partner_type_id)
-    .outerjoin(_FIXED_LOC, _FIXED_LOC.id == OpenLink.locality_id)
-    .where(OpenLink.slug == sa.bindparam("slug"))
+
+
+#: Built once: the invitation's respondent, by its token's hash.
+_FIND_INVITATION = _find(
+    Invitation, Invitation.id, Invitation.started_on, Invitation.drafted_on, Invitation.completed_on
+).where(Invitation.token_hash == sa.bindparam("token_hash"))
+#: Built once: an open link's respondent (this browser's receipt and draft), by its slug.
+_FIND_OPEN_LINK = _find(OpenLink, OpenLink.id, OpenLink.active, OpenLink.shared_device).where(
+    OpenLink.slug == sa.bindparam("slug")
 )
 
 

@@ -77,21 +77,9 @@ def test_backends_killed_during_a_submit_load(app, app_config, make_round):
     killed = [0]
 
     def kill() -> None:
-        engine = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-        with engine.connect() as conn:
-            while not stop.is_set():
-                killed[0] += len(
-                    conn.execute(
-                        sa.text(
-                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                            "WHERE application_name = :name"
-                        ),
-                        {"name": name},
-                    ).all()
-                )
-                conn.commit()
-                stop.wait(0.01)
-        engine.dispose()
+        while not stop.is_set():
+            killed[0] += _kill_app_backends(name)
+            stop.wait(0.01)
 
     def press(token: str) -> None:
         client = app.test_client()
