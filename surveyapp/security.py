@@ -24,12 +24,14 @@ Kept in one place so a council's information-governance officer can read what th
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from limits import parse_many
+from limits.storage import MemoryStorage
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from surveyapp.config import ConfigError
@@ -151,12 +153,33 @@ def _check_rate_limits(app: Flask) -> None:
             ) from exc
 
 
+class QuietMemoryStorage(MemoryStorage):
+    """limits' in-memory counts (``memory://``), with expired counts purged by a thread started
+    at most every :attr:`PURGE_SECONDS` rather than 10 ms after each count: under load the
+    original started a thread for nearly every request (about 1.5 ms of CPU a response).
+    Counting is unchanged: each read checks its key's own expiry, so a purge only frees
+    memory."""
+
+    STORAGE_SCHEME = ["surveyapp-memory"]
+    PURGE_SECONDS = 1.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the private scheduler
+        if not self.timer.is_alive():
+            purge = getattr(self, "_MemoryStorage__expire_events")  # noqa: B009 - private
+            self.timer = threading.Timer(self.PURGE_SECONDS, purge)
+            self.timer.daemon = True
+            self.timer.start()
+
+
 def _rate_limit_storage(app: Flask) -> None:
     """Count rate limits in Redis when ``REDIS_URL`` is set, so every app process shares one
-    count; in memory (per process) otherwise. If Redis stops answering, counting carries on in
-    memory rather than refusing respondents, and moves back when it answers again."""
+    count; in memory (per process, :class:`QuietMemoryStorage`) otherwise. If Redis stops
+    answering, counting carries on in memory rather than refusing respondents, and moves back
+    when it answers again."""
     url = app.config.get("REDIS_URL")
     if not url:
+        if app.config.get("RATELIMIT_STORAGE_URI", "memory://") == "memory://":
+            app.config["RATELIMIT_STORAGE_URI"] = "surveyapp-memory://"
         return
     app.config["RATELIMIT_STORAGE_URI"] = url
     options: dict[str, Any] = {"socket_connect_timeout": 1, "socket_timeout": 1}

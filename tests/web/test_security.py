@@ -366,3 +366,36 @@ def test_no_template_has_inline_script_style_or_handlers():
                 f"{path.relative_to(ROOT)}: {m.group(0)}" for m in re.finditer(pattern, text, re.I)
             ]
     assert found == []
+
+
+def test_in_memory_rate_limits_count_right_without_a_thread_a_request(app, monkeypatch):
+    """Without Redis the app counts in :class:`QuietMemoryStorage`: counts 15 ms apart start one
+    purge thread a second (limits' own storage started one 10 ms after nearly every count),
+    limits are still enforced and expire on time, and the purge frees expired counts."""
+    import time
+
+    from limits import parse
+    from limits.strategies import FixedWindowRateLimiter
+
+    from surveyapp.security import QuietMemoryStorage
+
+    assert isinstance(limiter.limiter.storage, QuietMemoryStorage)
+    storage = QuietMemoryStorage("surveyapp-memory://")
+    counter = FixedWindowRateLimiter(storage)
+    three = parse("3 per 2 seconds")
+    allowed, timers = [], set()
+    for _ in range(20):
+        allowed.append(counter.hit(three, "k"))
+        timers.add(id(storage.timer))
+        time.sleep(0.015)
+    assert allowed == [True] * 3 + [False] * 17
+    assert len(timers) <= 3  # the one made at start, then one purge a second
+    time.sleep(2.0)
+    assert counter.hit(three, "k")  # the window has passed
+    monkeypatch.setattr(QuietMemoryStorage, "PURGE_SECONDS", 0.05)
+    quick = QuietMemoryStorage("surveyapp-memory://")
+    quick.incr("short", 0.05)
+    time.sleep(0.1)  # past its expiry
+    quick.incr("other", 60)  # a count schedules the next purge
+    time.sleep(0.4)
+    assert "short" not in quick.storage and quick.get("other") == 1
