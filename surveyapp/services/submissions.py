@@ -831,12 +831,12 @@ def keep_before_submit(respondent: Respondent, state: DraftState) -> None:
     (:func:`_lock_draft`); a draft read with the respondent is updated; an open link's is
     written in one statement, made or replaced."""
     data = state.to_data()
-    if respondent.invitation is not None and respondent.saved.data is None:
-        _lock_draft(respondent, data)
-    elif respondent.invitation is not None:
-        db.session.connection().execute(
-            _WRITE_DRAFT, {"draft_key": respondent.draft_key, "data": data, "now": utcnow()}
-        )
+    if respondent.invitation is not None:
+        made = respondent.saved.data is None and _lock_draft(respondent, data)[1]
+        if not made:  # read with the respondent, or made by another tab meanwhile
+            db.session.connection().execute(
+                _WRITE_DRAFT, {"draft_key": respondent.draft_key, "data": data, "now": utcnow()}
+            )
     else:
         connection = db.session.connection()
         connection.execute(
