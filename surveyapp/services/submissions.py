@@ -8,7 +8,7 @@ browser session key, so a second insert fails whatever the network or the browse
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -525,19 +525,31 @@ def save_page(
 
 
 _BP = sa.bindparam
+_DRAFTS = Draft.__table__.c
+_INVITATIONS = Invitation.__table__.c
+#: Each dialect's INSERT, which has ON CONFLICT, by dialect name.
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _per_dialect(build: Callable[[Any], Any]) -> dict[str, Any]:
+    """``build(insert)`` for each dialect's INSERT construct, by dialect name."""
+    return {name: build(insert) for name, insert in _INSERTS.items()}
+
+
 #: The submission's statements, built once, per dialect where they need ON CONFLICT; run on
 #: the session's connection (Core), as no ORM object is involved.
-_RECEIPT = {
-    name: insert(SubmissionReceipt.__table__)  # type: ignore[arg-type]
-    .values(key_hash=_BP("receipt_key"), round_id=_BP("round_id"), submitted_on=_BP("today"))
-    .on_conflict_do_nothing(index_elements=["key_hash"])
-    .returning(SubmissionReceipt.__table__.c.key_hash)
-    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
-}
+_RECEIPT = _per_dialect(
+    lambda insert: (
+        insert(SubmissionReceipt.__table__)
+        .values(key_hash=_BP("receipt_key"), round_id=_BP("round_id"), submitted_on=_BP("today"))
+        .on_conflict_do_nothing(index_elements=["key_hash"])
+        .returning(SubmissionReceipt.__table__.c.key_hash)
+    )
+)
 _DELETE_DRAFT = (
     sa.delete(Draft.__table__)  # type: ignore[arg-type]
-    .where(Draft.__table__.c.key_hash == _BP("draft_key"))
-    .returning(Draft.__table__.c.id)
+    .where(_DRAFTS.key_hash == _BP("draft_key"))
+    .returning(_DRAFTS.id)
 )
 _INSERT_RESPONSE = sa.insert(Response.__table__)  # type: ignore[arg-type]
 _ANSWER_INSERTS: dict[int, Any] = {}
@@ -563,36 +575,34 @@ def _insert_answers(count: int) -> Any:
     return statement
 
 
-def _upsert_draft(name: str) -> Any:
-    insert = (postgresql.insert if name == "postgresql" else sqlite.insert)(
-        Draft.__table__  # type: ignore[arg-type]
-    ).values(
+def _upsert_draft(insert: Any) -> Any:
+    statement = insert(Draft.__table__).values(
         round_id=_BP("round_id"),
         key_hash=_BP("draft_key"),
-        data=_BP("data", type_=Draft.__table__.c.data.type),
-        updated_at=_BP("now"),
-    )
-    return insert.on_conflict_do_update(
-        index_elements=["key_hash"],
-        set_={"data": insert.excluded.data, "updated_at": insert.excluded.updated_at},
-    )
-
-
-_UPSERT_DRAFT = {name: _upsert_draft(name) for name in ("postgresql", "sqlite")}
-_DRAFTS = Draft.__table__.c
-_MAKE_DRAFT = {
-    name: insert(Draft.__table__)  # type: ignore[arg-type]
-    .values(
-        round_id=_BP("round_id"),
-        key_hash=_BP("draft_key"),
-        invitation_id=_BP("invitation_id"),
         data=_BP("data", type_=_DRAFTS.data.type),
         updated_at=_BP("now"),
     )
-    .on_conflict_do_nothing(index_elements=["key_hash"])
-    .returning(_DRAFTS.id)
-    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
-}
+    return statement.on_conflict_do_update(
+        index_elements=["key_hash"],
+        set_={"data": statement.excluded.data, "updated_at": statement.excluded.updated_at},
+    )
+
+
+_UPSERT_DRAFT = _per_dialect(_upsert_draft)
+_MAKE_DRAFT = _per_dialect(
+    lambda insert: (
+        insert(Draft.__table__)
+        .values(
+            round_id=_BP("round_id"),
+            key_hash=_BP("draft_key"),
+            invitation_id=_BP("invitation_id"),
+            data=_BP("data", type_=_DRAFTS.data.type),
+            updated_at=_BP("now"),
+        )
+        .on_conflict_do_nothing(index_elements=["key_hash"])
+        .returning(_DRAFTS.id)
+    )
+)
 #: The draft's answers, locked until the transaction ends, and whether a receipt is in.
 _LOCKED_DRAFT = (
     sa.select(
@@ -602,7 +612,6 @@ _LOCKED_DRAFT = (
     .where(_DRAFTS.key_hash == _BP("draft_key"))
     .with_for_update(of=Draft.__table__)
 )
-_INVITATIONS = Invitation.__table__.c
 #: The round's started invitations and this one, locked in id order (PostgreSQL).
 _LOCK_STARTED = (
     sa.select(_INVITATIONS.id)

@@ -292,7 +292,7 @@ def _form(
     whole = svc.whole_form(respondent)
     if request.method == "GET":
         state = svc.load_draft(respondent)
-        return _render_form(respondent, whole, state, {}, form_endpoint, link)
+        return _render_form(respondent, state, {}, form_endpoint, link)
     action = request.form.get("action", "submit")
     if action not in {"submit", "save"}:
         abort(400, "That action is not available on this page.")
@@ -323,7 +323,7 @@ def _form(
     errors = svc.step_errors(respondent, whole, state)
     if errors:
         db.session.commit()
-        return _render_form(respondent, whole, state, errors, form_endpoint, link), 422
+        return _render_form(respondent, state, errors, form_endpoint, link), 422
     db.session.commit()  # the answers are kept as a draft: fall back on it if this fails
     return _submit(respondent, state, done_endpoint, link)
 
@@ -421,7 +421,6 @@ _CSRF_SLOT, _ACTION_SLOT, _DRAFT_SLOT = "\x00csrf\x00", "\x00action\x00", "\x00d
 
 def _render_form(
     respondent: svc.Respondent,
-    whole: svc.Step,
     state: svc.DraftState,
     errors: dict[str, str],
     form_endpoint: str,
