@@ -12,6 +12,15 @@ from tests.conftest import csrf_token_from
 from tests.web.test_reports import manager, round_id  # noqa: F401 (fixtures)
 
 
+def invite(rid: int, partner_type: str, count: int) -> None:
+    """Add ``count`` invitations of ``partner_type`` to the round (in an app context)."""
+    rows = "".join(f"{partner_type}{k}@example.org,{partner_type}\n" for k in range(count))
+    add_invitations(
+        db.session.get(Round, rid), b"email,partner_type\n" + rows.encode(), "invitations.csv"
+    )
+    db.session.commit()
+
+
 def page(client, rid: int, query: str = "") -> str:
     answer = client.get(f"/rounds/{rid}/report{query}")
     assert answer.status_code in (200, 400), answer.status_code
@@ -75,13 +84,7 @@ def test_new_invitations_show_on_a_cached_page_without_a_version_bump(
     before = page(client, round_id)
     with app.app_context():
         version = db.session.get(Round, round_id).data_version
-        add_invitations(
-            db.session.get(Round, round_id),
-            b"email,partner_type\n"
-            + b"".join(f"s{k}@example.org,school\n".encode() for k in range(10)),
-            "invitations.csv",
-        )
-        db.session.commit()
+        invite(round_id, "school", 10)
         assert db.session.get(Round, round_id).data_version == version
     after = page(client, round_id)
     school = re.search(r"<th scope=\"row\">School</th>(.*?)</tr>", picture(after), re.S)
@@ -147,13 +150,7 @@ def test_a_cached_download_changes_after_a_submit_or_new_invitations(
     assert download() == first  # the same bytes made afresh
 
     with app.app_context():
-        add_invitations(
-            db.session.get(Round, round_id),
-            b"email,partner_type\n"
-            + b"".join(f"p{k}@example.org,police\n".encode() for k in range(4)),
-            "invitations.csv",
-        )
-        db.session.commit()
+        invite(round_id, "police", 4)
     invited = download()
     assert invited != first
     police = re.search(r'<th scope="row">Police</th>(.*?)</tr>', invited.decode(), re.S)
