@@ -77,6 +77,7 @@ def store_round(
 
     from surveyapp.extensions import db
     from surveyapp.models import Answer, Locality, PartnerType, Response
+    from surveyapp.models.responses import PACKED_COLUMNS, instrument_packer
     from surveyapp.services.rounds import create_round
 
     responses, answers = frames.responses, frames.answers
@@ -94,6 +95,19 @@ def store_round(
         db.session.flush()
         types = dict(db.session.execute(sa.select(PartnerType.slug, PartnerType.id)).all())
         places = dict(db.session.execute(sa.select(Locality.name, Locality.id)).all())
+        packer = instrument_packer(round_.instrument.instrument())
+        answer_rows = [
+            (int(rid), item, None if dk else int(v), bool(dk))
+            for rid, item, v, dk in zip(
+                answers["response_id"],
+                answers["item_id"],
+                answers["value"].astype(object),
+                answers["dont_know"],
+                strict=True,
+            )
+        ]
+        packed = packer.pack_each(answer_rows)
+        empty = packer.empty()
         response_rows = [
             (
                 int(rid),
@@ -104,6 +118,7 @@ def store_round(
                 _none(tr),
                 "open",
                 date(2026, 11, 23),
+                *(packed.get(int(rid)) or empty).values(),
             )
             for rid, pt, loc, rl, tr in zip(
                 responses["response_id"],
@@ -111,16 +126,6 @@ def store_round(
                 responses["locality"].astype(object),
                 responses["role_level"].astype(object),
                 responses["training"].astype(object),
-                strict=True,
-            )
-        ]
-        answer_rows = [
-            (int(rid), item, None if dk else int(v), bool(dk))
-            for rid, item, v, dk in zip(
-                answers["response_id"],
-                answers["item_id"],
-                answers["value"].astype(object),
-                answers["dont_know"],
                 strict=True,
             )
         ]
@@ -135,6 +140,7 @@ def store_round(
                 "training",
                 "channel",
                 "submitted_on",
+                *PACKED_COLUMNS,
             ),
             response_rows,
         )

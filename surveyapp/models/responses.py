@@ -8,7 +8,9 @@ submission order), its date is a day, and one-response-per-person is enforced by
 from __future__ import annotations
 
 import enum
+import functools
 import secrets
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -16,7 +18,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from surveyapp.extensions import Model
+from surveyapp.instruments import Instrument
 from surveyapp.instruments.about import RoleLevel, Training
+from surveyapp.instruments.scales import DONT_KNOW
 from surveyapp.models.base import JSONType, one_of, utcnow
 from surveyapp.models.reference import Locality, PartnerType
 
@@ -37,6 +41,84 @@ TRAINING_ANSWERS = tuple(Training)
 def random_id() -> int:
     """A random positive 62-bit id that fits a signed BIGINT."""
     return secrets.randbits(62) or 1
+
+
+#: A response's statement answers packed into integers (the ``packed_answers_*`` columns): each
+#: item's answer is a 3-bit code (0 none, 1-5 the value, 6 "don't know") at the item's place in
+#: the round instrument's item order, 20 items to a signed 64-bit integer (60 bits used). Reports
+#: read a round as one row per response instead of one per answer (``reporting/frames.py``).
+PACKED_BITS = 3
+PACKED_ITEMS = 20
+PACKED_DONT_KNOW = 6
+#: Items 1-20 and 21-40; an instrument's items after the 40th are read from the answers.
+PACKED_COLUMNS = ("packed_answers_1", "packed_answers_2")
+
+
+#: One stored answer as the packer reads it: (item id, value 1-5 or None, dont know).
+StoredAnswer = tuple[str, int | None, bool]
+
+
+class AnswerPacker:
+    """Packs one response's answers for an instrument's items (in its order) into the values
+    of :data:`PACKED_COLUMNS`; a column past the instrument's last item is NULL."""
+
+    def __init__(self, item_ids: Sequence[str]) -> None:
+        self.used = min(len(PACKED_COLUMNS), -(-len(item_ids) // PACKED_ITEMS))
+        self._places = {
+            item: (k // PACKED_ITEMS, PACKED_BITS * (k % PACKED_ITEMS))
+            for k, item in enumerate(item_ids)
+            if k < PACKED_ITEMS * self.used
+        }
+
+    def pack(self, answers: Iterable[StoredAnswer]) -> tuple[int | None, ...]:
+        """The packed values of one response's answers, one per answered item, as the answers
+        table holds them (its CHECK keeps a value 1-5 when not "don't know"); items the
+        instrument does not have add nothing, as in the report's own reading of the answers."""
+        packed: list[int] = [0] * self.used
+        places = self._places
+        for item, value, dont_know in answers:
+            place = places.get(item)
+            if place is not None:
+                packed[place[0]] += (PACKED_DONT_KNOW if dont_know else value or 0) << place[1]
+        return (*packed, *[None] * (len(PACKED_COLUMNS) - self.used))
+
+    def pack_each(
+        self, answers: Iterable[tuple[int, str, int | None, bool]]
+    ) -> dict[int, dict[str, int | None]]:
+        """The packed columns of many responses by response id, from (response id, item id,
+        value, dont know) rows in any order; a response with no row here is not in it."""
+        by_response: dict[int, list[StoredAnswer]] = {}
+        for response_id, item, value, dont_know in answers:
+            by_response.setdefault(response_id, []).append((item, value, dont_know))
+        return {
+            response_id: dict(zip(PACKED_COLUMNS, self.pack(rows), strict=True))
+            for response_id, rows in by_response.items()
+        }
+
+    def empty(self) -> dict[str, int | None]:
+        """The packed columns of a response with no answers."""
+        return dict(zip(PACKED_COLUMNS, self.pack(()), strict=True))
+
+
+@functools.lru_cache(maxsize=16)
+def packer(item_ids: tuple[str, ...]) -> AnswerPacker:
+    """The :class:`AnswerPacker` for these items (built once per process)."""
+    return AnswerPacker(item_ids)
+
+
+def instrument_packer(instrument: Instrument) -> AnswerPacker:
+    """The :class:`AnswerPacker` for a round's instrument (its snapshot's item order)."""
+    return packer(tuple(item.id for item in instrument.items))
+
+
+def packed_columns(instrument: Instrument, answers: Mapping[str, str]) -> dict[str, int | None]:
+    """The ``packed_answers_*`` values of a response answered on the form: ``answers`` maps
+    item id to "1".."5" or "dk" (an item left out adds nothing)."""
+    packed = instrument_packer(instrument).pack(
+        (item, None, True) if answer == DONT_KNOW else (item, int(answer), False)
+        for item, answer in answers.items()
+    )
+    return dict(zip(PACKED_COLUMNS, packed, strict=True))
 
 
 class Response(Model):
@@ -79,6 +161,13 @@ class Response(Model):
     pattern: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     #: Left out of every report by a lead (a flagged batch); audited, reversible.
     excluded: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    #: The answers packed (:data:`PACKED_COLUMNS`), written with them (answers never change
+    #: after their insert); NULL where a writer did not fill them: reports then fold the
+    #: answers themselves.
+    packed_answers_1: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    packed_answers_2: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    #: For the plain INSERTs that write a response without the ORM (answering, import).
+    packed_columns = staticmethod(packed_columns)
 
     partner_type: so.Mapped[PartnerType] = so.relationship()
     locality: so.Mapped[Locality | None] = so.relationship()

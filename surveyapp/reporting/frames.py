@@ -18,37 +18,50 @@ from surveyapp.analysis.compared import default_compared_round
 from surveyapp.analysis.data import AnalysisError, Contrast, RoundFrames
 from surveyapp.instruments import Instrument
 from surveyapp.models import Answer, InstrumentSnapshot, Locality, PartnerType, Response, Round
+from surveyapp.models.responses import (
+    PACKED_BITS,
+    PACKED_COLUMNS,
+    PACKED_DONT_KNOW,
+    PACKED_ITEMS,
+)
 from surveyapp.models.rounds import RoundStatus
 
 #: Answers packed per response: each item's answer is a 3-bit code (0 none, 1-5 the value,
-#: 6 "don't know") at its own place in a 64-bit integer, 20 items to an integer.
-_BITS = 3
-_ITEMS_PER_COLUMN = 20
-_DONT_KNOW_CODE = 6
+#: 6 "don't know") at its own place in a 64-bit integer, 20 items to an integer; the
+#: ``packed_answers_*`` columns hold the same, written with the answers.
 
 
-def _packed_answers(item_ids: list[str]) -> list[sa.ScalarSelect[Any]]:
-    """One scalar subquery per 20 items, summing each answer's code at its item's place.
+def _packed_answers(item_ids: list[str], *, stored: bool = True) -> list[sa.ColumnElement[Any]]:
+    """One column per 20 items: the response's stored packed answers where written, else a
+    scalar subquery summing each answer's code at its item's place.
 
-    A round can hold well over a million answers; letting the database fold them into one row
-    per response (the primary key allows one answer per item) is ~10x cheaper than building a
-    Python object for each. Answers to items outside ``item_ids`` add nothing.
+    A round can hold well over a million answers; one row per response (the primary key
+    allows one answer per item) is ~10x cheaper than a Python object for each, and a stored
+    value skips the answers altogether (COALESCE evaluates the subquery only for a response
+    whose value is NULL: one written by something that did not pack it). Answers to items
+    outside ``item_ids`` add nothing. ``stored=False`` always folds the answers (tests).
     """
-    code = sa.case((Answer.dont_know, _DONT_KNOW_CODE), else_=Answer.value)
-    columns = []
-    for start in range(0, len(item_ids), _ITEMS_PER_COLUMN):
-        chunk = item_ids[start : start + _ITEMS_PER_COLUMN]
+    code = sa.case((Answer.dont_know, PACKED_DONT_KNOW), else_=Answer.value)
+    columns: list[sa.ColumnElement[Any]] = []
+    for n, start in enumerate(range(0, len(item_ids), PACKED_ITEMS)):
+        chunk = item_ids[start : start + PACKED_ITEMS]
         place = sa.case(
-            {item: 1 << (_BITS * k) for k, item in enumerate(chunk)}, value=Answer.item_id, else_=0
+            {item: 1 << (PACKED_BITS * k) for k, item in enumerate(chunk)},
+            value=Answer.item_id,
+            else_=0,
         )
         # BIGINT throughout: PostgreSQL would otherwise type small places as INTEGER and
         # overflow on the product
         total = sa.func.sum(sa.cast(place, sa.BigInteger) * code)
-        columns.append(
+        folded = (
             sa.select(sa.cast(total, sa.BigInteger))
             .where(Answer.response_id == Response.id)
             .scalar_subquery()
         )
+        if stored and n < len(PACKED_COLUMNS):
+            columns.append(sa.func.coalesce(getattr(Response, PACKED_COLUMNS[n]), folded))
+        else:
+            columns.append(folded)
     return columns
 
 
@@ -56,8 +69,8 @@ def _unpack(packed: np.ndarray, n_items: int) -> np.ndarray:
     """The (responses × items) matrix of answer codes from the packed columns."""
     codes = np.zeros((packed.shape[0], n_items), dtype=np.int8)
     for k in range(n_items):
-        column, place = divmod(k, _ITEMS_PER_COLUMN)
-        codes[:, k] = (packed[:, column] >> (_BITS * place)) & ((1 << _BITS) - 1)
+        column, place = divmod(k, PACKED_ITEMS)
+        codes[:, k] = (packed[:, column] >> (PACKED_BITS * place)) & ((1 << PACKED_BITS) - 1)
     return codes
 
 
@@ -86,10 +99,15 @@ def _fetchall(
 
 
 def _round_rows(
-    session: so.Session | so.scoped_session[Any], round_id: int, item_ids: list[str]
+    session: so.Session | so.scoped_session[Any],
+    round_id: int,
+    item_ids: list[str],
+    *,
+    stored: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The round's responses and answers in the analysis contract, from one query."""
-    packed_columns = _packed_answers(item_ids)
+    """The round's responses and answers in the analysis contract, from one query
+    (``stored``: see :func:`_packed_answers`)."""
+    packed_columns = _packed_answers(item_ids, stored=stored)
     statement = (
         sa.select(
             Response.id,
@@ -121,7 +139,7 @@ def _round_rows(
     codes = _unpack(packed, len(item_ids))
     which, items = np.nonzero(codes)
     values = codes[which, items].astype(np.int64)
-    dont_know = values == _DONT_KNOW_CODE
+    dont_know = values == PACKED_DONT_KNOW
     answers = pd.DataFrame(
         {
             "response_id": response_ids[which],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -33,7 +34,7 @@ from surveyapp.models import (
     Round,
     User,
 )
-from surveyapp.models.responses import random_id
+from surveyapp.models.responses import instrument_packer, random_id
 from surveyapp.services import rounds as round_svc
 from surveyapp.services.invitations import add_invitations, send_invitations
 from surveyapp.services.links import open_link_url
@@ -112,7 +113,8 @@ def _fill(
     types = {p.slug: p.id for p in db.session.scalars(sa.select(PartnerType))}
     localities = [loc.id for loc in round_.localities]
     span = max(1, min(21, (timeutil.today() - start).days + 1))
-    responses, answers = [], []
+    responses: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
     for slug, sizes in SIZES.items():
         n = sizes[which]
         ids = [random_id() for _ in range(n)]
@@ -150,6 +152,12 @@ def _fill(
                         "dont_know": value is None,
                     }
                 )
+    packer = instrument_packer(instrument)
+    packed = packer.pack_each(
+        (a["response_id"], a["item_id"], a["value"], a["dont_know"]) for a in answers
+    )
+    for response in responses:
+        response.update(packed.get(response["id"]) or packer.empty())
     db.session.execute(sa.insert(Response), responses)
     db.session.execute(sa.insert(Answer), answers)
     bump_report_version(round_.id)

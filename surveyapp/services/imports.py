@@ -23,7 +23,7 @@ from surveyapp.instruments.questions import (
 )
 from surveyapp.instruments.scales import DONT_KNOW_LABEL
 from surveyapp.models import Answer, ImportBatch, Response, Round, User
-from surveyapp.models.responses import random_id
+from surveyapp.models.responses import PACKED_COLUMNS, instrument_packer, random_id
 from surveyapp.services import ServiceError
 from surveyapp.services.audit import record
 from surveyapp.services.bulk import bulk_insert
@@ -71,6 +71,7 @@ _RESPONSE_COLUMNS = (
     "channel",
     "submitted_on",
     "import_batch_id",
+    *PACKED_COLUMNS,
 )
 _ANSWER_COLUMNS = ("response_id", "item_id", "value", "dont_know")
 
@@ -262,9 +263,10 @@ def import_responses(
     # Written in id order: the ids stay random, but the primary-key indexes are filled from
     # one end instead of at random places (SQLite: several times faster).
     responses.sort()
+    pack = instrument_packer(instrument).pack
     rows = (
-        (rid, round_.id, pt, localities.get(loc), rl, tr, "import", today, batch.id)
-        for rid, pt, loc, rl, tr, _ in responses
+        (rid, round_.id, pt, localities.get(loc), rl, tr, "import", today, batch.id, *pack(answers))
+        for rid, pt, loc, rl, tr, answers in responses
     )
     bulk_insert(Response.__tablename__, _RESPONSE_COLUMNS, rows)
     answers = ((r[0], i, v, dk) for r in responses for i, v, dk in r[5])

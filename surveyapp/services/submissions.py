@@ -766,6 +766,7 @@ def submit(respondent: Respondent, state: DraftState) -> int:
             "submitted_on": today,
             "comment": (state.comment or None) if instrument.comment else None,
             **anomalies.response_columns(respondent, state.about, state.answers, today),
+            **Response.packed_columns(instrument, state.answers),
         },
     )
     params: dict[str, Any] = {"response_id": response_id}
