@@ -288,7 +288,8 @@ def _form(
         if problem.kind == "completed" and request.method == "POST":
             return redirect(url_for(done_endpoint, **link), 303)
         return _problem(problem, next_url=_next_person_url(problem, link))
-    session.permanent = True
+    if not session.permanent:  # setting it marks the session changed: the cookie is re-sent
+        session.permanent = True
     whole = svc.whole_form(respondent)
     if request.method == "GET":
         state = svc.load_draft(respondent)
