@@ -120,6 +120,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
+        # The session cookie is signed and sent again only when its contents change, not on
+        # every request (a respondent's holds just the form's CSRF token; a staff session's
+        # idle and age limits are kept inside it and checked on the server, see
+        # web/auth/routes.py). Re-signing it each time cost about a tenth of a request's CPU.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,
         # Security (surveyapp/security.py): reverse proxies whose X-Forwarded-* headers are
         # believed, rate limits per client address, and the Redis key prefix for their counts.

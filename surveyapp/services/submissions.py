@@ -232,7 +232,11 @@ def for_invitation(token: str) -> Respondent:
     if not 20 <= len(token) <= 100:
         raise LinkProblem("unknown")
     keys = {"receipt_key": sha256("submit:" + token), "draft_key": sha256("draft:" + token)}
-    row = db.session.execute(_FIND_INVITATION, {"token_hash": sha256(token), **keys}).first()
+    row = (
+        db.session.connection()
+        .execute(_FIND_INVITATION, {"token_hash": sha256(token), **keys})
+        .first()
+    )
     if row is None:
         raise LinkProblem("unknown")
     (inv_id, started_on, drafted_on, completed_on, *fixed, submitted, draft) = row[:12]
@@ -262,7 +266,9 @@ def answered_invitation_round(token: str) -> RoundInfo | None:
     """The round of the invitation with this token if its "Send" was pressed, else None."""
     if not 20 <= len(token) <= 100:
         return None
-    row = db.session.execute(_ANSWERED_INVITATION, {"token_hash": sha256(token)}).first()
+    row = (
+        db.session.connection().execute(_ANSWERED_INVITATION, {"token_hash": sha256(token)}).first()
+    )
     return None if row is None else round_info.from_row(row)
 
 
@@ -280,9 +286,11 @@ _RECEIPT_ROUND = round_info.joined(
 def receipt_round(receipt_key: str, slug: str) -> tuple[RoundInfo, bool] | None:
     """The round an open-link browser's response went into (by its receipt key), and whether
     the link ``slug`` is an active shared-device link; None when no response is in."""
-    row = db.session.execute(
-        _RECEIPT_ROUND, {"receipt_key": receipt_key, "slug": slug[:40]}
-    ).first()
+    row = (
+        db.session.connection()
+        .execute(_RECEIPT_ROUND, {"receipt_key": receipt_key, "slug": slug[:40]})
+        .first()
+    )
     return None if row is None else (round_info.from_row(row[:-1]), bool(row[-1]))
 
 
@@ -296,7 +304,7 @@ def for_open_link(link: OpenLink | str, session_key: str) -> Respondent:
         "receipt_key": sha256("submit:open:" + session_key),
         "draft_key": sha256("draft:open:" + session_key),
     }
-    row = db.session.execute(_FIND_OPEN_LINK, {"slug": slug, **keys}).first()
+    row = db.session.connection().execute(_FIND_OPEN_LINK, {"slug": slug, **keys}).first()
     if row is None:
         raise LinkProblem("unknown")
     (link_id, active, shared, *fixed, submitted, draft) = row[:11]
@@ -557,19 +565,17 @@ _ANSWER_INSERTS: dict[int, Any] = {}
 
 def _insert_answers(count: int) -> Any:
     """One INSERT of ``count`` answers (one row each, built once per count): a single
-    statement, where an executemany is a round of messages per row on PostgreSQL."""
+    statement, where an executemany is a round of messages per row on PostgreSQL. Written as
+    text: SQLAlchemy does not cache the compiled form of a multi-row ``insert().values()``
+    and would compile it again for every response."""
     statement = _ANSWER_INSERTS.get(count)
     if statement is None:
-        statement = sa.insert(Answer.__table__).values(  # type: ignore[arg-type]
-            [
-                {
-                    "response_id": _BP("response_id"),
-                    "item_id": _BP(f"item_{n}"),
-                    "value": _BP(f"value_{n}"),
-                    "dont_know": _BP(f"dont_know_{n}"),
-                }
-                for n in range(count)
-            ]
+        table = Answer.__tablename__
+        rows = ", ".join(
+            f"(:response_id, :item_{n}, :value_{n}, :dont_know_{n})" for n in range(count)
+        )
+        statement = sa.text(
+            f"INSERT INTO {table} (response_id, item_id, value, dont_know) VALUES {rows}"
         )
         _ANSWER_INSERTS[count] = statement
     return statement

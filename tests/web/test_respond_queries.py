@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import flask
 import pytest
 import sqlalchemy as sa
 
@@ -139,12 +140,43 @@ def test_the_blank_form_is_drawn_once_and_filled_in_per_person(app, make_round, 
 
 @pytest.mark.skipif(not PG_URL, reason="prepared statements on the PostgreSQL connection")
 def test_respondent_lookups_stay_prepared_on_postgresql(app, client, make_round):
-    """A respondent GET ends its read with COMMIT, not the teardown's ROLLBACK (after which
-    psycopg forgets what it prepared): repeated lookups on a pooled connection are prepared
-    once and kept, so PostgreSQL does not parse and plan them on every request."""
+    """A respondent GET reads outside a transaction, so the teardown's ROLLBACK (after which
+    psycopg forgets what it prepared) has nothing to end: repeated lookups on a pooled
+    connection are prepared once and kept, so PostgreSQL does not parse and plan them on
+    every request."""
     slug = make_open_link(app, make_round(open_=True))
     for _ in range(8):
         assert client.get(f"/o/{slug}").status_code == 200
     with app.app_context():
         prepared = db.session.scalars(sa.text("SELECT statement FROM pg_prepared_statements"))
         assert any("FROM open_links" in statement for statement in prepared)
+
+
+@pytest.mark.skipif(not PG_URL, reason="the connection's transaction status is PostgreSQL's")
+def test_respondent_pages_read_without_begin_or_commit(app, client, make_round):
+    """The form and thank-you pages only read: no transaction is open on the connection after
+    their statements (no BEGIN before them, no COMMIT after), while a submit's writes are in
+    one."""
+    from psycopg.pq import TransactionStatus
+
+    token = make_invitation(app, make_round(open_=True))
+    values = {item: "4" for page in PAGES for item in page}
+    status: dict[str, list[object]] = {"GET": [], "POST": []}
+
+    def record(conn, _cursor, _statement, *_args) -> None:
+        method = flask.request.method if flask.has_request_context() else "other"
+        status.setdefault(method, []).append(
+            conn.connection.dbapi_connection.info.transaction_status
+        )
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "after_cursor_execute", record)
+    try:
+        resp = answer_all(client, f"/s/{token}", values, {"role_level": "manager"})
+        assert client.get(resp.headers["Location"]).status_code == 200
+    finally:
+        sa.event.remove(engine, "after_cursor_execute", record)
+    assert len(status["GET"]) >= 2, status  # the form and the thank-you page
+    assert set(status["GET"]) == {TransactionStatus.IDLE}, status
+    assert TransactionStatus.INTRANS in status["POST"], status

@@ -154,6 +154,33 @@ def test_open_link_cookie_is_httponly_lax_and_secure_on_https(app, make_round):
     assert {"httponly", "samesite=lax", "secure"} <= cookie_flags(secure)
 
 
+def session_cookies(response) -> list[str]:
+    return [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+
+
+def test_session_cookie_is_sent_again_only_when_it_changes(app, make_round, make_user):
+    """A respondent's session (its form's CSRF token) is set once, not re-signed on every page;
+    a staff session still records activity, so its idle limit keeps counting from the last
+    request."""
+    slug = make_open_link(app, make_round(open_=True))
+    browser = app.test_client()
+    first = browser.get(f"/o/{slug}")
+    assert len(session_cookies(first)) == 1
+    again = browser.get(f"/o/{slug}")
+    assert session_cookies(again) == []
+    assert csrf_token_from(again.text) == csrf_token_from(first.text)
+
+    user = make_user("manager")
+    staff = app.test_client()
+    token = csrf_token_from(staff.get("/login").text)
+    staff.post(
+        "/login", data={"email": user["email"], "password": TEST_PASSWORD, "csrf_token": token}
+    )
+    with staff.session_transaction() as session:
+        session["staff_seen_at"] -= 120  # the last request was two minutes ago
+    assert len(session_cookies(staff.get("/"))) == 1  # activity recorded: the cookie changes
+
+
 # --- sessions ----------------------------------------------------------------------------------
 def test_log_in_starts_a_new_session_and_log_out_ends_it(app, make_user):
     """Three browsers, so not pytest-flask's ``client``: it keeps its last request's context

@@ -93,18 +93,15 @@ def _headers(response: Response) -> Response:
     return response
 
 
-@bp.after_request
-def _end_reading(response: Response) -> Response:
-    """A respondent GET only reads: its transaction ends with COMMIT here rather than with the
-    ROLLBACK of the request's teardown, after which psycopg forgets the statements it has
-    prepared. Kept, the lookups are parsed and planned once per connection, not per request
-    (PostgreSQL's CPU a request). A COMMIT that fails ends the transaction all the same."""
-    if request.method == "GET" and db.session().in_transaction():
-        try:
-            db.session.commit()
-        except sa.exc.DBAPIError:
-            db.session.rollback()
-    return response
+@bp.before_request
+def _read_outside_a_transaction() -> None:
+    """A respondent GET only reads: its statements run in autocommit, with no transaction
+    around them, which saves PostgreSQL a BEGIN and a COMMIT (two round trips) per page; and
+    the teardown's ROLLBACK then has nothing to end, so psycopg keeps the statements it has
+    prepared (it forgets them after a ROLLBACK) and the lookups are parsed and planned once
+    per connection, not per request. A GET that has already begun a transaction keeps it."""
+    if request.method == "GET" and not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def _problem(problem: svc.LinkProblem, **context: Any) -> tuple[str, int]:
@@ -288,7 +285,8 @@ def _form(
         if problem.kind == "completed" and request.method == "POST":
             return redirect(url_for(done_endpoint, **link), 303)
         return _problem(problem, next_url=_next_person_url(problem, link))
-    session.permanent = True
+    if not session.permanent:  # setting it marks the session changed: the cookie is re-sent
+        session.permanent = True
     whole = svc.whole_form(respondent)
     if request.method == "GET":
         state = svc.load_draft(respondent)
