@@ -262,7 +262,7 @@ def _span_victims(
         key = (rows.tobytes(), holds.tobytes())
         if key not in solved:
             member = atoms.members[np.ix_(rows, np.flatnonzero(holds))]
-            classes, of_atom = np.unique(member.T, axis=0, return_inverse=True)
+            classes, of_atom = unique_rows(member.T)
             matrix = classes.astype(np.float64)
             solved[key] = (classes, of_atom, matrix, None)
         classes, of_atom, matrix, inverse = solved[key]
@@ -294,6 +294,22 @@ def _span_victims(
         for c in check(~hidden[:, item], atoms.answered[:, item], atoms.valid[:, item]):
             victims[c, item] = True
     return victims
+
+
+def unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a 2-D boolean array in sorted order and each row's index among them:
+    exactly ``np.unique(rows, axis=0, return_inverse=True)`` (the inverse flattened), about 100
+    times faster. Each row's bits are packed into bytes, first column in the highest bit, so that
+    comparing the packed bytes (as ``np.unique`` compares a void type, byte by byte) orders rows
+    as comparing their values column by column does."""
+    width = rows.shape[1]
+    packed = np.ascontiguousarray(np.packbits(rows, axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    classes = np.unpackbits(
+        distinct.view(np.uint8).reshape(-1, packed.shape[1]), axis=1, count=width
+    ).astype(bool)
+    return classes, inverse.ravel()
 
 
 def _triples(
