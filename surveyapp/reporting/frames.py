@@ -26,9 +26,9 @@ from surveyapp.models.responses import (
 )
 from surveyapp.models.rounds import RoundStatus
 
-#: Answers packed per response: each item's answer is a 3-bit code (0 none, 1-5 the value,
-#: 6 "don't know") at its own place in a 64-bit integer, 20 items to an integer; the
-#: ``packed_answers_*`` columns hold the same, written with the answers.
+# Answers packed per response: each item's answer is a 3-bit code (0 none, 1-5 the value,
+# 6 "don't know") at its own place in a 64-bit integer, 20 items to an integer; the
+# ``packed_answers_*`` columns hold the same, written with the answers (models/responses.py).
 
 
 def _packed_answers(item_ids: list[str], *, stored: bool = True) -> list[sa.ColumnElement[Any]]:
