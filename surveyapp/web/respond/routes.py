@@ -94,14 +94,23 @@ def _headers(response: Response) -> Response:
     return response
 
 
+#: Respondent pages that never touch the database.
+_NO_DATABASE = frozenset({"respond.accessibility"})
+
+
 @bp.before_request
 def _read_outside_a_transaction() -> None:
     """A respondent GET only reads: its statements run in autocommit, with no transaction
     around them, which saves PostgreSQL a BEGIN and a COMMIT (two round trips) per page; and
     the teardown's ROLLBACK then has nothing to end, so psycopg keeps the statements it has
     prepared (it forgets them after a ROLLBACK) and the lookups are parsed and planned once
-    per connection, not per request. A GET that has already begun a transaction keeps it."""
-    if request.method == "GET" and not db.session().in_transaction():
+    per connection, not per request. Pages that read nothing (the accessibility statement)
+    do not take a connection; a GET that has already begun a transaction keeps it."""
+    if (
+        request.method == "GET"
+        and request.endpoint not in _NO_DATABASE
+        and not db.session().in_transaction()
+    ):
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
