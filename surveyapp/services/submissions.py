@@ -618,16 +618,6 @@ _LOCKED_DRAFT = (
     .where(_DRAFTS.key_hash == _BP("draft_key"))
     .with_for_update(of=Draft.__table__)
 )
-#: The round's started invitations and this one, locked in id order (PostgreSQL).
-_LOCK_STARTED = (
-    sa.select(_INVITATIONS.id)
-    .where(
-        _INVITATIONS.round_id == _BP("round_id"),
-        sa.or_(_INVITATIONS.drafted_on.is_not(None), _INVITATIONS.id == _BP("invitation_id")),
-    )
-    .order_by(_INVITATIONS.id)
-    .with_for_update()
-)
 _DRAFTED_ON = sa.select(_INVITATIONS.drafted_on).where(_INVITATIONS.id == _BP("invitation_id"))
 _MARK_DRAFTED = (
     sa.update(Invitation.__table__)  # type: ignore[arg-type]
@@ -646,7 +636,6 @@ _MARK_STARTED = (
     .where(_INVITATIONS.id == _BP("invitation_id"), _INVITATIONS.started_on.is_(None))
     .values(started_on=_BP("today"))
 )
-_SHUFFLE_LOCK = sa.text("SELECT pg_advisory_xact_lock(:kind, :round_id)")
 
 
 def _lock_draft(
@@ -794,6 +783,8 @@ def _chosen_id(offered: Sequence[Choice], slug: str | None) -> int | None:
 
 #: The first number of the advisory lock (PostgreSQL) that queues first drafts per round.
 SHUFFLE_LOCK = 120012
+#: The SQLSTATE the first-draft block raises when the invitation was drafted before.
+ALREADY_DRAFTED = "SV409"
 
 
 def _first_draft(invitation_id: int, round_id: int) -> None:
@@ -809,34 +800,52 @@ def _first_draft(invitation_id: int, round_id: int) -> None:
     started stay where they were made, which says nothing about answering; rewriting only
     the started ones keeps the cost to the round's progress, not its size. SQLite updates
     rows in place and needs none of it.
+
+    On PostgreSQL all of it is one statement (a PL/pgSQL block, one round trip): one first
+    draft of a round at a time behind an advisory lock, its rows locked in id order before any
+    is written (concurrent first drafts queue rather than deadlock), the check, the update and
+    the rewrite.
     """
     connection = db.session.connection()
-    shuffle = connection.dialect.name == "postgresql"
-    if shuffle:
-        # one first draft of a round at a time, its rows locked in id order before any is
-        # written: concurrent first drafts queue rather than deadlock
-        connection.execute(_SHUFFLE_LOCK, {"kind": SHUFFLE_LOCK, "round_id": round_id})
-        connection.execute(_LOCK_STARTED, {"round_id": round_id, "invitation_id": invitation_id})
-    if connection.scalar(_DRAFTED_ON, {"invitation_id": invitation_id}) is not None:
-        raise AlreadySubmitted()
-    # the invitation is not loaded in the session: nothing there to keep in step
-    connection.execute(_MARK_DRAFTED, {"invitation_id": invitation_id, "today": timeutil.today()})
-    if shuffle:
-        _shuffle_invitations(round_id)
+    today = timeutil.today()
+    if connection.dialect.name != "postgresql":
+        if connection.scalar(_DRAFTED_ON, {"invitation_id": invitation_id}) is not None:
+            raise AlreadySubmitted()
+        # the invitation is not loaded in the session: nothing there to keep in step
+        connection.execute(_MARK_DRAFTED, {"invitation_id": invitation_id, "today": today})
+        return
+    # Only integers and an ISO date are written into the block (it takes no parameters).
+    invitation, round_, day = int(invitation_id), int(round_id), today.isoformat()
+    block = (
+        "DO $$DECLARE row_id bigint; BEGIN "
+        f"PERFORM pg_advisory_xact_lock({SHUFFLE_LOCK}, {round_}); "
+        f"PERFORM 1 FROM invitations WHERE round_id = {round_} "
+        f"AND (drafted_on IS NOT NULL OR id = {invitation}) ORDER BY id FOR UPDATE; "
+        f"IF (SELECT drafted_on FROM invitations WHERE id = {invitation}) IS NOT NULL THEN "
+        f"RAISE EXCEPTION 'invitation drafted before' USING ERRCODE = '{ALREADY_DRAFTED}'; "
+        "END IF; "
+        f"UPDATE invitations SET drafted_on = DATE '{day}', "
+        f"started_on = coalesce(started_on, DATE '{day}') WHERE id = {invitation}; "
+        f"{_shuffle_invitations(round_)} END$$"
+    )
+    try:
+        connection.execute(sa.text(block))
+    except sa.exc.DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == ALREADY_DRAFTED:
+            raise AlreadySubmitted() from None  # the caller rolls the failed transaction back
+        raise
 
 
-def _shuffle_invitations(round_id: int) -> None:
-    """Rewrite every started invitation of the round (changing nothing) one by one in a random
-    order, so PostgreSQL stores their new versions in that order (docs/privacy.md, "Storage").
-    The loop runs in the server (PL/pgSQL): about 20 µs a row rather than a round trip each."""
-    db.session.connection().execute(
-        sa.text(
-            "DO $$DECLARE row_id bigint; BEGIN "
-            "FOR row_id IN SELECT id FROM invitations WHERE round_id = "
-            f"{int(round_id)} AND drafted_on IS NOT NULL ORDER BY random() LOOP "
-            "UPDATE invitations SET drafted_on = drafted_on WHERE id = row_id; "
-            "END LOOP; END$$"
-        )
+def _shuffle_invitations(round_id: int) -> str:
+    """PL/pgSQL, run in the first draft's block: rewrite every started invitation of the round
+    (changing nothing) one by one in a random order, so PostgreSQL stores their new versions in
+    that order (docs/privacy.md, "Storage"). The loop runs in the server: about 15 µs a row
+    rather than a round trip each."""
+    return (
+        "FOR row_id IN SELECT id FROM invitations WHERE round_id = "
+        f"{int(round_id)} AND drafted_on IS NOT NULL ORDER BY random() LOOP "
+        "UPDATE invitations SET drafted_on = drafted_on WHERE id = row_id; "
+        "END LOOP;"
     )
 
 

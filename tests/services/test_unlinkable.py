@@ -211,7 +211,7 @@ def test_without_the_shuffle_postgresql_row_order_follows_answering_order(
 ):
     """The test above can fail: without rewriting the round's invitations, their ctid and
     xmin order is the answering order and lines up with the responses'."""
-    monkeypatch.setattr(svc, "_shuffle_invitations", lambda round_id: None)
+    monkeypatch.setattr(svc, "_shuffle_invitations", lambda round_id: "")
     _, truth = _answered_in_shuffled_order(app, make_round)
     with app.app_context():
         orders = _row_orders(truth)

@@ -180,3 +180,21 @@ def test_respondent_pages_read_without_begin_or_commit(app, client, make_round):
     assert len(status["GET"]) >= 2, status  # the form and the thank-you page
     assert set(status["GET"]) == {TransactionStatus.IDLE}, status
     assert TransactionStatus.INTRANS in status["POST"], status
+
+
+def test_the_accessibility_statement_takes_no_database_connection(app, client, make_round):
+    """Respondent pages read in autocommit, but a page that reads nothing does not check out a
+    connection for it (so it still opens when the database does not answer)."""
+    slug = make_open_link(app, make_round(open_=True))
+    checkouts: list[int] = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *_args: checkouts.append(1)  # noqa: E731
+    sa.event.listen(engine, "checkout", listener)
+    try:
+        assert client.get("/accessibility").status_code == 200
+        assert checkouts == []
+        assert client.get(f"/o/{slug}").status_code == 200
+        assert checkouts  # the form does read
+    finally:
+        sa.event.remove(engine, "checkout", listener)
