@@ -166,8 +166,6 @@ class Response(Model):
     #: answers themselves.
     packed_answers_1: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
     packed_answers_2: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
-    #: For the plain INSERTs that write a response without the ORM (answering, import).
-    packed_columns = staticmethod(packed_columns)
 
     partner_type: so.Mapped[PartnerType] = so.relationship()
     locality: so.Mapped[Locality | None] = so.relationship()

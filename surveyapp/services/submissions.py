@@ -43,7 +43,7 @@ from surveyapp.models import (
 )
 from surveyapp.models.base import utcnow
 from surveyapp.models.invitations import completed as invitation_completed
-from surveyapp.models.responses import random_id
+from surveyapp.models.responses import packed_columns, random_id
 from surveyapp.models.rounds import RoundStatus
 from surveyapp.services import ServiceError, anomalies, round_info
 from surveyapp.services.report_version import bump_report_version
@@ -761,7 +761,7 @@ def submit(respondent: Respondent, state: DraftState) -> int:
             "submitted_on": today,
             "comment": (state.comment or None) if instrument.comment else None,
             **anomalies.response_columns(respondent, state.about, state.answers, today),
-            **Response.packed_columns(instrument, state.answers),
+            **packed_columns(instrument, state.answers),
         },
     )
     params: dict[str, Any] = {"response_id": response_id}
