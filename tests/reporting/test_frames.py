@@ -90,10 +90,12 @@ def test_a_round_reads_back_exactly_as_stored(stored):
     ]
     assert dict(frames.answers.dtypes.astype(str)) == {
         "response_id": "int64",
-        "item_id": "str",
+        "item_id": "category",
         "value": "Int64",
         "dont_know": "bool",
     }
+    # item ids are categories in the instrument's order (encoding looks up 15, not every row)
+    assert list(frames.answers["item_id"].cat.categories) == list(frames.items["item_id"])
     assert frames.partner_type_labels == {"school": "School", "police": "Police"}
 
 

@@ -23,6 +23,8 @@ from surveyapp.analysis.charts.layout import (
     _inches,
     _label,
     _margins,
+    _row_labels,
+    _rows_by,
     _svg,
     _wrap,
     pct,
@@ -45,13 +47,10 @@ def domain_bars(report: Report, domain: str) -> Chart:
     texts = dict(
         zip(report.instrument_items["item_id"], report.instrument_items["text"], strict=True)
     )
-    domain_items = [
-        i
-        for i in report.instrument_items["item_id"]
-        if report.instrument_items.set_index("item_id").loc[i, "domain"] == domain
-    ]
+    instrument = report.instrument_items
+    domain_items = list(instrument.loc[instrument["domain"] == domain, "item_id"])
     groups = _group_order(report, items[by].unique())
-    table = items.set_index([by, "item_id"])
+    table = _rows_by(items, by, "item_id")
     # A statement too long for the bars' width is wrapped, and gets a row per extra line.
     wrapped = {item: _wrap(texts[item], HEADING_WIDTH) for item in domain_items}
     extra = {item: 0.6 * wrapped[item].count("\n") for item in domain_items}
@@ -69,7 +68,7 @@ def domain_bars(report: Report, domain: str) -> Chart:
             headings.append((y + extra[item] / 2, wrapped[item]))
             y += 1 + extra[item]
             for key in groups:
-                row = table.loc[(key, item)]
+                row = table[(key, item)]
                 label = str(row["group_label"])
                 if bool(row["suppressed"]):
                     _hatch(ax, -100, y - 0.4, 200, 0.8, text=str(row["n_label"]), text_x=0)
@@ -138,7 +137,7 @@ def domain_bars(report: Report, domain: str) -> Chart:
             axis.spines[["top", "right"]].set_visible(False)
         for top, heading in headings:
             _label(ax, -118, top, heading, fontsize=8, fontweight="bold", va="center", ha="left")
-        ax.set_yticks(ticks, labels)
+        _row_labels(fig, ax, ticks, labels)
         frame = _margins(
             fig,
             left=_inches(labels, 9) + TICK + EDGE,

@@ -20,6 +20,7 @@ from surveyapp.analysis.charts.layout import (
     _hatch,
     _inches,
     _margins,
+    _rows_by,
     _svg,
     _wrap_all,
     pct,
@@ -34,14 +35,14 @@ def gap_heatmap(report: Report) -> Chart:
     rows = _group_order(report, domains[by].unique())
     columns = list(report.instrument_domains["domain"])
     col_labels = list(report.instrument_domains["label"])
-    table = domains.set_index([by, "domain"])
+    table = _rows_by(domains, by, "domain")
     gap = np.full((len(rows), len(columns)), np.nan)
     hidden = np.zeros(gap.shape, dtype=bool)
     row_labels = []
     for r, key in enumerate(rows):
-        row_labels.append(str(table.loc[(key, columns[0]), "group_label"]))
+        row_labels.append(str(table[(key, columns[0])]["group_label"]))
         for c, domain in enumerate(columns):
-            cell = table.loc[(key, domain)]
+            cell = table[(key, domain)]
             hidden[r, c] = bool(cell["suppressed"])
             if not hidden[r, c]:
                 gap[r, c] = float(cell["gap"])

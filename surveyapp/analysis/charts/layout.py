@@ -9,7 +9,7 @@ drawn in threads and nothing leaks between requests). Text stays text in the SVG
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib import transforms as mtransforms  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -125,6 +127,21 @@ def _label(ax: Axes, x: float, y: float, text: str, **kwargs: Any) -> None:
     ax.text(x, y, text, **kwargs).set_in_layout(False)
 
 
+def _row_labels(fig: Figure, ax: Axes, y: Sequence[float], labels: Sequence[str]) -> None:
+    """Labels left of the axes at heights ``y``, drawn as plain text: what ``set_yticks``
+    shows, without a tick object (two texts, two lines and a grid line) per row, which cost
+    more than the rest of a chart of many rows to make and to draw."""
+    ax.set_yticks([])
+    pad = mtransforms.offset_copy(
+        mtransforms.blended_transform_factory(ax.transAxes, ax.transData),
+        fig=fig,
+        x=-TICK * 72,
+        units="points",
+    )
+    for height, label in zip(y, labels, strict=True):
+        ax.text(0, height, label, transform=pad, ha="right", va="center").set_in_layout(False)
+
+
 def _hatch(
     ax: Axes,
     x: float,
@@ -181,6 +198,12 @@ def _bars(
     )
     # An (N, 4, 2) array is PolyCollection's fast path; its stubs only admit a sequence.
     ax.add_collection(PolyCollection(corners, **style), autolim=False)  # type: ignore[arg-type]
+
+
+def _rows_by(table: pd.DataFrame, *keys: str) -> dict[tuple[Any, ...], dict[Hashable, Any]]:
+    """The rows of ``table`` as dicts keyed by the values of ``keys``: a chart reads one row
+    per bar, and a MultiIndex lookup per bar cost more than drawing it."""
+    return {tuple(row[k] for k in keys): row for row in table.to_dict(orient="records")}
 
 
 def _group_order(report: Report, keys: Iterable[str]) -> list[str]:
