@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib
 import numpy as np
-from matplotlib.patches import Patch
 
 from surveyapp.analysis.charts.layout import (
     DONT_KNOW_COLOUR,
@@ -22,6 +23,7 @@ from surveyapp.analysis.charts.layout import (
     _hatch,
     _inches,
     _label,
+    _legend,
     _margins,
     _row_labels,
     _rows_by,
@@ -157,14 +159,14 @@ def domain_bars(report: Report, domain: str) -> Chart:
         ax_dk.set_ylim(y - 0.4, -0.8)
         ax_dk.set_xlabel(DONT_KNOW_LABEL)
         ax_dk.set_xticks([0, 50, 100], ["0", "50%", "100%"])
-        legend = [
-            Patch(facecolor=c, label=lab)
-            for c, lab in zip(LEVEL_COLOURS, AGREE5.short_labels, strict=True)
+        swatches: list[tuple[str, dict[str, Any]]] = [
+            (label, {"facecolor": colour})
+            for colour, label in zip(LEVEL_COLOURS, AGREE5.short_labels, strict=True)
         ]
-        legend.append(
-            Patch(facecolor=SUPPRESSED_COLOUR, hatch="///", edgecolor="#9e9e9e", label="Suppressed")
+        swatches.append(
+            ("Suppressed", {"facecolor": SUPPRESSED_COLOUR, "hatch": "///", "edgecolor": "#9e9e9e"})
         )
-        fig.legend(handles=legend, loc="lower center", ncols=6, frameon=False, fontsize=8)
+        _legend(fig, swatches)
     domain_label = dict(
         zip(report.instrument_domains["domain"], report.instrument_domains["label"], strict=True)
     )[domain]
