@@ -300,7 +300,22 @@ def group_change(report: Report) -> pd.DataFrame | None:
     return change.loc[keep]
 
 
-HELPERS: dict[str, Callable[..., str]] = {"figure": figure, "signed": signed, "svg_src": svg_src}
+def by_statement(table: pd.DataFrame, domain: str | None = None) -> list[tuple[str, pd.DataFrame]]:
+    """(item id, its rows) per statement of ``table``, in the table's order (of one domain when
+    ``domain`` is given): the long tables show each statement once, above its rows."""
+    if domain is not None:
+        table = table.loc[table["domain"] == domain]
+    return [
+        (str(item), rows) for item, rows in table.groupby("item_id", sort=False, observed=True)
+    ]
+
+
+HELPERS: dict[str, Callable[..., Any]] = {
+    "figure": figure,
+    "signed": signed,
+    "svg_src": svg_src,
+    "by_statement": by_statement,
+}
 
 
 def report_context(round_: Round, chosen: ChosenView) -> dict[str, Any]:

@@ -48,8 +48,17 @@ def compared(runner, make_round, tmp_path):
 
 
 def rows_of(html: str, section: str) -> list[str]:
+    """The body rows of the first table after ``section``, each read with its statement's
+    heading in front (each statement is named once, above its partner types' rows)."""
     part = html.split(f'id="{section}"')[1].split("</table>")[0]
-    return [re.sub(r"\s+", " ", r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", part, re.S)]
+    rows = []
+    for block in re.findall(r"<tbody[^>]*>(.*?)</tbody>", part, re.S):
+        heading = re.search(r'<tr class="statement">(.*?)</tr>', block, re.S)
+        rows += [
+            re.sub(r"\s+", " ", (heading.group(1) if heading else "") + r)
+            for r in re.findall(r'<tr(?! class="statement")[^>]*>(.*?)</tr>', block, re.S)
+        ]
+    return rows
 
 
 def cells(row: str) -> list[str]:

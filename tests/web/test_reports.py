@@ -43,9 +43,22 @@ def visible(html: str) -> str:
     return re.sub(r'src="data:image/svg\+xml;base64,[^"]*"', 'src=""', html)
 
 
+def table_rows(html: str) -> list[str]:
+    """Every plain table row; a row under a statement's heading (the long tables show each
+    statement once, above its partner types' rows) is read with that heading in front."""
+    rows = []
+    for block in re.findall(r"<tbody[^>]*>(.*?)</tbody>", html, re.S):
+        heading = re.search(r'<tr class="statement">(.*?)</tr>', block, re.S)
+        rows += [
+            (heading.group(1) if heading else "") + r
+            for r in re.findall(r"<tr>(.*?)</tr>", block, re.S)
+        ]
+    return rows
+
+
 def row(html: str, *cells: str) -> str:
     """The one table row holding every one of ``cells``."""
-    rows = [r for r in re.findall(r"<tr>(.*?)</tr>", html, re.S) if all(c in r for c in cells)]
+    rows = [r for r in table_rows(html) if all(c in r for c in cells)]
     assert len(rows) == 1, (cells, rows)
     return re.sub(r"\s+", " ", rows[0])
 
@@ -198,3 +211,17 @@ def test_a_round_without_answers_lists_the_empty_groups_once(client, make_round,
     # all partners suppressed; the partner types nobody answered as listed once, not as rows
     assert picture.count("fewer than 5 or withheld") == 1
     assert "Nobody answered as: School, Police." in picture
+
+
+def test_long_tables_name_each_statement_once_above_its_rows(client, round_id, manager):
+    html = visible(client.get(f"/rounds/{round_id}/report").text)
+    # the answers table beside the domain chart and the answers at each level: one heading
+    # each, spanning the table, marking the group of rows below it
+    headings = re.findall(r'<th colspan="(\d+)" scope="rowgroup">([^<]*)</th>', html)
+    assert [int(span) for span, text in headings if text.startswith(STATEMENT)] == [7, 8]
+    assert f"<td>{STATEMENT}" not in html
+    # every group of rows under a heading is one tbody, so a printed page never splits a
+    # statement from its rows (report.css: tbody.statement)
+    for block in re.findall(r'<tbody class="statement">(.*?)</tbody>', html, re.S):
+        assert block.lstrip().startswith('<tr class="statement">')
+        assert block.count('scope="rowgroup"') == 1
