@@ -305,9 +305,7 @@ def by_statement(table: pd.DataFrame, domain: str | None = None) -> list[tuple[s
     ``domain`` is given): the long tables show each statement once, above its rows."""
     if domain is not None:
         table = table.loc[table["domain"] == domain]
-    return [
-        (str(item), rows) for item, rows in table.groupby("item_id", sort=False, observed=True)
-    ]
+    return [(str(item), rows) for item, rows in table.groupby("item_id", sort=False, observed=True)]
 
 
 HELPERS: dict[str, Callable[..., Any]] = {
