@@ -308,11 +308,23 @@ def by_statement(table: pd.DataFrame, domain: str | None = None) -> list[tuple[s
     return [(str(item), rows) for item, rows in table.groupby("item_id", sort=False, observed=True)]
 
 
+def gap_matrix(domains: pd.DataFrame, labels: dict[str, str]) -> list[tuple[str, list[Any]]]:
+    """(group label, its row of ``domains`` per domain of ``labels`` or None) per group, in
+    the table's order: the heatmap's figures in the heatmap's shape."""
+    by = domains.columns[0]
+    out = []
+    for _, rows in domains.groupby(by, sort=False, observed=True):
+        cells = {row.domain: row for row in rows.itertuples()}
+        out.append((str(rows["group_label"].iloc[0]), [cells.get(d) for d in labels]))
+    return out
+
+
 HELPERS: dict[str, Callable[..., Any]] = {
     "figure": figure,
     "signed": signed,
     "svg_src": svg_src,
     "by_statement": by_statement,
+    "gap_matrix": gap_matrix,
 }
 
 
