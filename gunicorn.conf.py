@@ -75,5 +75,6 @@ def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
     """Import the report machinery (pandas, SciPy, Matplotlib, WeasyPrint) once in the master:
     the app imports it lazily so CLI commands start fast, and with ``preload_app`` the workers
     forked from here share it instead of the first report request in each paying for it."""
-    import surveyapp.reporting.exports
-    import surveyapp.reporting.views  # noqa: F401
+    from surveyapp.reporting import preload
+
+    preload()

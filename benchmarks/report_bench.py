@@ -61,8 +61,9 @@ def clear_caches() -> None:
 
 def preload_report_machinery() -> None:
     """Import what gunicorn's master imports before forking (``gunicorn.conf.on_starting``)."""
-    import surveyapp.reporting.exports
-    import surveyapp.reporting.views  # noqa: F401
+    from surveyapp.reporting import preload
+
+    preload()
 
 
 def logged_in_client(app: Any) -> Any:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import runpy
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -59,3 +61,21 @@ def test_access_and_error_logs_redact_invitation_tokens(tmp_path):
         for handler in list(logging.getLogger(name).handlers):
             handler.close()
             logging.getLogger(name).removeHandler(handler)
+
+
+def test_the_master_imports_the_report_machinery_before_forking():
+    """``on_starting`` (gunicorn's master, before the fork) imports what a report and its PDF
+    need, WeasyPrint included, so no worker's first PDF pays about half a second for it."""
+    probe = (
+        "import runpy, sys; "
+        f"conf = runpy.run_path({str(CONF)!r}); "
+        "before = {m for m in ('pandas', 'matplotlib', 'weasyprint') if m in sys.modules}; "
+        "conf['on_starting'](None); "
+        "after = {m for m in ('pandas', 'matplotlib', 'weasyprint') if m in sys.modules}; "
+        "print(sorted(before), sorted(after))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=CONF.parent, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["[]", "['matplotlib',", "'pandas',", "'weasyprint']"]
