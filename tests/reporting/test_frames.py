@@ -13,6 +13,7 @@ from surveyapp.reporting import build
 from surveyapp.reporting import frames as frames_module
 from surveyapp.reporting.frames import load_round_frames
 from surveyapp.services.report_version import bump_report_version
+from tests.conftest import PG_URL
 from tests.reporting.test_version_key import _update
 
 
@@ -140,3 +141,14 @@ def test_the_cache_serves_a_round_until_its_answers_or_settings_change(stored):
     third = frames()
     assert third is not second and third.min_group_size == 7
     assert load_round_frames(db.session, stored) is not third  # the loader itself never caches
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL's JIT compiler")
+def test_reading_a_round_turns_postgresql_jit_off_for_its_transaction_only(stored):
+    # The frames query's plan is priced high enough for JIT at any round size, and compiling
+    # it cost 150-300 ms per round at 100,000 responses, longer than the query (benchmarks/).
+    assert db.session.execute(sa.text("SHOW jit")).scalar() == "on"
+    load_round_frames(db.session, stored)
+    assert db.session.execute(sa.text("SHOW jit")).scalar() == "off"
+    db.session.rollback()
+    assert db.session.execute(sa.text("SHOW jit")).scalar() == "on"
