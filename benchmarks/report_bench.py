@@ -19,6 +19,7 @@ because on a shared machine the wall clock also measures everyone else's work.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import tempfile
@@ -60,10 +61,12 @@ def clear_caches() -> None:
 
 
 def preload_report_machinery() -> None:
-    """Import what gunicorn's master imports before forking (``gunicorn.conf.on_starting``)."""
+    """What gunicorn's master does before forking (``gunicorn.conf.on_starting``): import the
+    report machinery and freeze what is loaded out of the garbage collector's way."""
     from surveyapp.reporting import preload
 
     preload()
+    gc.freeze()
 
 
 def logged_in_client(app: Any) -> Any:
