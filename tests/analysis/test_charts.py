@@ -3,9 +3,13 @@
 import html
 import re
 
+import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from surveyapp.analysis import charts
+from surveyapp.analysis.charts.layout import _Labels, _svg
 from surveyapp.analysis.metrics import round_half_up
 from surveyapp.analysis.report import build_report
 from surveyapp.demo.synthetic import synthetic_round
@@ -113,3 +117,53 @@ def test_domain_bars_legend_names_every_point_of_the_scale(report):
     for label in ("Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"):
         assert label in words
     assert "Don't know" in words and "Suppressed" in words
+
+
+def _labelled(ha: str) -> Figure:
+    fig = Figure(figsize=(2, 1), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 10)
+    ax.set_axis_off()
+    labels = _Labels(12)
+    ax.add_artist(labels)
+    labels.add(50, 5, "100%", ha=ha)
+    labels.add(50, 5, "42%", ha=ha, color="#ffffff")  # white on white: invisible, but drawn
+    return fig
+
+
+def test_value_labels_anchor_where_a_text_would_in_svg():
+    fig = _labelled("right")
+    svg = _svg(fig)  # as every chart is saved: text stays text
+    found = [
+        (dict(re.findall(r'(\w+)="([^"]*)"', attrs)), text)
+        for attrs, text in re.findall(r"<text([^>]*)>([^<]*)</text>", svg)
+    ]
+    assert [text for _, text in found] == ["100%", "42%"]
+    (first, _), (second, _) = found
+    x1, y1, style1 = first["x"], first["y"], first["style"]
+    x2, y2, style2 = second["x"], second["y"], second["style"]
+    # anchored at the point (x = half of 144 pt), the browser aligns the end of the text there
+    assert float(x1) == float(x2) == 72 and "text-anchor: end" in style1
+    assert "fill: #ffffff" in style2
+    # the digits' middle on the point (y = 36 pt from the top): the baseline a little below
+    assert y1 == y2 and 36 < float(y1) < 36 + 12 / 2
+
+
+@pytest.mark.parametrize("ha", ["left", "right", "center"])
+def test_value_labels_align_in_a_raster_too(ha):
+    fig = _labelled(ha)
+    fig.canvas = FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    ink = np.asarray(fig.canvas.buffer_rgba())[..., :3].min(axis=2) < 128
+    columns = np.flatnonzero(ink.any(axis=0))
+    rows = np.flatnonzero(ink.any(axis=1))
+    assert columns.size and rows.size
+    middle = 100  # x = 50 of 0-100 on a 200-pixel-wide figure
+    if ha == "left":
+        assert columns.min() >= middle - 1
+    elif ha == "right":
+        assert columns.max() <= middle + 1
+    else:
+        assert columns.min() < middle < columns.max()
+    assert rows.min() < 50 < rows.max()  # centred on y = 5 of 0-10 (50 pixels from the top)

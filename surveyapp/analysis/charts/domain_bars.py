@@ -23,6 +23,7 @@ from surveyapp.analysis.charts.layout import (
     _hatch,
     _inches,
     _label,
+    _Labels,
     _legend,
     _margins,
     _row_labels,
@@ -65,6 +66,9 @@ def domain_bars(report: Report, domain: str) -> Chart:
     shown_y: list[float] = []
     shares: list[list[float]] = []
     dont_know: list[float] = []
+    values, dk_values = _Labels(7), _Labels(7)
+    ax.add_artist(values)
+    ax_dk.add_artist(dk_values)
     with matplotlib.rc_context(RC):
         for item in domain_items:
             headings.append((y + extra[item] / 2, wrapped[item]))
@@ -79,31 +83,14 @@ def domain_bars(report: Report, domain: str) -> Chart:
                 else:
                     shown_y.append(y)
                     shares.append([float(row[c]) for c in LEVEL_COLUMNS])
-                    _label(ax, 101, y, pct(float(row["pct_positive"])), va="center", fontsize=7)
-                    _label(
-                        ax,
-                        -101,
-                        y,
-                        pct(float(row["pct_negative"])),
-                        va="center",
-                        ha="right",
-                        fontsize=7,
-                    )
+                    values.add(101, y, pct(float(row["pct_positive"])))
+                    values.add(-101, y, pct(float(row["pct_negative"])), ha="right")
                     dk = float(row["pct_dont_know"])
                     dont_know.append(dk)
                     if dk > 75:  # no room right of a long bar: white on the bar's end
-                        _label(
-                            ax_dk,
-                            dk - 2,
-                            y,
-                            pct(dk),
-                            va="center",
-                            ha="right",
-                            fontsize=7,
-                            color="white",
-                        )
+                        dk_values.add(dk - 2, y, pct(dk), ha="right", color="#ffffff")
                     else:
-                        _label(ax_dk, dk + 2, y, pct(dk), va="center", fontsize=7)
+                        dk_values.add(dk + 2, y, pct(dk))
                     labels.append(f"{label} (n={int(row['n_valid'])})")
                     gap = float(row["gap"])
                     if key != ALL and (worst is None or gap > worst[0]):
