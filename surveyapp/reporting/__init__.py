@@ -12,7 +12,7 @@ from surveyapp.analysis.basics import AnalysisError
 
 __all__ = ["AnalysisError", "preload"]
 
-#: What a report page or export imports on first use: pandas, SciPy, Matplotlib and seaborn
+#: What a report page or export imports on first use: pandas, SciPy and Matplotlib
 #: through ``views`` and ``exports``, and WeasyPrint, which ``exports`` imports only to lay out
 #: a PDF (so a command that writes CSV does not load it).
 MACHINERY = ("surveyapp.reporting.views", "surveyapp.reporting.exports", "weasyprint")

@@ -167,3 +167,24 @@ def test_value_labels_align_in_a_raster_too(ha):
     else:
         assert columns.min() < middle < columns.max()
     assert rows.min() < 50 < rows.max()  # centred on y = 5 of 0-10 (50 pixels from the top)
+
+
+def test_heatmap_figures_have_at_least_4_5_to_1_contrast_on_every_cell_colour():
+    """WCAG 1.4.3 for the heatmap's numbers: on any colour the gap can give a cell, the ink
+    chosen (black or white) contrasts at least 4.5:1, worked out with WCAG's own formula."""
+    import matplotlib
+    from matplotlib.colors import to_rgb
+
+    from surveyapp.analysis.charts.heatmap import _ink
+
+    def luminance(rgb):
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    worst = 21.0
+    for gap in np.linspace(0, 100, 1001):
+        cell = matplotlib.colormaps["Oranges"](gap / 100)
+        ink = luminance(to_rgb(_ink(cell)))
+        back = luminance(cell[:3])
+        worst = min(worst, (max(ink, back) + 0.05) / (min(ink, back) + 0.05))
+    assert worst >= 4.5, worst

@@ -8,7 +8,7 @@ labelled with a number.
 
 import matplotlib
 
-# before anything imports pyplot (seaborn does): never a GUI backend in a server
+# before anything imports pyplot: never a GUI backend in a server
 matplotlib.use("Agg")
 
 from surveyapp.analysis.charts.change import change_chart  # noqa: E402
