@@ -69,7 +69,9 @@ def contrast_chart(report: Report, contrast: str) -> Chart:
                 capsize=3,
             )
         ax.axvline(0, color="#333333", linewidth=0.8)
-        ax.set_yticks(range(len(groups)), [str(rows.loc[k, "group_label"]) for k in groups])
+        ax.set_yticks(  # at the size the left margin is measured for
+            range(len(groups)), [str(rows.loc[k, "group_label"]) for k in groups], fontsize=9
+        )
         ax.set_ylim(len(groups) - 0.5, -0.5)
         ax.set_xlim(-span, span)
         ax.set_xlabel("Difference in % agreeing, percentage points (95% interval)")
