@@ -229,5 +229,11 @@ def test_board_summary_is_two_a4_pages_of_headlines_rates_heatmap_and_next_steps
     # every communication cell, and no gap is quoted from a hidden cell
     assert "Every group is too small to report." in first
     assert "Too few answers to suggest where to start" in second
+    # the heatmap has its figures beside it, as a table in its shape: a row per partner type
+    # anyone answered as, every hidden cell saying so
+    assert "Partner type" in second and "Communication between partners" in second
+    for name in ("All respondents", "School", "Police", "Housing", "GP"):
+        assert name in second
+    assert second.count("fewer than 5 or withheld") >= 5
     # staff controls and the methods appendix belong to the full report only
     assert "Show one group only" not in first + second and "Appendix" not in first + second
