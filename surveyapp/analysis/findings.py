@@ -73,6 +73,16 @@ def _whole(value: float) -> int:
     return int(round_half_up(value))
 
 
+def _then_now(then: float, now: float) -> str:
+    """ "from 33% to 39%": whole percentages, or as many decimals (up to two) as it takes for
+    the two to differ, so a clear change never reads "from 54% to 54%"."""
+    for places in (0, 1, 2):
+        a, b = round_half_up(then, places), round_half_up(now, places)
+        if a != b:
+            break
+    return f"from {a:.{places}f}% to {b:.{places}f}%"
+
+
 def _comparison(text_a: str, text_b: str) -> str:
     """ "that <a> than <b>" for two statements, sharing their common beginning if they have
     one: "…services in the local area for children than for parents"."""
@@ -206,7 +216,7 @@ def _change_findings(
         text = (
             f"Agreement that {statement_clause(texts[row.item_id])} has {row.change} among "
             f"{group_phrase(row.partner_type, row.group_label)} since {compared_title} "
-            f"(from {_whole(row.compared_pct_positive)}% to {_whole(row.pct_positive)}%)"
+            f"({_then_now(row.compared_pct_positive, row.pct_positive)})"
         )
         out.append(
             {

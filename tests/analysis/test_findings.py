@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from surveyapp.analysis.findings import group_phrase, statement_clause
+from surveyapp.analysis.findings import _change_findings, group_phrase, statement_clause
 from surveyapp.analysis.metrics import round_half_up
 from surveyapp.analysis.report import build_report
 from surveyapp.demo.synthetic import synthetic_round
@@ -150,3 +151,28 @@ def test_no_gap_is_quoted_from_a_heatmap_cell_that_is_hidden():
     assert ("police", "q2") not in quoted
     assert ("police", "q1") in quoted  # the police "talk" cell is shown, so is its gap
     assert gaps.iloc[0]["text"].startswith("100% of police respondents do not agree")
+
+
+@pytest.mark.parametrize(
+    ("then", "now", "words"),
+    [
+        (33.2, 39.1, "from 33% to 39%"),
+        # a clear change inside one whole point: enough decimals that the figures differ
+        (54.4, 53.6, "from 54.4% to 53.6%"),
+        (54.45, 54.35, "from 54.5% to 54.4%"),  # half up, as every figure
+    ],
+)
+def test_a_change_finding_never_reads_as_no_change(then, now, words):
+    change = pd.DataFrame(
+        {
+            "partner_type": ["all"],
+            "group_label": ["All respondents"],
+            "item_id": ["comm_partners"],
+            "change": ["worsened" if now < then else "improved"],
+            "difference": [now - then],
+            "compared_pct_positive": [then],
+            "pct_positive": [now],
+        }
+    )
+    (finding,) = _change_findings(change, {"comm_partners": "Partners communicate well"}, "Spring")
+    assert finding["text"].endswith(f"since Spring ({words})")
