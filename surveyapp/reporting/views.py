@@ -208,10 +208,12 @@ def figure(value: float | None, places: int = 0, suffix: str = "%") -> str:
 
 
 def signed(value: float | None) -> str:
-    """A signed difference in points, with a true minus sign; a dash where there is none."""
+    """A signed difference in points, with a true minus sign; a dash where there is none, and
+    a plain 0 where it rounds to nothing (not "−0" or "+0")."""
     if value is None or pd.isna(value):
         return "–"
-    return f"{round_half_up(float(value)):+.0f}".replace("-", "−")
+    rounded = round_half_up(float(value))
+    return "0" if rounded == 0 else f"{rounded:+.0f}".replace("-", "−")
 
 
 def svg_src(chart: charts.Chart) -> str:

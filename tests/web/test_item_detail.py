@@ -113,7 +113,8 @@ def test_levels_mean_and_group_change_on_the_page(client, compared, make_user, l
         diff = 100 * (k_now / n_now - k_then / n_then)
 
         def signed(x: float) -> str:
-            return f"{round_half_up(x):+.0f}".replace("-", "−")
+            rounded = round_half_up(x)
+            return "0" if rounded == 0 else f"{rounded:+.0f}".replace("-", "−")
 
         assert [c.strip() for c in cells(change[name])] == [
             pct(k_then, n_then),

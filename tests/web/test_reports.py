@@ -231,3 +231,13 @@ def test_long_tables_name_each_statement_once_above_its_rows(client, round_id, m
     for block in re.findall(r'<tbody class="statement">(.*?)</tbody>', html, re.S):
         assert block.lstrip().startswith('<tr class="statement">')
         assert block.count('scope="rowgroup"') == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(-0.4, "0"), (0.4, "0"), (-0.0, "0"), (0.5, "+1"), (-0.5, "−1"), (12.5, "+13"), (None, "–")],
+)
+def test_signed_points_never_show_a_signed_zero(value, shown):
+    from surveyapp.reporting.views import signed
+
+    assert signed(value) == shown
