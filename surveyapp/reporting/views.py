@@ -216,6 +216,41 @@ def signed(value: float | None) -> str:
     return "0" if rounded == 0 else f"{rounded:+.0f}".replace("-", "−")
 
 
+def _missing(*values: float | None) -> bool:
+    return any(v is None or pd.isna(v) for v in values)
+
+
+def signed_range(low: float | None, high: float | None) -> str:
+    """A likely range of a difference in points, e.g. "−3 to +1": whole points, unless rounding
+    would make a range that stays on one side of 0 reach 0 (−1.21 to −0.30 is not "−1 to 0",
+    which beside "worsened" reads as no change): then as many decimals (up to two) as keep it
+    off 0."""
+    if _missing(low, high):
+        return "–"
+    lo, hi = float(low), float(high)  # type: ignore[arg-type]
+
+    def show(value: float, places: int) -> str:
+        rounded = round_half_up(value, places)
+        return "0" if rounded == 0 else f"{rounded:+.{places}f}".replace("-", "−")
+
+    places = 0
+    while places < 2 and (lo > 0 or hi < 0):
+        if round_half_up(lo, places) > 0 or round_half_up(hi, places) < 0:
+            break
+        places += 1
+    return f"{show(lo, places)} to {show(hi, places)}"
+
+
+def pct_range(low: float | None, high: float | None) -> str:
+    """A likely range of a percentage, e.g. "39–44%": whole percents, or one decimal where the
+    range is narrower than that shows (57.6–58.3% rather than "58–58%")."""
+    if _missing(low, high):
+        return "–"
+    lo, hi = float(low), float(high)  # type: ignore[arg-type]
+    places = 1 if lo < hi and round_half_up(lo) == round_half_up(hi) else 0
+    return f"{figure(lo, places, '')}–{figure(hi, places)}"
+
+
 def svg_src(chart: charts.Chart) -> str:
     """The chart as a ``data:`` URI, so the page and every export embed it the same way."""
     return "data:image/svg+xml;base64," + base64.b64encode(chart.svg.encode()).decode("ascii")
@@ -324,6 +359,8 @@ def gap_matrix(domains: pd.DataFrame, labels: dict[str, str]) -> list[tuple[str,
 HELPERS: dict[str, Callable[..., Any]] = {
     "figure": figure,
     "signed": signed,
+    "signed_range": signed_range,
+    "pct_range": pct_range,
     "svg_src": svg_src,
     "by_statement": by_statement,
     "gap_matrix": gap_matrix,

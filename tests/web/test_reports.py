@@ -241,3 +241,31 @@ def test_signed_points_never_show_a_signed_zero(value, shown):
     from surveyapp.reporting.views import signed
 
     assert signed(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "shown"),
+    [
+        # a clear fall whose range would round to "−1 to 0" (100,000-response demo, thr_step)
+        (-1.211143, -0.299102, "−1.2 to −0.3"),
+        (0.04, 0.9, "+0.04 to +0.90"),  # one decimal would still show 0.0
+        (-3.1, 1.2, "−3 to +1"),  # takes in 0: whole points
+        (2.6, 7.4, "+3 to +7"),
+        (-0.4, 0.4, "0 to 0"),
+        (None, 1.0, "–"),
+    ],
+)
+def test_a_range_that_excludes_no_change_never_reads_as_including_it(low, high, shown):
+    from surveyapp.reporting.views import signed_range
+
+    assert signed_range(low, high) == shown
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "shown"),
+    [(57.62, 58.31, "57.6–58.3%"), (39.4, 44.6, "39–45%"), (50.0, 50.0, "50–50%"), (1, None, "–")],
+)
+def test_a_narrow_percentage_range_keeps_a_decimal(low, high, shown):
+    from surveyapp.reporting.views import pct_range
+
+    assert pct_range(low, high) == shown
