@@ -817,7 +817,7 @@ def _first_draft(invitation_id: int, round_id: int) -> None:
     # Only integers and an ISO date are written into the block (it takes no parameters).
     invitation, round_, day = int(invitation_id), int(round_id), today.isoformat()
     block = (
-        "DO $$DECLARE row_id bigint; BEGIN "
+        "DO $$DECLARE hash_join text; merge_join text; BEGIN "
         f"PERFORM pg_advisory_xact_lock({SHUFFLE_LOCK}, {round_}); "
         f"PERFORM 1 FROM invitations WHERE round_id = {round_} "
         f"AND (drafted_on IS NOT NULL OR id = {invitation}) ORDER BY id FOR UPDATE; "
@@ -838,14 +838,27 @@ def _first_draft(invitation_id: int, round_id: int) -> None:
 
 def _shuffle_invitations(round_id: int) -> str:
     """PL/pgSQL, run in the first draft's block: rewrite every started invitation of the round
-    (changing nothing) one by one in a random order, so PostgreSQL stores their new versions in
-    that order (docs/privacy.md, "Storage"). The loop runs in the server: about 15 µs a row
-    rather than a round trip each."""
+    (changing nothing) in a random order, so PostgreSQL stores their new versions in that order
+    (docs/privacy.md, "Storage").
+
+    One ``UPDATE`` joined to the started ids sorted by ``random()``: with hash and merge joins
+    off for it, the join is a nested loop driven by that sorted list (an index lookup for each
+    id), and an ``UPDATE`` writes each row as its join hands it over, so in the random order.
+    About 40% less work than a loop of one-row updates (900 rows: 4.3 against 6.3-7.7 ms). A
+    test checks that two first drafts in a row leave the started invitations in unrelated
+    physical orders, which fails if a plan kept their previous order. The planner
+    settings are put back as they were for the rest of the transaction."""
     return (
-        "FOR row_id IN SELECT id FROM invitations WHERE round_id = "
-        f"{int(round_id)} AND drafted_on IS NOT NULL ORDER BY random() LOOP "
-        "UPDATE invitations SET drafted_on = drafted_on WHERE id = row_id; "
-        "END LOOP;"
+        "hash_join := current_setting('enable_hashjoin'); "
+        "merge_join := current_setting('enable_mergejoin'); "
+        "PERFORM set_config('enable_hashjoin', 'off', true); "
+        "PERFORM set_config('enable_mergejoin', 'off', true); "
+        "UPDATE invitations AS moved SET drafted_on = moved.drafted_on FROM "
+        f"(SELECT id FROM invitations WHERE round_id = {int(round_id)} "
+        "AND drafted_on IS NOT NULL ORDER BY random()) AS shuffled "
+        "WHERE moved.id = shuffled.id; "
+        "PERFORM set_config('enable_hashjoin', hash_join, true); "
+        "PERFORM set_config('enable_mergejoin', merge_join, true);"
     )
 
 

@@ -8,7 +8,15 @@ import pytest
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
-from surveyapp.models import Answer, Draft, Invitation, Response, SubmissionReceipt, invitations
+from surveyapp.models import (
+    Answer,
+    Draft,
+    Invitation,
+    PartnerType,
+    Response,
+    SubmissionReceipt,
+    invitations,
+)
 from surveyapp.services import submissions as svc
 from surveyapp.services.tokens import invitation_token, sha256
 from tests.conftest import PG_URL
@@ -218,3 +226,72 @@ def test_without_the_shuffle_postgresql_row_order_follows_answering_order(
         for name in ("invitations", "invitations by xmin"):
             assert _in_answering_order(orders[name], truth) == 45, name
             assert _matches_by_order(orders[name], orders["responses"], truth) == PEOPLE, name
+
+
+def _rank_correlation(first: list[int], second: list[int]) -> float:
+    """Spearman's rho between two orders of the same ids."""
+    n = len(first)
+    where = {x: k for k, x in enumerate(second)}
+    d2 = sum((k - where[x]) ** 2 for k, x in enumerate(first))
+    return 1 - 6 * d2 / (n * (n * n - 1))
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL's row versions")
+def test_each_first_draft_lays_the_started_invitations_out_afresh(app, make_round):
+    """With 300 started invitations (several pages of them), two first drafts in a row leave
+    the started invitations in two physical orders that are unrelated to each other and to id
+    order. A rewrite that kept the rows' previous order (a plan that followed the table, or no
+    shuffle at all) gives a rank correlation near 1 between the two; independent random orders
+    give about 0 with a standard deviation of 1/sqrt(299) = 0.058, so 0.3 is over five of them
+    (10 small test rows cannot tell: PostgreSQL reuses their page's free slots)."""
+    rid = make_round(open_=True)
+    with app.app_context():
+        police = db.session.scalar(sa.select(PartnerType.id).where(PartnerType.slug == "police"))
+        db.session.execute(
+            sa.insert(Invitation),
+            [
+                {
+                    "round_id": rid,
+                    "partner_type_id": police,
+                    "email": f"bulk{k}@example.org",
+                    "token_hash": sha256(f"bulk token {k}"),
+                    "token_nonce": f"bulk nonce {k}",
+                }
+                for k in range(302)
+            ],
+        )
+        db.session.commit()
+        ids = list(db.session.scalars(sa.select(Invitation.id).order_by(Invitation.id)))
+        # 300 started earlier (as first drafts on another day would have left them)
+        db.session.execute(
+            sa.update(Invitation)
+            .where(Invitation.id.in_(ids[:300]))
+            .values(drafted_on=sa.func.current_date())
+        )
+        db.session.commit()
+
+        def physical() -> list[int]:
+            return list(
+                db.session.scalars(
+                    sa.text(
+                        "SELECT id FROM invitations WHERE round_id = :r AND id = ANY(:ids) "
+                        "ORDER BY ctid"
+                    ),
+                    {"r": rid, "ids": ids[:300]},
+                )
+            )
+
+        before = physical()
+        svc._first_draft(ids[300], rid)
+        # the planner settings the rewrite needs are put back for the rest of the transaction
+        assert db.session.scalar(sa.text("SELECT current_setting('enable_hashjoin')")) == "on"
+        assert db.session.scalar(sa.text("SELECT current_setting('enable_mergejoin')")) == "on"
+        db.session.commit()
+        once = physical()
+        svc._first_draft(ids[301], rid)
+        db.session.commit()
+        twice = physical()
+    assert abs(_rank_correlation(before, ids[:300])) > 0.9  # made in id order, untouched
+    for order in (once, twice):
+        assert abs(_rank_correlation(order, ids[:300])) < 0.3
+    assert abs(_rank_correlation(once, twice)) < 0.3
