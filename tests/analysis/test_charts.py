@@ -188,3 +188,29 @@ def test_heatmap_figures_have_at_least_4_5_to_1_contrast_on_every_cell_colour():
         back = luminance(cell[:3])
         worst = min(worst, (max(ink, back) + 0.05) / (min(ink, back) + 0.05))
     assert worst >= 4.5, worst
+
+
+def test_the_line_at_zero_runs_beside_the_rows_never_through_a_statement_heading(report):
+    """Each statement's heading sits above its rows, starting clear of the axis: the line
+    marking 0 is drawn once per statement, beside its rows only."""
+    svg = charts.domain_bars(report, "communication").svg
+    collection = svg.split('id="LineCollection_1">')[1].split("</g>")[0]
+    segments = [
+        (float(y1), float(y2))
+        for y1, y2 in re.findall(r"M [\d.]+ ([\d.]+)\s*L [\d.]+ ([\d.]+)", collection)
+    ]
+    items = report.items[report.items["domain"] == "communication"]["item_id"].nunique()
+    assert len(segments) == items
+    headings = [
+        float(y)
+        for y in re.findall(
+            r'<text style="font-weight: 700[^"]*"[^>]*?(?:y="|translate\([\d.]+ )([\d.]+)', svg
+        )
+    ]
+    assert len(headings) >= items
+    for y in headings:
+        assert not any(top - 4 <= y <= bottom + 4 for top, bottom in segments), y
+    # the headings start right of the axes' left edge (its spine is the first vertical path)
+    spine_x = float(re.search(r'id="patch_\d+">\s*<path d="M ([\d.]+) [\d.]+\s*L \1', svg)[1])
+    starts = re.findall(r'<text style="font-weight: 700[^>]*?(?:x="|translate\()([\d.]+)', svg)
+    assert starts and all(float(x) > spine_x + 2 for x in starts)

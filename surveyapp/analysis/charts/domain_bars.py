@@ -67,12 +67,16 @@ def domain_bars(report: Report, domain: str) -> Chart:
     shares: list[list[float]] = []
     dont_know: list[float] = []
     values, dk_values = _Labels(7), _Labels(7)
+    #: (top, bottom) of each statement's rows: the line at 0 runs beside them, not through
+    #: the statement's heading above them
+    blocks: list[tuple[float, float]] = []
     ax.add_artist(values)
     ax_dk.add_artist(dk_values)
     with matplotlib.rc_context(RC):
         for item in domain_items:
             headings.append((y + extra[item] / 2, wrapped[item]))
             y += 1 + extra[item]
+            blocks.append((y - 0.5, y + len(groups) - 0.5))
             for key in groups:
                 row = table[(key, item)]
                 label = str(row["group_label"])
@@ -125,7 +129,7 @@ def domain_bars(report: Report, domain: str) -> Chart:
             axis.set_ylim(y - 0.4, -0.8)
             axis.spines[["top", "right"]].set_visible(False)
         for top, heading in headings:
-            _label(ax, -118, top, heading, fontsize=8, fontweight="bold", va="center", ha="left")
+            _label(ax, -116, top, heading, fontsize=8, fontweight="bold", va="center", ha="left")
         _row_labels(fig, ax, ticks, labels)
         frame = _margins(
             fig,
@@ -139,7 +143,13 @@ def domain_bars(report: Report, domain: str) -> Chart:
         fig.subplots_adjust(wspace=between / (panels / 2), **frame)
         ax.set_xlim(-118, 118)
         ax.set_xticks([-100, -50, 0, 50, 100], ["100%", "50%", "0", "50%", "100%"])
-        ax.axvline(0, color="#333333", linewidth=0.8)
+        ax.vlines(
+            [0.0] * len(blocks),
+            [top for top, _ in blocks],
+            [bottom for _, bottom in blocks],
+            color="#333333",
+            linewidth=0.8,
+        )
         ax.set_xlabel("← disagree   |   agree →")
         ax_dk.set_xlim(0, 100)
         ax_dk.set_yticks([])
