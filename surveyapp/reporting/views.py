@@ -337,6 +337,14 @@ def group_change(report: Report) -> pd.DataFrame | None:
     return change.loc[keep]
 
 
+def clear_changes(change: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The partner types' changes that were clear (read "improved" or "worsened"), and how
+    many changes were compared at all (suppressed and new groups are not): what the full PDF
+    lists, leaving every row to the web page and the workbook."""
+    compared = change.loc[change["status"] == "compared"]
+    return compared.loc[compared["change"] != "no clear change"], len(compared)
+
+
 def by_statement(table: pd.DataFrame, domain: str | None = None) -> list[tuple[str, pd.DataFrame]]:
     """(item id, its rows) per statement of ``table``, in the table's order (of one domain when
     ``domain`` is given): the long tables show each statement once, above its rows."""
@@ -360,6 +368,7 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "figure": figure,
     "signed": signed,
     "signed_range": signed_range,
+    "clear_changes": clear_changes,
     "pct_range": pct_range,
     "svg_src": svg_src,
     "by_statement": by_statement,

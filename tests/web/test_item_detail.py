@@ -136,6 +136,65 @@ def test_the_offline_html_and_pdf_carry_the_same_tables(client, compared, make_u
     page = [r for r in rows_of(client.get(f"/rounds/{compared}/report").text, "h-detail")]
     assert detail == [r for r in page if STATEMENT in r]
     assert "<caption>" in html.split('id="h-detail"')[1]
-    pdf = re.sub(r"\s+", " ", pdf_text(client.get(f"/rounds/{compared}/report.pdf").data))
+    # every partner type's change is in the offline page
+    assert '63% <span class="n">(n=8)</span>' in html
+
+
+def _pdf(client, round_id: int) -> str:
+    return re.sub(r"\s+", " ", pdf_text(client.get(f"/rounds/{round_id}/report.pdf").data))
+
+
+def test_the_pdf_shows_levels_for_all_respondents_and_only_clear_partner_changes(
+    client, compared, make_user, login
+):
+    """The full PDF keeps "Each statement in detail" to what a board reads: the answers at each
+    level for all respondents, and of the partner types' changes only the clear ones, saying
+    how many there were and where every figure is (the web page version and the workbook)."""
+    login(make_user("manager"))
+    pdf = _pdf(client, compared)
+    every = [v for _, values in ANSWERS.values() for v in values]
     assert "Each statement in detail" in pdf and "Mean (1–5)" in pdf
-    assert "by partner type" in pdf
+    assert " ".join(levels(every)) in pdf  # 21 19% 24% 10% 33% 14% 3.0
+    assert " ".join(levels(ANSWERS["school"][1])[1:]) not in pdf  # school's own levels
+    assert "web page version (HTML) and its Excel workbook" in pdf
+    # school 62.5% -> 57.1% and police 14.3% -> 28.6% are compared, neither clearly changed;
+    # housing and gp are suppressed, so not counted
+    assert "None of the 2 changes by partner type and statement was clear." in pdf
+    assert "63% (n=8)" not in pdf and "14% (n=7)" not in pdf
+
+
+def test_the_pdf_lists_the_clear_partner_changes_it_is_given(
+    client, compared, make_user, login, monkeypatch
+):
+    """The template shows exactly the rows clear_changes picks, and counts them in words."""
+    from surveyapp.reporting import views
+
+    def only_police(change):
+        police = change.loc[(change["group_label"] == "Police") & (change["status"] == "compared")]
+        return police, 2
+
+    monkeypatch.setitem(views.HELPERS, "clear_changes", only_police)
+    login(make_user("manager"))
+    pdf = _pdf(client, compared)
+    assert (
+        "1 of the 2 changes by partner type and statement was clear, listed below; "
+        "the other 1 showed no clear change." in pdf
+    )
+    assert "Police 14% (n=7) 29% (n=7) +14" in pdf  # 1 of 7 then, 2 of 7 now
+    assert "63% (n=8)" not in pdf
+
+
+def test_clear_changes_are_the_compared_rows_read_as_improved_or_worsened():
+    import pandas as pd
+
+    from surveyapp.reporting.views import clear_changes
+
+    change = pd.DataFrame(
+        {
+            "group_label": ["A", "B", "C", "D", "E"],
+            "status": ["compared", "compared", "compared", "suppressed", "new"],
+            "change": ["improved", "no clear change", "worsened", "suppressed", "new"],
+        }
+    )
+    clear, compared = clear_changes(change)
+    assert list(clear["group_label"]) == ["A", "C"] and compared == 3
