@@ -124,6 +124,10 @@ def report_pdf(html: str) -> bytes:
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
+    from surveyapp.reporting import svgtext
+
+    svgtext.install()  # charts' labels a string at a time (see svgtext)
+
     # WeasyPrint logs each CSS rule it does not support (the page's screen styles have a few)
     # as a warning: nothing a reader of the app's logs can act on.
     for name in ("weasyprint", "fontTools"):
