@@ -69,7 +69,7 @@ def report_html(
     ``for_print`` is the PDF's source: "Each statement in detail" there shows the answers at
     each level for all respondents and only the partner types' changes that are clear, and
     says that every partner type's figures are in the web page and the workbook (2,600
-    figures and 14 of 44 pages at 100,000 responses, a third of the time to lay it out)."""
+    figures and 13 of 44 pages at 100,000 responses, a third of the time to lay it out)."""
     generated = generated or datetime.now(timeutil.council_tz())
     return render_template(
         "reports/export.html",
