@@ -4,9 +4,10 @@ WeasyPrint draws an SVG ``<text>`` one code point at a time (each its own Pango 
 own text object), because SVG lets every glyph carry its own position. Our charts never do: each
 label is one string at one point. At 100,000 responses the report's nine charts hold about
 1,200 labels, and laying them out letter by letter took about 0.3 s of the full PDF's 3.2 s
-(measured with the two drawers alternating in one process). Upstream knows (Kozea/WeasyPrint#2249, "draw the whole text when there's no
-specified x, y, dx, dy or rotate values for specific glyphs, the most common case by far"; it also
-breaks ligatures and combining characters), but WeasyPrint 70.0 still does it.
+(measured with the two drawers alternating in one process). Upstream knows
+(Kozea/WeasyPrint#2249: "draw the whole text when there's no specified x, y, dx, dy or rotate
+values for specific glyphs, the most common case by far"; drawing letter by letter also breaks
+ligatures and combining characters), but WeasyPrint 70.0 still does it.
 
 :func:`install` replaces WeasyPrint's SVG text drawer with one that takes that case, a text with
 at most one x and one y, no dx, dy or rotate, no letter-spacing and no textLength, as one string
