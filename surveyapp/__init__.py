@@ -77,9 +77,11 @@ def _register_idle_ping(app: Flask) -> None:
     """A pooled PostgreSQL connection idle for ``DATABASE_IDLE_PING_SECONDS`` or more is pinged
     when checked out, and replaced if the database has dropped it (a restart, an idle
     timeout). SQLAlchemy's ``pool_pre_ping`` pings at every checkout: a round trip on each
-    request and after each commit. One used a moment ago is not pinged; if the database
-    ended it in between, the statement fails, the request gets the "please try again" 503
-    (:func:`_register_database_faults`), and the pool discards its connections."""
+    request and after each commit. One used a moment ago is not pinged, but every checkout
+    looks at its socket (:func:`_ended_by_server`, no round trip): a connection the server
+    ended meanwhile is replaced before the request uses it. One lost without a word (the
+    network, not the server) fails its statement, the request gets the "please try again"
+    503 (:func:`_register_database_faults`), and the pool discards its connections."""
     import time
 
     import sqlalchemy as sa
@@ -96,6 +98,8 @@ def _register_idle_ping(app: Flask) -> None:
 
     @sa.event.listens_for(engine, "checkout")
     def _checked_out(dbapi_conn, record, _proxy):
+        if _ended_by_server(dbapi_conn):
+            raise sa.exc.DisconnectionError()  # the pool connects afresh
         last = record.info.get("checked_in")
         if last is None or time.monotonic() - last < config["DATABASE_IDLE_PING_SECONDS"]:
             return
@@ -105,6 +109,28 @@ def _register_idle_ping(app: Flask) -> None:
             if engine.dialect.is_disconnect(exc, dbapi_conn, None):
                 raise sa.exc.DisconnectionError() from exc
             raise
+
+
+def _ended_by_server(dbapi_conn: Any) -> bool:
+    """Whether PostgreSQL has said anything on an idle pooled connection: a connection it ends
+    (``pg_terminate_backend``, a shutdown, a failover) gets an error message and the end of the
+    stream, which are waiting on the socket before the app sends a word. One ``poll`` of the
+    socket, no round trip, so it is done at every checkout: without it the first request to take
+    such a connection within ``DATABASE_IDLE_PING_SECONDS`` got the "try again" page. An idle
+    connection of ours gets nothing else (the app does not LISTEN); if it ever did, the
+    connection is only replaced."""
+    import select
+
+    try:
+        fd = dbapi_conn.fileno()
+    except Exception:  # closed already, or not a psycopg connection: the ping or the query tells
+        return False
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))
+    except (OSError, ValueError):
+        return True
 
 
 def _register_blueprints(app: Flask) -> None:
