@@ -5,7 +5,6 @@ nothing is half-written, and the next request works."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 
 import pytest
@@ -128,7 +127,8 @@ def _kill_app_backends(name: str) -> int:
         killed = len(
             conn.execute(
                 sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    # wait (up to 5 s) until each has ended, its goodbye sent
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
                     "WHERE application_name = :name"
                 ),
                 {"name": name},
@@ -156,6 +156,5 @@ def test_connections_dropped_while_idle_are_replaced_unseen(app, app_config, mak
     app.config["DATABASE_IDLE_PING_SECONDS"] = 3600.0  # none does: no ping at all
     for _ in range(3):
         assert _kill_app_backends(app_config["_TEST_APPLICATION_NAME"]) > 0
-        time.sleep(0.05)  # the server's goodbye reaches the app's socket
         assert client.get(f"/s/{token}").status_code == 200
     assert workers.send(app, token) == (303, f"/s/{token}/done")
