@@ -207,17 +207,19 @@ def figure(value: float | None, places: int = 0, suffix: str = "%") -> str:
     return f"{round_half_up(float(value), places):.{places}f}{suffix}"
 
 
+def _missing(*values: float | None) -> bool:
+    return any(v is None or pd.isna(v) for v in values)
+
+
+def _signed(value: float, places: int = 0) -> str:
+    rounded = round_half_up(value, places)
+    return "0" if rounded == 0 else f"{rounded:+.{places}f}".replace("-", "−")
+
+
 def signed(value: float | None) -> str:
     """A signed difference in points, with a true minus sign; a dash where there is none, and
     a plain 0 where it rounds to nothing (not "−0" or "+0")."""
-    if value is None or pd.isna(value):
-        return "–"
-    rounded = round_half_up(float(value))
-    return "0" if rounded == 0 else f"{rounded:+.0f}".replace("-", "−")
-
-
-def _missing(*values: float | None) -> bool:
-    return any(v is None or pd.isna(v) for v in values)
+    return "–" if _missing(value) else _signed(float(value))  # type: ignore[arg-type]
 
 
 def signed_range(low: float | None, high: float | None) -> str:
@@ -228,17 +230,12 @@ def signed_range(low: float | None, high: float | None) -> str:
     if _missing(low, high):
         return "–"
     lo, hi = float(low), float(high)  # type: ignore[arg-type]
-
-    def show(value: float, places: int) -> str:
-        rounded = round_half_up(value, places)
-        return "0" if rounded == 0 else f"{rounded:+.{places}f}".replace("-", "−")
-
     places = 0
     while places < 2 and (lo > 0 or hi < 0):
         if round_half_up(lo, places) > 0 or round_half_up(hi, places) < 0:
             break
         places += 1
-    return f"{show(lo, places)} to {show(hi, places)}"
+    return f"{_signed(lo, places)} to {_signed(hi, places)}"
 
 
 def pct_range(low: float | None, high: float | None) -> str:

@@ -44,8 +44,10 @@ def _ink(colour: tuple[float, ...]) -> str:
     """Dark or white text on a cell of ``colour``: whichever has the higher contrast ratio
     (seaborn's threshold put white on mid oranges at about 2.5:1)."""
     cell = _luminance(colour) + 0.05
-    dark = _luminance(matplotlib.colors.to_rgba(DARK_INK)) + 0.05
-    return DARK_INK if cell / dark >= 1.05 / cell else "#ffffff"
+    return DARK_INK if cell / _DARK >= 1.05 / cell else "#ffffff"
+
+
+_DARK = _luminance(matplotlib.colors.to_rgba(DARK_INK)) + 0.05
 
 
 def gap_heatmap(report: Report) -> Chart:
